@@ -1,0 +1,3 @@
+from zhinan.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""Writing outputs so that a failed build never replaces a good file or folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    write_bytes(path, text.encode(encoding))
+
+
+def temp_dir_beside(final: Path) -> Path:
+    """A fresh folder on the same file system as `final`, for building into."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+
+
+def replace_dir(built: Path, final: Path) -> None:
+    """Move a completely built folder into place; the old one is removed only afterwards."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+    os.replace(built, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class Progress:
+    """Per-stage and per-file progress: a redrawn line on a terminal, plain lines elsewhere (CI)."""
+
+    def __init__(self, quiet: bool = False, stream: object = None) -> None:
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)()) and not os.environ.get("CI")
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)  # type: ignore[attr-defined]
+        self.stream.flush()  # type: ignore[attr-defined]
+
+    def step(self, stage: str, done: int, total: int, name: str) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            self._write(f"\r\033[K[{stage}] {done}/{total} {name}")
+            if done == total:
+                self._write("\n")
+        else:
+            self._write(f"[{stage}] {done}/{total} {name}\n")
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self._write(f"{message}\n")

@@ -1,0 +1,392 @@
+"""Stage 2 — validate: turn YAML nodes into the typed model, collecting every problem.
+
+All files are loaded and checked before anything is returned, so a contributor sees every problem
+of a pull request in one run (like Pelican's readers and MkDocs' config validation), and no later
+stage ever sees half-valid content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import re
+import typing
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from zhinan import load
+from zhinan.model import (
+    IMAGE_SUFFIXES,
+    Chapter,
+    Checklist,
+    Content,
+    Enterprise,
+    Guide,
+    Sector,
+    SectorContent,
+    Where,
+    field_types,
+    is_required,
+    public_fields,
+    unwrap_optional,
+)
+from zhinan.problems import ContentError, Problem
+
+_BAD = object()  # a value that failed validation (its problem is already recorded)
+
+_RAW_HTML = re.compile(
+    r"<!--|<[!?][A-Za-z]|<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(?=[\s/>]|$)"
+    r"|(?:java|vb)script\s*:|data\s*:\s*text/html|\{[^}\n]*\bon[a-z]+\s*=",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+_TYPE_NAMES = {str: "文本", int: "整数", bool: "布尔值（true 或 false）", datetime.date: "日期（YYYY-MM-DD）"}
+_NODE_NAMES = {yaml.MappingNode: "映射（键: 值）", yaml.SequenceNode: "列表", yaml.ScalarNode: "单个值"}
+
+
+def _fmt_list(values: typing.Iterable[str]) -> str:
+    return "、".join(f"“{v}”" for v in values)
+
+
+class FileValidator:
+    """Validates one content file against a record class of the model."""
+
+    def __init__(self, rel: str, text: str, problems: list[Problem]) -> None:
+        self.rel = rel
+        self.text = text
+        self.problems = problems
+        self._seen: set[int] = set()
+
+    def error(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem.at(load.where(self.rel, node), message))
+
+    def record(self, node: yaml.Node, cls: type, label: str) -> Any:
+        """Convert a mapping node into an instance of `cls`, or _BAD."""
+        if not self._first_visit(node):
+            return _BAD
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{label}应为{_NODE_NAMES[yaml.MappingNode]}，这里是{_NODE_NAMES[type(node)]}")
+            return _BAD
+        fields = {f.name: f for f in public_fields(cls)}
+        hints = field_types(cls)
+        keys: dict[str, yaml.Node] = {}
+        values: dict[str, Any] = {}
+        ok = True
+        for key_node, value_node in node.value:
+            name = self._key(key_node, keys)
+            if name is None:
+                ok = False
+                continue
+            if name not in fields:
+                self._unknown(key_node, name, list(fields))
+                ok = False
+                continue
+            value = self.value(value_node, hints[name], fields[name])
+            if value is _BAD:
+                ok = False
+            elif value is not None:
+                values[name] = value
+        for name, f in fields.items():
+            if is_required(f) and name not in values and name not in keys:
+                self.error(node, f"缺少必填字段“{name}”（{f.metadata['title']}）：{f.metadata['description']}")
+                ok = False
+        if not ok:
+            return _BAD
+        return cls(**values, where=load.where(self.rel, node))
+
+    def _first_visit(self, node: yaml.Node) -> bool:
+        # The composer hands back the very same node for every alias, so a node met twice is an
+        # alias. Refusing them keeps the walk linear: no "billion laughs" expansion.
+        if id(node) in self._seen:
+            self.error(node, "不允许使用 YAML 锚点（&）和别名（*），请把内容直接写出来")
+            return False
+        self._seen.add(id(node))
+        return True
+
+    def _key(self, key_node: yaml.Node, keys: dict[str, yaml.Node]) -> str | None:
+        if not isinstance(key_node, yaml.ScalarNode):
+            self.error(key_node, "字段名应为简单的文本")
+            return None
+        name = str(key_node.value)
+        if name in keys:
+            first = keys[name].start_mark.line + 1
+            self.error(key_node, f"字段“{name}”重复（第 {first} 行已出现）；YAML 只会保留后一个值，请删除或合并其中一个")
+            return None
+        keys[name] = key_node
+        return name
+
+    def _unknown(self, key_node: yaml.Node, name: str, allowed: list[str]) -> None:
+        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        tip = f"是否想写“{hint[0]}”？" if hint else ""
+        self.error(key_node, f"未知字段“{name}”。{tip}允许的字段：{_fmt_list(allowed)}")
+
+    def value(self, node: yaml.Node, tp: Any, f: dataclasses.Field[Any]) -> Any:
+        label = f"字段“{f.name}”（{f.metadata['title']}）"
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            if is_required(f):
+                self.error(node, f"{label}不能为空")
+                return _BAD
+            return None
+        base = unwrap_optional(tp)
+        if typing.get_origin(base) is tuple:
+            return self._sequence(node, typing.get_args(base)[0], f, label)
+        return self._single(node, base, f, label)
+
+    def _sequence(self, node: yaml.Node, item_tp: Any, f: dataclasses.Field[Any], label: str) -> Any:
+        if not self._first_visit(node):
+            return _BAD
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{label}应为{_NODE_NAMES[yaml.SequenceNode]}（每行以“- ”开头），这里是{_NODE_NAMES[type(node)]}")
+            return _BAD
+        if not node.value and is_required(f):
+            self.error(node, f"{label}至少要有一项")
+            return _BAD
+        out = [self._single(child, item_tp, f, label) for child in node.value]
+        return _BAD if any(v is _BAD for v in out) else tuple(out)
+
+    def _single(self, node: yaml.Node, tp: Any, f: dataclasses.Field[Any], label: str) -> Any:
+        if dataclasses.is_dataclass(tp):
+            return self.record(node, tp, f"{label}的每一项" if f.type != tp else label)
+        if not self._first_visit(node):
+            return _BAD
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, f"{label}应为{_TYPE_NAMES[tp]}，这里是{_NODE_NAMES[type(node)]}")
+            return _BAD
+        convert: Callable[[yaml.ScalarNode, str], Any] = {
+            str: self._text,
+            int: self._int,
+            bool: self._bool,
+            datetime.date: self._date,
+        }[tp]
+        value = convert(node, label)
+        if value is _BAD:
+            return _BAD
+        return self._constrain(node, value, f, label)
+
+    def _text(self, node: yaml.ScalarNode, label: str) -> Any:
+        # Numbers are accepted as text (a name may be "2021"); booleans almost always mean a
+        # forgotten pair of quotes around yes/no/on/off.
+        if node.tag.endswith((":bool", ":null")) or node.tag.endswith(("map", "seq")):
+            self.error(node, f"{label}应为文本，这里是“{node.value}”；如确实要写这个词，请加引号")
+            return _BAD
+        value = str(node.value).strip()
+        if not value:
+            self.error(node, f"{label}不能为空")
+            return _BAD
+        match = _RAW_HTML.search(value)
+        if match:
+            snippet = match.group(0)
+            self.problems.append(
+                Problem.at(
+                    load.locate(self.rel, self.text, node, snippet),
+                    f"{label}含有不允许的 HTML 或脚本“{snippet.strip()}”；请只用 Markdown 书写"
+                    "（链接写成 [文字](https://…)，不要用 <标签> 或 javascript:）",
+                )
+            )
+            return _BAD
+        return value
+
+    def _int(self, node: yaml.ScalarNode, label: str) -> Any:
+        if node.tag.endswith(":int"):
+            try:
+                return int(str(node.value).replace("_", ""), 0)
+            except ValueError:
+                pass
+        self.error(node, f"{label}应为整数（不加引号），这里是“{node.value}”")
+        return _BAD
+
+    def _bool(self, node: yaml.ScalarNode, label: str) -> Any:
+        if node.tag.endswith(":bool"):
+            return str(node.value).lower() in ("true", "yes", "on", "y")
+        self.error(node, f"{label}应为 true 或 false，这里是“{node.value}”")
+        return _BAD
+
+    def _date(self, node: yaml.ScalarNode, label: str) -> Any:
+        try:
+            return datetime.date.fromisoformat(str(node.value).strip())
+        except ValueError:
+            self.error(node, f"{label}应为 YYYY-MM-DD 格式的日期，如 2021-12-31，这里是“{node.value}”")
+            return _BAD
+
+    def _constrain(self, node: yaml.ScalarNode, value: Any, f: dataclasses.Field[Any], label: str) -> Any:
+        enum = f.metadata.get("enum")
+        if enum and value not in enum:
+            hint = difflib.get_close_matches(str(value), enum, n=1, cutoff=0.3)
+            tip = f"是否想写“{hint[0]}”？" if hint else ""
+            self.error(node, f"{label}的值“{value}”不在允许范围内。{tip}应为：{_fmt_list(enum)}")
+            return _BAD
+        pattern = f.metadata.get("pattern")
+        if pattern and not re.fullmatch(pattern, str(value)):
+            self.error(node, f"{label}的值“{value}”格式不对：{f.metadata['description']}例如“{f.metadata['example']}”")
+            return _BAD
+        return value
+
+
+def _validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> Any:
+    text = load.read_text(root, rel, problems)
+    if text is None:
+        return None
+    node = load.parse_yaml(rel, text, problems)
+    if node is None:
+        return None
+    kind = cls.__doc__.split("（")[0].rstrip("。") if cls.__doc__ else cls.__name__
+    value = FileValidator(rel, text, problems).record(node, cls, f"{kind}文件的内容")
+    return None if value is _BAD else value
+
+
+# ---- Whole-tree loading ----------------------------------------------------------------
+
+
+def _chapter(root: Path, name: str, where: Where, problems: list[Problem]) -> Chapter | None:
+    rel = f"guides/{name}"
+    if PurePosixPath(name).name != name or not name.endswith(".md"):
+        problems.append(Problem.at(where, f"章节“{name}”应为 guides/ 下的 .md 文件名（不含路径）"))
+        return None
+    if not (root / rel).is_file():
+        problems.append(Problem.at(where, f"章节文件 {rel} 不存在"))
+        return None
+    text = load.read_text(root, rel, problems)
+    if text is None:
+        return None
+    match = _RAW_HTML.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        problems.append(Problem(rel, line, col, f"章节含有不允许的 HTML 或脚本“{match.group(0)}”；请只用 Markdown 书写"))
+        return None
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    if not first.startswith("# "):
+        problems.append(Problem(rel, 1, 1, "章节应以一级标题开头，如“# 什么是安全生产标准化”"))
+        return None
+    return Chapter(name=name, title=first[2:].strip(), markdown=text, where=Where(rel))
+
+
+def _load_guide(root: Path, problems: list[Problem]) -> tuple[Guide | None, list[Chapter]]:
+    if not (root / "guides/guide.yml").is_file():
+        problems.append(Problem("guides/guide.yml", 1, 1, "缺少版次文件 guides/guide.yml（见 CONTRIBUTING.md）"))
+        return None, []
+    guide: Guide | None = _validate_file(root, "guides/guide.yml", Guide, problems)
+    if guide is None:
+        return None, []
+    chapters = []
+    for name in guide.chapters:
+        ch = _chapter(root, name, guide.where, problems)
+        if ch:
+            chapters.append(ch)
+    listed = set(guide.chapters)
+    for md in sorted((root / "guides").glob("*.md")):
+        if md.name not in listed:
+            problems.append(Problem(f"guides/{md.name}", 1, 1, "该章节没有列入 guides/guide.yml 的 chapters，不会发布；请加入或删除"))
+    return guide, chapters
+
+
+def _load_sector(root: Path, folder: Path, problems: list[Problem]) -> SectorContent | None:
+    base = f"sectors/{folder.name}"
+    if not (folder / "sector.yml").is_file():
+        problems.append(Problem(f"{base}/", 1, 1, f"行业文件夹缺少 sector.yml：请用 zhinan new sector {folder.name} 创建"))
+        return None
+    for stray in sorted(folder.glob("*.y*ml")):
+        if stray.name not in ("sector.yml", "checklist.yml"):
+            problems.append(Problem(f"{base}/{stray.name}", 1, 1, "行业文件夹只应有 sector.yml 和 checklist.yml（扩展名为 .yml）"))
+    sector: Sector | None = _validate_file(root, f"{base}/sector.yml", Sector, problems)
+    checklist: Checklist | None = None
+    if (folder / "checklist.yml").is_file():
+        checklist = _validate_file(root, f"{base}/checklist.yml", Checklist, problems)
+    else:
+        problems.append(Problem(f"{base}/checklist.yml", 1, 1, "缺少检查清单 checklist.yml"))
+    enterprises = []
+    edir = folder / "enterprises"
+    for path in sorted(edir.iterdir()) if edir.is_dir() else []:
+        if path.name.startswith("."):
+            continue
+        if path.suffix != ".yml" or not path.is_file():
+            problems.append(Problem(f"{base}/enterprises/{path.name}", 1, 1, "enterprises/ 下只应有 .yml 文件，每家企业一个"))
+            continue
+        ent = _validate_file(root, f"{base}/enterprises/{path.name}", Enterprise, problems)
+        if ent is not None:
+            enterprises.append(ent)
+    if sector is None or checklist is None:
+        return None
+    return SectorContent(sector=sector, items=checklist.items, enterprises=tuple(enterprises))
+
+
+def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Problem]) -> None:
+    s = sc.sector
+    if s.id != folder.name:
+        problems.append(Problem.at(s.where, f"行业编号“{s.id}”应与文件夹名“{folder.name}”相同"))
+    for it in sc.items:
+        if not re.fullmatch(rf"{re.escape(s.prefix)}-[0-9]{{3,}}", it.id):
+            problems.append(Problem.at(it.where, f"检查项编号“{it.id}”应以本行业前缀“{s.prefix}-”开头，后接至少三位数字，如“{s.prefix}-001”"))
+    known = {it.id for it in sc.items}
+    for ent in sc.enterprises:
+        stem = PurePosixPath(ent.where.path).stem
+        if ent.id != stem:
+            problems.append(Problem.at(ent.where, f"企业编号“{ent.id}”应与文件名“{stem}.yml”相同"))
+        for p in ent.practices:
+            for ref in p.items:
+                if ref not in known:
+                    hint = difflib.get_close_matches(ref, sorted(known), n=1)
+                    tip = f"是否想写“{hint[0]}”？" if hint else ""
+                    problems.append(Problem.at(p.where, f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
+            for img in p.images:
+                _check_image(folder, img.src, img.where, problems)
+
+
+def _check_image(folder: Path, src: str, where: Where, problems: list[Problem]) -> None:
+    rel = PurePosixPath(src)
+    if rel.is_absolute() or "\\" in src or ".." in rel.parts or "://" in src:
+        problems.append(Problem.at(where, f"图片路径“{src}”应为相对于行业文件夹的路径，如 images/示意图.png，不能跳出行业文件夹"))
+        return
+    if rel.suffix.lower() not in IMAGE_SUFFIXES:
+        problems.append(Problem.at(where, f"图片“{src}”格式不支持，应为 png、jpg 或 svg"))
+        return
+    if not (folder / rel).is_file():
+        problems.append(Problem.at(where, f"图片文件 sectors/{folder.name}/{src} 不存在"))
+
+
+def _check_unique(sectors: list[SectorContent], problems: list[Problem]) -> None:
+    first_item: dict[str, Where] = {}
+    first_prefix: dict[str, Where] = {}
+    for sc in sectors:
+        prefix = sc.sector.prefix
+        if prefix in first_prefix:
+            w = first_prefix[prefix]
+            problems.append(Problem.at(sc.sector.where, f"编号前缀“{prefix}”已被 {w.path} 使用，每个行业的前缀必须不同"))
+        first_prefix.setdefault(prefix, sc.sector.where)
+        for it in sc.items:
+            if it.id in first_item:
+                w = first_item[it.id]
+                problems.append(Problem.at(it.where, f"检查项编号“{it.id}”重复，已在 {w.path}:{w.line} 使用；编号在全市必须唯一"))
+            first_item.setdefault(it.id, it.where)
+
+
+def collect(root: Path) -> tuple[Content | None, list[Problem]]:
+    """Load and validate the whole content tree; return the content and every problem."""
+    problems: list[Problem] = []
+    guide, chapters = _load_guide(root, problems)
+    sectors: list[SectorContent] = []
+    sroot = root / "sectors"
+    folders = sorted(p for p in sroot.iterdir() if p.is_dir() and not p.name.startswith(".")) if sroot.is_dir() else []
+    for folder in folders:
+        sc = _load_sector(root, folder, problems)
+        if sc is not None:
+            _check_sector(root, folder, sc, problems)
+            sectors.append(sc)
+    _check_unique(sectors, problems)
+    if problems or guide is None:
+        return None, sorted(set(problems))
+    sectors.sort(key=lambda s: (s.sector.order, s.id))
+    return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors)), []
+
+
+def load_content(root: Path) -> Content:
+    """The validated content, or ContentError with every problem."""
+    content, problems = collect(Path(root))
+    if content is None:
+        raise ContentError(problems)
+    return content
+
