@@ -17,8 +17,9 @@ from typing import Any
 from zhinan.output import Progress
 from zhinan.validate import load_content
 
-STAGES = ("site", "pdf", "sheets", "data")
-"""Every output stage, in build order; each is a module `zhinan.<stage>` with `build(content, opts)`."""
+STAGES = ("pdf", "sheets", "data", "site")
+"""Every output stage, in build order; each is a module `zhinan.<stage>` with `build(content, opts)`.
+The site comes last so that it can offer the PDFs and workbooks already built as downloads."""
 
 
 @dataclass

@@ -271,6 +271,8 @@ class Content:
     guide: Guide
     chapters: tuple[Chapter, ...]
     sectors: tuple[SectorContent, ...]
+    changes: Chapter | None = None
+    """本版修订说明 (guides/changes.md, written by `zhinan changelog`), if the edition has one."""
 
     def sector(self, sector_id: str) -> SectorContent:
         for s in self.sectors:
@@ -278,6 +280,9 @@ class Content:
                 return s
         raise KeyError(sector_id)
 
+
+CHANGES_FILE = "changes.md"
+"""The edition's 本版修订说明 under guides/: generated, optional, never listed in `chapters`."""
 
 RECORDS: dict[str, type] = {
     "guide": Guide,

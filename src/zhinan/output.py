@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -47,14 +48,14 @@ def replace_dir(built: Path, final: Path) -> None:
 class Progress:
     """Per-stage and per-file progress: a redrawn line on a terminal, plain lines elsewhere (CI)."""
 
-    def __init__(self, quiet: bool = False, stream: object = None) -> None:
-        self.stream = stream or sys.stderr
+    def __init__(self, quiet: bool = False, stream: TextIO | None = None) -> None:
+        self.stream: TextIO = stream or sys.stderr
         self.quiet = quiet
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)()) and not os.environ.get("CI")
+        self.tty = self.stream.isatty() and not os.environ.get("CI")
 
     def _write(self, text: str) -> None:
-        self.stream.write(text)  # type: ignore[attr-defined]
-        self.stream.flush()  # type: ignore[attr-defined]
+        self.stream.write(text)
+        self.stream.flush()
 
     def step(self, stage: str, done: int, total: int, name: str) -> None:
         if self.quiet:

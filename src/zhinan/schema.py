@@ -49,7 +49,7 @@ def _field_schema(f: dataclasses.Field[Any], tp: Any, defs: dict[str, Any]) -> d
 
 
 def _type_schema(tp: Any, f: dataclasses.Field[Any], defs: dict[str, Any]) -> dict[str, Any]:
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         name = tp.__name__
         if name not in defs:
             defs[name] = {}

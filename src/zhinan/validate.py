@@ -20,6 +20,7 @@ import yaml
 
 from zhinan import load
 from zhinan.model import (
+    CHANGES_FILE,
     IMAGE_SUFFIXES,
     Chapter,
     Checklist,
@@ -149,7 +150,7 @@ class FileValidator:
         return _BAD if any(v is _BAD for v in out) else tuple(out)
 
     def _single(self, node: yaml.Node, tp: Any, f: dataclasses.Field[Any], label: str) -> Any:
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self.record(node, tp, f"{label}的每一项" if f.type != tp else label)
         if not self._first_visit(node):
             return _BAD
@@ -277,7 +278,7 @@ def _load_guide(root: Path, problems: list[Problem]) -> tuple[Guide | None, list
         ch = _chapter(root, name, guide.where, problems)
         if ch:
             chapters.append(ch)
-    listed = set(guide.chapters)
+    listed = {*guide.chapters, CHANGES_FILE}
     for md in sorted((root / "guides").glob("*.md")):
         if md.name not in listed:
             problems.append(Problem(f"guides/{md.name}", 1, 1, "该章节没有列入 guides/guide.yml 的 chapters，不会发布；请加入或删除"))
@@ -377,10 +378,13 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
             _check_sector(root, folder, sc, problems)
             sectors.append(sc)
     _check_unique(sectors, problems)
+    changes = None
+    if guide is not None and (root / "guides" / CHANGES_FILE).is_file():
+        changes = _chapter(root, CHANGES_FILE, guide.where, problems)
     if problems or guide is None:
         return None, sorted(set(problems))
     sectors.sort(key=lambda s: (s.sector.order, s.id))
-    return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors)), []
+    return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors), changes=changes), []
 
 
 def load_content(root: Path) -> Content:
