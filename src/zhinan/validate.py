@@ -60,15 +60,12 @@ class FileValidator:
         self.rel = rel
         self.text = text
         self.problems = problems
-        self._seen: set[int] = set()
 
     def error(self, node: yaml.Node, message: str) -> None:
         self.problems.append(Problem.at(load.where(self.rel, node), message))
 
     def record(self, node: yaml.Node, cls: type, label: str) -> Any:
         """Convert a mapping node into an instance of `cls`, or _BAD."""
-        if not self._first_visit(node):
-            return _BAD
         if not isinstance(node, yaml.MappingNode):
             self.error(node, f"{label}应为{_NODE_NAMES[yaml.MappingNode]}，这里是{_NODE_NAMES[type(node)]}")
             return _BAD
@@ -99,14 +96,28 @@ class FileValidator:
             return _BAD
         return cls(**values, where=load.where(self.rel, node))
 
-    def _first_visit(self, node: yaml.Node) -> bool:
-        # The composer hands back the very same node for every alias, so a node met twice is an
-        # alias. Refusing them keeps the walk linear: no "billion laughs" expansion.
-        if id(node) in self._seen:
-            self.error(node, "不允许使用 YAML 锚点（&）和别名（*），请把内容直接写出来")
-            return False
-        self._seen.add(id(node))
-        return True
+    def refuse_aliases(self, root: yaml.Node) -> bool:
+        """Report every node reached twice (an alias); True if there were none.
+
+        The composer hands back the very same node for every alias, so a node met twice is an
+        alias. Refusing them before anything else keeps validation linear: no "billion laughs".
+        """
+        seen: set[int] = set()
+        reported: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                if id(node) not in reported:
+                    reported.add(id(node))
+                    self.error(node, "不允许使用 YAML 锚点（&）和别名（*），请把内容直接写出来")
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(v for pair in node.value for v in pair)
+        return not reported
 
     def _key(self, key_node: yaml.Node, keys: dict[str, yaml.Node]) -> str | None:
         if not isinstance(key_node, yaml.ScalarNode):
@@ -138,8 +149,6 @@ class FileValidator:
         return self._single(node, base, f, label)
 
     def _sequence(self, node: yaml.Node, item_tp: Any, f: dataclasses.Field[Any], label: str) -> Any:
-        if not self._first_visit(node):
-            return _BAD
         if not isinstance(node, yaml.SequenceNode):
             self.error(node, f"{label}应为{_NODE_NAMES[yaml.SequenceNode]}（每行以“- ”开头），这里是{_NODE_NAMES[type(node)]}")
             return _BAD
@@ -152,8 +161,6 @@ class FileValidator:
     def _single(self, node: yaml.Node, tp: Any, f: dataclasses.Field[Any], label: str) -> Any:
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self.record(node, tp, f"{label}的每一项" if f.type != tp else label)
-        if not self._first_visit(node):
-            return _BAD
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"{label}应为{_TYPE_NAMES[tp]}，这里是{_NODE_NAMES[type(node)]}")
             return _BAD
@@ -235,7 +242,10 @@ def _validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> 
     if node is None:
         return None
     kind = cls.__doc__.split("（")[0].rstrip("。") if cls.__doc__ else cls.__name__
-    value = FileValidator(rel, text, problems).record(node, cls, f"{kind}文件的内容")
+    validator = FileValidator(rel, text, problems)
+    if not validator.refuse_aliases(node):
+        return None
+    value = validator.record(node, cls, f"{kind}文件的内容")
     return None if value is _BAD else value
 
 
