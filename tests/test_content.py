@@ -1,0 +1,118 @@
+"""The repository's own starting content: the eight key sectors, real where it can be."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+from zhinan.model import ASPECTS, Content
+from zhinan.validate import load_content
+
+REFERENCE = REPO.parent / "shared" / "reference"
+KEY_SECTORS = {
+    "hazardous-chemicals": "危险化学品",
+    "mining": "非煤矿山和煤矿",
+    "industry-trade": "工贸",
+    "road-transport": "道路运输",
+    "construction": "建筑施工",
+    "fire-safety": "消防",
+    "urban-gas": "城镇燃气",
+    "waterway-transport": "水上交通",
+}
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content(REPO)
+
+
+def major_hazards(content: Content, sector_id: str) -> set[str]:
+    sc = content.sector(sector_id)
+    return {h.text for it in sc.items for h in it.hazards if h.level == "重大"}
+
+
+def reference(name: str) -> dict:  # type: ignore[type-arg]
+    path = REFERENCE / name
+    if not path.is_file():
+        pytest.skip(f"{path} 不存在（shared/ 应位于仓库旁边）")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_the_eight_key_sectors(content: Content) -> None:
+    found = {s.id: s.sector.name for s in content.sectors if s.sector.key}
+    assert found == KEY_SECTORS
+
+
+@pytest.mark.parametrize("sector_id", sorted(KEY_SECTORS))
+def test_sector_checklist_and_enterprises(content: Content, sector_id: str) -> None:
+    sc = content.sector(sector_id)
+    assert len(sc.items) >= 20
+    assert {it.aspect for it in sc.items} == set(ASPECTS)
+    samples = [e for e in sc.enterprises if e.sample]
+    assert len(samples) >= 2
+    for e in samples:
+        assert e.name.endswith("（示例）"), e.name
+        assert len(e.practices) >= 2
+        assert all(p.items for p in e.practices), e.id
+
+
+def test_official_chemicals_criteria_are_major_hazards(content: Content) -> None:
+    official = set(reference("major-hazards-chemicals.yml")["items"])
+    assert len(official) == 20
+    assert official <= major_hazards(content, "hazardous-chemicals")
+
+
+@pytest.mark.parametrize(("file", "sector_id"), [("major-hazards-gas.yml", "urban-gas"),
+                                                 ("major-hazards-road.yml", "road-transport")])
+def test_official_articles_are_major_hazards(content: Content, file: str, sector_id: str) -> None:
+    official = {text for art in reference(file)["articles"] for text in art["items"]}
+    assert official <= major_hazards(content, sector_id)
+
+
+CODE = re.compile(r"(?:GB|AQ|KA|JT)(?:/T)?\s?[0-9.]+-[0-9]{4}|[^\s《》（）]*〔[0-9]{4}〕[0-9]+号|应急管理部令第[0-9]+号")
+
+
+def sourced_codes() -> set[str]:
+    """Every standard code or document number that shared/reference gives."""
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(REFERENCE.glob("*.yml")))
+    if not text:
+        pytest.skip("shared/reference 不存在")
+    return set(CODE.findall(text))
+
+
+def test_basis_cites_only_sourced_codes(content: Content) -> None:
+    codes = sourced_codes()
+    assert "GB/T 33000-2016" in codes and "KA/T 2050.1-2016" in codes
+    for sc in content.sectors:
+        for b in sc.sector.basis:
+            assert b.code is None or b.code in codes, (sc.id, b.code)
+        for it in sc.items:
+            for cited in (c for text in it.basis for c in CODE.findall(text)):
+                assert cited in codes, (it.id, cited)
+
+
+def test_guide_chapters_do_not_invent_grading_thresholds(content: Content) -> None:
+    text = "".join(ch.markdown for ch in content.chapters)
+    for threshold in ("90分", "75分", "60分"):
+        assert threshold not in text
+
+
+def test_images_are_used(content: Content) -> None:
+    images = [img for sc in content.sectors for e in sc.enterprises for p in e.practices for img in p.images]
+    assert images, "至少一个做法带配图，用于检验图片在网站和 PDF 中的处理"
+    assert all(Path(REPO / "sectors").glob(f"*/{img.src}") for img in images)
+
+
+def test_major_hazards_are_only_sourced_criteria(content: Content) -> None:
+    """重大隐患 is a legal determination: only criteria whose text the reference gives are marked 重大."""
+    official = "".join(p.read_text(encoding="utf-8") for p in sorted(REFERENCE.glob("*.yml")))
+    if not official:
+        pytest.skip("shared/reference 不存在")
+    for sc in content.sectors:
+        for it in sc.items:
+            for h in it.hazards:
+                assert h.level != "重大" or h.text in official, (it.id, h.text)
