@@ -77,3 +77,19 @@ def test_stats_on_invalid_content_exit_1(minimal_tree: Path) -> None:
 def test_repository_content_is_valid() -> None:
     out = zhinan("check", "--root", str(REPO))
     assert out.returncode == 0, out.stderr
+
+
+def test_outputs_are_written_atomically_and_readable(tmp_path: Path) -> None:
+    from zhinan.output import replace_dir, temp_dir_beside, write_bytes
+
+    target = tmp_path / "out" / "a.bin"
+    write_bytes(target, b"one")
+    assert target.read_bytes() == b"one"
+    assert target.stat().st_mode & 0o044 == 0o044
+    assert [p.name for p in target.parent.iterdir()] == ["a.bin"]  # no temporary file left
+    built = temp_dir_beside(tmp_path / "site")
+    (built / "index.html").write_text("x", encoding="utf-8")
+    assert built.stat().st_mode & 0o055 == 0o055
+    replace_dir(built, tmp_path / "site")
+    assert (tmp_path / "site/index.html").read_text(encoding="utf-8") == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]

@@ -1,0 +1,458 @@
+"""`zhinan import-sheet`: a department's 检查清单 spreadsheet back into the sector's checklist.yml.
+
+Department staff edit Excel, not YAML, and their sheets are messy. The reader tolerates what
+does not change the meaning (blank rows, merged cells, stray and full-width spaces, numbers stored
+as text, decorated header names) and refuses everything else with the sheet cell to fix. The
+result is merged into the existing file with ruamel.yaml's round-trip mode, so item ids, the order
+of fields, comments and block styles written by hand survive; fields the sheet has no column for
+(核心要素, 典型隐患, 整改要求) are kept as they were. Nothing is written unless the whole sheet reads
+cleanly and the new file passes the same checks as `zhinan check`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import difflib
+import io
+import re
+import tempfile
+import typing
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+from zhinan import load, schema
+from zhinan.model import CheckItem, Sector, field_types, is_required, public_fields, unwrap_optional
+from zhinan.output import write_text
+from zhinan.problems import Problem
+from zhinan.sheets import CHECKLIST_SHEET, Column, checklist_columns
+from zhinan.validate import _validate_file, collect
+
+HEADER_SCAN_ROWS = 20
+"""Sheets often carry a title and notes above the header row; look this far down for it."""
+
+FIELD_ORDER = [f.name for f in public_fields(CheckItem)]
+FIELDS = {f.name: f for f in public_fields(CheckItem)}
+
+
+class SheetError(Exception):
+    """The sheet cannot be imported; carries every message, `FILE:sheet!cell: 错误: …`."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
+@dataclass
+class Row:
+    """One data row of the sheet: cleaned values by CheckItem field, and where each came from."""
+
+    number: int
+    values: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+# ---- Cleaning cell values --------------------------------------------------------------------
+
+_DECORATION = re.compile(r"\(.*?\)|\[.*?\]")
+
+
+def norm_header(value: Any) -> str:
+    """检查内容（必填）, ＊检查项目： and 检 查 内 容 all become 检查内容."""
+    text = _DECORATION.sub("", unicodedata.normalize("NFKC", str(value or "")))
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers without a spurious .0, every line stripped of stray spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        value = value.date()
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def compact(value: str) -> str:
+    """For codes and fixed choices: full-width letters and digits to ASCII, no spaces at all."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
+# ---- Reading the sheet -----------------------------------------------------------------------
+
+
+class SheetReader:
+    """Reads the 检查清单 sheet of one workbook into rows, collecting every problem."""
+
+    def __init__(self, path: Path, label: str, prefix: str) -> None:
+        self.label = label
+        self.prefix = prefix
+        self.messages: list[str] = []
+        self.ws = self._sheet(self._open(path))
+        self.grid, self.formulas = self._grid(self.ws)
+
+    def fail(self, message: str) -> SheetError:
+        return SheetError([f"{self.label}: 错误: {message}"])
+
+    def error(self, cell: str, message: str) -> None:
+        self.messages.append(f"{self.label}:{self.ws.title}!{cell}: 错误: {message}")
+
+    def _open(self, path: Path) -> Workbook:
+        try:
+            with warnings.catch_warnings():
+                # Files saved by Excel or WPS make openpyxl warn about features it drops
+                # (extensions, default styles); none of them matter for reading values.
+                warnings.simplefilter("ignore")
+                return load_workbook(path, data_only=False)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise self.fail(
+                "无法读取工作簿：只支持 Excel 2007 及以后的 .xlsx 文件；.xls、.et 或 .csv 请先在 Excel/WPS "
+                "中“另存为”.xlsx"
+            ) from exc
+
+    def _sheet(self, wb: Workbook) -> Worksheet:
+        for ws in wb.worksheets:
+            if norm_header(ws.title) == CHECKLIST_SHEET:
+                return ws
+        if len(wb.worksheets) == 1:
+            return wb.worksheets[0]
+        names = "、".join(f"“{ws.title}”" for ws in wb.worksheets)
+        raise self.fail(f"找不到名为“{CHECKLIST_SHEET}”的工作表；工作簿中的工作表有：{names}")
+
+    @staticmethod
+    def _grid(ws: Worksheet) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+        """Cell values by 0-based row and column, vertical merges filled down.
+
+        A vertically merged cell (one 检查类别 spanning many rows) belongs to every row it spans;
+        a horizontal merge is a title or section heading and is left in its first cell only.
+        """
+        grid = [list(row) for row in ws.iter_rows(values_only=True)]
+        formulas = {(c.row - 1, c.column - 1) for row in ws.iter_rows() for c in row if c.data_type == "f"}
+        for rng in ws.merged_cells.ranges:
+            if rng.min_col != rng.max_col:
+                continue
+            top = grid[rng.min_row - 1][rng.min_col - 1]
+            for r in range(rng.min_row, rng.max_row):
+                grid[r][rng.min_col - 1] = top
+        return grid, formulas
+
+    # -- header --
+
+    def header(self) -> tuple[int, dict[str, int]]:
+        """The header row (0-based) and the column of each known title in it."""
+        titles = {c.title for c in checklist_columns()}
+        candidates = [(r, [(c, norm_header(v)) for c, v in enumerate(row)]) for r, row in enumerate(self.grid[:HEADER_SCAN_ROWS])]
+        r, cells = max(candidates, key=lambda rc: len({n for _, n in rc[1] if n in titles}), default=(0, []))
+        found: dict[str, int] = {}
+        for c, name in cells:
+            if name in found:
+                first = f"{get_column_letter(found[name] + 1)}{r + 1}"
+                self.error(f"{get_column_letter(c + 1)}{r + 1}", f"列名“{name}”重复（{first} 已有），请删除或改名其中一列")
+            elif name in titles:
+                found[name] = c
+        needed = [c.title for c in checklist_columns() if c.field and is_required(FIELDS[c.field])]
+        if not any(t in found for t in needed):
+            self.messages = []
+            self.error("A1", f"前 {HEADER_SCAN_ROWS} 行中找不到表头行；表头应包含{_quoted(needed)}等列名")
+        elif missing := [t for t in needed if t not in found]:
+            expected = "、".join(c.title for c in checklist_columns())
+            self.error(f"A{r + 1}", f"表头缺少{_quoted(missing)}列；统一格式的列依次为：{expected}")
+        if self.messages:
+            raise SheetError(self.messages)
+        return r, found
+
+    # -- data rows --
+
+    def rows(self) -> list[Row]:
+        head, found = self.header()
+        columns = [(c, found[c.title]) for c in checklist_columns() if c.title in found]
+        rows = []
+        for r in range(head + 1, len(self.grid)):
+            row = self._row(r, columns)
+            if row is not None:
+                rows.append(row)
+        if not rows and not self.messages:
+            self.error(f"A{head + 2}", "表头下面没有任何检查项")
+        self._unique(rows)
+        if self.messages:
+            raise SheetError(self.messages)
+        return rows
+
+    def _row(self, r: int, columns: list[tuple[Column, int]]) -> Row | None:
+        raw = {col: self.grid[r][c] if c < len(self.grid[r]) else None for col, c in columns}
+        if all(cell_text(v) == "" for col, v in raw.items() if col.field):
+            return None  # blank, or a section heading in the 序号 column only
+        row = Row(r + 1)
+        for col, c in columns:
+            cell = f"{get_column_letter(c + 1)}{r + 1}"
+            if (r, c) in self.formulas:
+                self.error(cell, f"单元格是公式“{raw[col]}”；请复制后“选择性粘贴 → 数值”，再导入")
+            elif col.kind == "index":
+                self._index(cell, raw[col])
+            elif col.field:
+                row.cells[col.field] = cell
+                row.values[col.field] = self._value(cell, col, raw[col])
+        return row
+
+    def _index(self, cell: str, value: Any) -> None:
+        text = compact(cell_text(value))
+        if text and not text.isdecimal():
+            self.error(cell, f"序号应为数字，这里是“{text}”")
+
+    def _value(self, cell: str, col: Column, value: Any) -> Any:
+        assert col.field is not None
+        f = FIELDS[col.field]
+        text = cell_text(value)
+        if not text:
+            if is_required(f) and col.field != "id":
+                self.error(cell, f"“{col.title}”不能为空：{f.metadata['description']}")
+            return None
+        if typing.get_origin(unwrap_optional(field_types(CheckItem)[col.field])) is tuple:
+            return tuple(line.strip() for line in text.split("\n") if line.strip())
+        if col.field == "id":
+            return self._item_id(cell, text)
+        if col.choices:
+            return self._choice(cell, col, text)
+        return text
+
+    def _item_id(self, cell: str, text: str) -> str:
+        value = compact(text).upper()
+        if not re.fullmatch(rf"{re.escape(self.prefix)}-[0-9]{{3,}}", value):
+            self.error(cell, f"编号“{text}”格式不对：应为本行业前缀“{self.prefix}-”加至少三位数字，如“{self.prefix}-001”；新增的检查项可以不填编号")
+        return value
+
+    def _choice(self, cell: str, col: Column, text: str) -> str:
+        value = compact(text)
+        if value not in col.choices:
+            hint = difflib.get_close_matches(value, col.choices, n=1, cutoff=0.3)
+            tip = f"是否想写“{hint[0]}”？" if hint else ""
+            self.error(cell, f"“{col.title}”的值“{text}”不在允许范围内。{tip}应为：{_quoted(col.choices)}")
+        return value
+
+    def _unique(self, rows: list[Row]) -> None:
+        first: dict[str, str] = {}
+        for row in rows:
+            item_id = row.values.get("id")
+            if item_id and item_id in first:
+                self.error(row.cells["id"], f"编号“{item_id}”重复（{first[item_id]} 已有）；编号在全市必须唯一")
+            elif item_id:
+                first[item_id] = row.cells["id"]
+
+
+def _quoted(values: typing.Iterable[str]) -> str:
+    return "、".join(f"“{v}”" for v in values)
+
+
+# ---- Merging into checklist.yml --------------------------------------------------------------
+
+
+def _yaml() -> YAML:
+    y = YAML()
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.width = 4096  # never re-wrap a contributor's long lines
+    y.preserve_quotes = True
+    return y
+
+
+@dataclass
+class Merge:
+    """What an import changed, for the summary line."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def merge(items: CommentedSeq, rows: list[Row], prefix: str) -> Merge:
+    """Make `items` follow the sheet: same order, sheet values, everything else kept."""
+    existing = {str(m.get("id")): m for m in items if isinstance(m, CommentedMap)}
+    next_id = _id_counter(prefix, [*existing, *(str(r.values.get("id")) for r in rows)])
+    result = Merge()
+    new: list[CommentedMap] = []
+    for row in rows:
+        if not row.values.get("id"):
+            row.values["id"] = next_id()
+        m = existing.get(row.values["id"])
+        if m is None:
+            m = CommentedMap()
+            result.added.append(row.values["id"])
+        if update_item(m, row.values) and row.values["id"] in existing:
+            result.changed.append(row.values["id"])
+        new.append(m)
+    kept = {id(m) for m in new}
+    result.removed = [k for k, m in existing.items() if id(m) not in kept]
+    if [id(m) for m in items] != [id(m) for m in new]:
+        items[:] = new
+    return result
+
+
+def _id_counter(prefix: str, ids: list[str]) -> typing.Callable[[], str]:
+    numbers = [int(i.split("-")[1]) for i in ids if re.fullmatch(rf"{re.escape(prefix)}-[0-9]+", i)]
+    width = max((len(i.split("-")[1]) for i in ids if i.startswith(f"{prefix}-")), default=3)
+    state = {"n": max(numbers, default=0)}
+
+    def next_id() -> str:
+        state["n"] += 1
+        return f"{prefix}-{state['n']:0{width}d}"
+
+    return next_id
+
+
+def update_item(m: CommentedMap, values: dict[str, Any]) -> bool:
+    """Write the sheet's values into one item, touching only what differs; True if anything did."""
+    changed = False
+    for name, value in values.items():
+        old = m.get(name)
+        if value is None:
+            if name in m:
+                del m[name]
+                changed = True
+            continue
+        if old is not None and _same(old, value):
+            continue
+        if name in m:
+            m[name] = _styled(old, value)
+        else:
+            m.insert(sum(1 for k in m if FIELD_ORDER.index(k) < FIELD_ORDER.index(name)), name, _styled(None, value))
+        changed = True
+    return changed
+
+
+def _same(old: Any, value: str | tuple[str, ...]) -> bool:
+    if isinstance(value, tuple):
+        return isinstance(old, list) and [str(v) for v in old] == list(value)
+    return str(old) == value
+
+
+def _styled(old: Any, value: Any) -> Any:
+    """The new value in the old value's block style, so a folded `>-` field stays folded."""
+    if isinstance(value, tuple):
+        return CommentedSeq(value)
+    if "\n" in value:
+        return LiteralScalarString(value)
+    if isinstance(old, FoldedScalarString | LiteralScalarString):
+        return type(old)(value)
+    return value
+
+
+# ---- The command -----------------------------------------------------------------------------
+
+
+def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = None) -> str:
+    """Import the sheet into sectors/<sector_id>/checklist.yml; returns a one-line summary.
+
+    Raises SheetError (nothing written) when the sheet or the resulting content has problems.
+    """
+    label = label or str(path)
+    sector = _sector(root, sector_id)
+    reader = SheetReader(path, label, sector.prefix)
+    rows = reader.rows()
+    rel = f"sectors/{sector_id}/checklist.yml"
+    y = _yaml()
+    doc, items = _existing(root, rel, y)
+    result = merge(items, rows, sector.prefix)
+    buf = io.StringIO()
+    y.dump(doc, buf)
+    text = buf.getvalue()
+    if not (root / rel).is_file():
+        text = f"{schema.schema_line('checklist', 2)}\n{text}"
+    problems = problems_after(root, sector_id, text)
+    if problems:
+        raise SheetError(_explain(problems, rel, text, rows, f"{label}:{reader.ws.title}"))
+    write_text(root / rel, text)
+    return (
+        f"已写入 {rel}：共 {len(rows)} 项（新增 {len(result.added)} 项，修改 {len(result.changed)} 项，"
+        f"删除 {len(result.removed)} 项）"
+    )
+
+
+def _sector(root: Path, sector_id: str) -> Sector:
+    problems: list[Problem] = []
+    rel = f"sectors/{sector_id}/sector.yml"
+    sector: Sector | None = _validate_file(root, rel, Sector, problems) if (root / rel).is_file() else None
+    if sector is None:
+        detail = [p.text() for p in problems] or [f"{rel}: 错误: 行业“{sector_id}”不存在（找不到 {rel}）"]
+        raise SheetError(detail)
+    return sector
+
+
+def _existing(root: Path, rel: str, y: YAML) -> tuple[CommentedMap, CommentedSeq]:
+    path = root / rel
+    try:
+        doc = y.load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        pos = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        raise SheetError([f"{rel}:{pos}: 错误: 现有检查清单不是有效的 YAML，请先修正（zhinan check）再导入"]) from exc
+    if not isinstance(doc, CommentedMap):
+        doc = CommentedMap()
+    if not isinstance(doc.get("items"), CommentedSeq):
+        doc["items"] = CommentedSeq()
+    return doc, doc["items"]
+
+
+def problems_after(root: Path, sector_id: str, text: str) -> list[Problem]:
+    """The problems `zhinan check` would report with `text` as the sector's checklist.yml that it
+    does not report now: the whole tree is checked (practices refer to items, ids are unique
+    across sectors) through a shadow tree of links, so nothing in `root` is touched."""
+    before = set(collect(root)[1])
+    with tempfile.TemporaryDirectory(prefix="zhinan-import-") as tmp:
+        shadow = Path(tmp)
+        (shadow / "guides").symlink_to((root / "guides").resolve(), target_is_directory=True)
+        for folder in sorted((root / "sectors").iterdir()):
+            if folder.name != sector_id:
+                _link(shadow / "sectors" / folder.name, folder)
+        target = shadow / "sectors" / sector_id
+        target.mkdir(parents=True)
+        for entry in (root / "sectors" / sector_id).iterdir():
+            if entry.name != "checklist.yml":
+                _link(target / entry.name, entry)
+        (target / "checklist.yml").write_text(text, encoding="utf-8")
+        after = collect(shadow)[1]
+    return [p for p in after if p not in before]
+
+
+def _link(link: Path, to: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(to.resolve(), target_is_directory=to.is_dir())
+
+
+def _explain(problems: list[Problem], rel: str, text: str, rows: list[Row], where: str) -> list[str]:
+    """Problems in the new checklist pointed back at the sheet row (`where` is FILE:sheet) they came from."""
+    starts = _item_lines(text)
+    out = []
+    for p in problems:
+        i = bisect.bisect_right(starts, p.line) - 1
+        if p.path == rel and 0 <= i < len(rows):
+            cell = rows[i].cells.get("id", f"A{rows[i].number}")
+            out.append(f"{where}!{cell}: 错误: {p.message}")
+        else:
+            out.append(p.text())
+    return out
+
+
+def _item_lines(text: str) -> list[int]:
+    node = yaml.compose(text, Loader=load._Loader)
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
+        if key.value == "items" and isinstance(value, yaml.SequenceNode):
+            return [n.start_mark.line + 1 for n in value.value]
+    return []
+
+
