@@ -10,12 +10,13 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from zhinan import __version__, schema, stats
+from zhinan import __version__, changelog, codeowners, scaffold, schema, site, stats
 from zhinan.build import STAGES, BuildOptions, build
+from zhinan.model import ENTERPRISE_LEVELS
 from zhinan.output import Progress
 from zhinan.problems import FORMATS, ContentError
 from zhinan.validate import collect, load_content
@@ -104,6 +105,19 @@ def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs:
         fail(exc)
 
 
+@main.command("serve")
+@root_option
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="IP:端口", help="预览服务器的地址和端口。")
+@click.option("--open", "open_browser", is_flag=True, help="启动后在浏览器中打开。")
+def serve_cmd(root: Path, dev_addr: str, open_browser: bool) -> None:
+    """预览网站；sectors/ 或 guides/ 下的文件有改动时自动重建并刷新页面。"""
+    try:
+        load_content(root)  # the same report as `zhinan check` before the server starts
+    except ContentError as exc:
+        fail(exc)
+    site.serve(root.resolve(), dev_addr=dev_addr, open_in_browser=open_browser)
+
+
 @main.command("schema")
 @root_option
 @click.option("--check", "check_only", is_flag=True, help="只检查 schemas/ 是否为最新，不写文件。")
@@ -119,3 +133,102 @@ def schema_cmd(root: Path, check_only: bool) -> None:
         return
     for path in schema.write_all(root):
         click.echo(f"已写入 {path}", err=True)
+
+
+def refuse(message: str) -> NoReturn:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+def _scaffold(make: Callable[[], list[Path]]) -> None:
+    try:
+        paths = make()
+    except scaffold.ScaffoldError as exc:
+        refuse(str(exc))
+    except ContentError as exc:
+        fail(exc)
+    for path in paths:
+        click.echo(f"已创建 {path}", err=True)
+    click.echo("请把以“待填写”开头的占位文字改写成正式内容，然后运行 zhinan check。", err=True)
+
+
+@main.group("new", context_settings=CONTEXT)
+def new_group() -> None:
+    """新建行业或标杆企业的起始文件（写好即可通过 zhinan check）。"""
+
+
+@new_group.command("sector")
+@root_option
+@click.argument("sector_id", metavar="行业编号")
+@click.option("--name", required=True, help="行业名称，如“城镇燃气”。")
+@click.option("--department", required=True, help="主管部门，如“市住房和城乡建设局”。")
+@click.option("--prefix", required=True, help="检查项编号前缀，2–6 个大写字母，如 RQ。")
+@click.option("--order", type=int, default=None, help="在指南中的顺序；默认排在已有行业之后。")
+@click.option("--key/--no-key", default=False, show_default=True, help="是否为八个重点行业之一。")
+def new_sector_cmd(root: Path, sector_id: str, name: str, department: str, prefix: str, order: int | None,
+                   key: bool) -> None:
+    """新建 sectors/行业编号/ 下的 sector.yml 和 checklist.yml。"""
+    _scaffold(lambda: scaffold.new_sector(root, sector_id, name, department, prefix, order, key))
+
+
+@new_group.command("enterprise")
+@root_option
+@click.argument("sector_id", metavar="行业编号")
+@click.argument("enterprise_id", metavar="企业编号")
+@click.option("--name", required=True, help="企业全称。")
+@click.option("--county", required=True, help="所在县（市、区），如“泉港区”。")
+@click.option("--level", required=True, type=click.Choice(ENTERPRISE_LEVELS), help="标杆级别。")
+def new_enterprise_cmd(root: Path, sector_id: str, enterprise_id: str, name: str, county: str, level: str) -> None:
+    """新建 sectors/行业编号/enterprises/企业编号.yml。"""
+    _scaffold(lambda: scaffold.new_enterprise(root, sector_id, enterprise_id, name, county, level))
+
+
+@main.command("codeowners")
+@root_option
+@click.option("--check", "check_only", is_flag=True, help=f"只检查 {codeowners.PATH} 是否为最新，不写文件。")
+def codeowners_cmd(root: Path, check_only: bool) -> None:
+    """由各行业 sector.yml 的 reviewers 生成 .github/CODEOWNERS。"""
+    try:
+        content = load_content(root)
+        if check_only:
+            if not codeowners.is_current(root, content):
+                refuse(f"{codeowners.PATH} 不是最新的，请运行 zhinan codeowners 并提交结果")
+            return
+        changed = codeowners.write(root, content)
+    except ContentError as exc:
+        fail(exc)
+    click.echo(f"已写入 {codeowners.PATH}" if changed else f"{codeowners.PATH} 已是最新", err=True)
+
+
+@main.command("changelog")
+@root_option
+@click.option("--since", required=True, metavar="REF|guide.json",
+              help="与哪一版比较：git 版本（标签、分支或提交）或旧版导出的 guide.json。")
+def changelog_cmd(root: Path, since: str) -> None:
+    """比较旧版与当前内容，写出本版修订说明 guides/changes.md。"""
+    try:
+        path, log = changelog.write(root, since)
+    except changelog.ChangelogError as exc:
+        refuse(str(exc))
+    except ContentError as exc:
+        fail(exc)
+    click.echo(f"已写入 {path}：{len(log.sectors)} 个行业有变化。", err=True)
+
+
+@main.command("import-sheet")
+@root_option
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--sector", "sector_id", required=True, metavar="ID", help="行业编号（sectors/ 下的文件夹名）。")
+def import_sheet_cmd(root: Path, file: Path, sector_id: str) -> None:
+    """把统一格式的检查清单工作表（.xlsx）导入 sectors/ID/checklist.yml，保留原有编号、字段顺序和注释。"""
+    from zhinan import importer  # openpyxl is slow to import; only this command needs it
+
+    if not (root / "sectors" / sector_id).is_dir():
+        raise click.BadParameter(f"行业“{sector_id}”不存在（找不到 sectors/{sector_id}/）", param_hint="--sector")
+    try:
+        summary = importer.import_sheet(file, sector_id, root, label=str(file))
+    except importer.SheetError as exc:
+        click.echo(str(exc), err=True)
+        click.echo(f"发现 {len(exc.messages)} 个问题，未写入任何文件。", err=True)
+        sys.exit(1)
+    click.echo(summary, err=True)

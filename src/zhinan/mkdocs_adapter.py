@@ -1,0 +1,131 @@
+"""The only module that imports MkDocs: the `zhinan` plugin and the calls that run a build.
+
+MkDocs 1.x is frozen and mkdocs-material ends in 2027-05, so everything MkDocs-specific stays
+here. The plugin loads and validates the content once, then hands MkDocs the pages that
+`zhinan.site` renders in memory (`File.generated`): nothing generated is ever committed.
+The content root is the parent of `docs_dir` (which is `guides/`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import jieba
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.commands.serve import serve as mkdocs_serve
+from mkdocs.config import config_options, load_config
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+from zhinan import site
+from zhinan.problems import ContentError
+from zhinan.validate import load_content
+
+log = logging.getLogger("mkdocs.plugins.zhinan")
+
+WATCHED = ("sectors", "guides")
+"""Content folders whose changes rebuild the site under `zhinan serve` / `mkdocs serve`."""
+
+
+class ZhinanConfig(Config):  # type: ignore[no-untyped-call]
+    out = config_options.Type(str, default="build")
+    """Build folder, relative to the content root, whose PDFs and workbooks are offered as downloads."""
+
+
+class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
+    """Generates the guide's pages from the content model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source: site.SiteSource | None = None
+        """Set beforehand by `build_site`, so `zhinan build` does not load the content twice."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        _load_safety_terms()
+        root = Path(config.docs_dir).parent
+        if self.source is None:
+            try:
+                content = load_content(root)
+            except ContentError as exc:
+                raise PluginError(f"内容有 {len(exc.problems)} 个问题：\n{exc.report()}") from exc
+            self.source = site.source(content, root, root / self.config.out)
+        config.nav = self.source.nav
+        config.site_name = self.source.site_name
+        config.copyright = self.source.copyright
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # guides/ is only MkDocs' required docs_dir: every page and file comes from the model;
+        # the theme's own files are kept.
+        assert self.source is not None
+        docs = Path(config.docs_dir).resolve()
+        kept = [f for f in files if f.abs_src_path is None or not Path(f.abs_src_path).resolve().is_relative_to(docs)]
+        kept += [File.generated(config, src, content=md) for src, md in self.source.pages.items()]
+        kept += [File.generated(config, src, abs_src_path=str(path)) for src, path in self.source.files.items()]
+        return Files(kept)
+
+    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
+        root = Path(config.docs_dir).parent
+        for folder in WATCHED:
+            if (root / folder).is_dir():
+                server.watch(str(root / folder))  # watching docs_dir twice is harmless
+        return server
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        write_search_index(Path(config.site_dir) / "search")
+
+
+@functools.cache
+def _load_safety_terms() -> None:
+    """Teach jieba (which mkdocs-material uses to segment the index) the field's terms, so that
+    受限空间 or 重大危险源 is one searchable word: the browser does not segment the query."""
+    jieba.setLogLevel(logging.WARNING)
+    with site.default_config().with_name("jieba-userdict.txt").open("rb") as terms:
+        jieba.load_userdict(terms)
+
+
+def write_search_index(folder: Path) -> None:
+    """Re-encode the index as UTF-8 (half the size of \\u escapes) and add the script copy that
+    mkdocs-material loads instead of fetching JSON when the site is opened from file://."""
+    index = folder / "search_index.json"
+    if not index.is_file():
+        return
+    data = json.dumps(json.loads(index.read_text(encoding="utf-8")), ensure_ascii=False, separators=(",", ":"))
+    index.write_text(data, encoding="utf-8")
+    (folder / "search_index.js").write_text(f"var __index = {data}", encoding="utf-8")
+
+
+def _config(config_file: Path, docs_dir: Path, site_dir: Path | None = None) -> MkDocsConfig:
+    overrides: dict[str, Any] = {"docs_dir": str(docs_dir)}
+    if site_dir is not None:
+        overrides["site_dir"] = str(site_dir)
+    return load_config(str(config_file), **overrides)
+
+
+def build_site(source: site.SiteSource, config_file: Path, *, docs_dir: Path, site_dir: Path) -> None:
+    """Run a strict MkDocs build of the given pages into `site_dir`."""
+    config = _config(config_file, docs_dir, site_dir)
+    plugin = config.plugins.get("zhinan")
+    if not isinstance(plugin, ZhinanPlugin):
+        raise PluginError(f"{config_file} 的 plugins 中缺少 zhinan")
+    plugin.source = source
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(config)
+    finally:
+        config.plugins.on_shutdown()
+
+
+def serve(config_file: Path, *, docs_dir: Path, dev_addr: str, open_in_browser: bool = False) -> None:
+    """Preview the site with live reload; the content is reloaded on every change."""
+    mkdocs_serve(str(config_file), docs_dir=str(docs_dir), dev_addr=dev_addr, livereload=True,
+                 open_in_browser=open_in_browser)
