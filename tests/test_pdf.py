@@ -1,0 +1,375 @@
+"""Print stage: the PDF volumes, checked with real PDF tools (poppler's pdftotext/pdffonts, pypdf, pdfplumber).
+
+The fixture content is built once per session (twice, for the reproducibility check) and every test
+reads those files; checks are driven by the content, not by hand-written lists.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from zhinan import pdf
+from zhinan.build import BuildOptions
+from zhinan.cli import main
+from zhinan.model import Content, SectorContent
+from zhinan.output import Progress
+from zhinan.validate import load_content
+
+FIXTURE = Path(__file__).parent / "fixtures" / "pdf"
+CLOSING = set("，。、；：？！）」』》〉】〕”’…·")
+A4_TEXT_WIDTH_PT = (210 - 2 * 20) / 25.4 * 72
+
+
+@dataclass
+class Built:
+    content: Content
+    out: Path
+    again: Path
+    result: dict[str, Any]
+
+    def path(self, name: str) -> Path:
+        return self.out / "pdf" / name
+
+
+def _build(root: Path, out: Path, **kw: Any) -> dict[str, Any]:
+    opts = BuildOptions(root=root, out=out, only=("pdf",), progress=Progress(quiet=True), **kw)
+    return pdf.build(load_content(root), opts)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    out = tmp_path_factory.mktemp("pdf-out")
+    again = tmp_path_factory.mktemp("pdf-again")
+    result = _build(FIXTURE, out, jobs=2)
+    _build(FIXTURE, again, jobs=1)
+    return Built(load_content(FIXTURE), out, again, result)
+
+
+def squash(text: str) -> str:
+    """CJK text extracted across line and cell breaks: whitespace carries no meaning."""
+    return re.sub(r"\s+", "", text)
+
+
+def page_texts(path: Path, layout: bool = False) -> list[str]:
+    args = ["pdftotext", "-layout" if layout else "-raw", str(path), "-"]
+    text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def sector_pdfs(b: Built) -> list[tuple[SectorContent, Path]]:
+    return [(sc, b.path(f"{sc.id}.pdf")) for sc in b.content.sectors]
+
+
+def test_every_output_written(built: Built) -> None:
+    names = sorted(f["file"] for f in built.result["files"])
+    expected = sorted([pdf.GUIDE_FILE, *(f"{sc.id}{s}.pdf" for sc in built.content.sectors for s in ("", "-form"))])
+    assert names == expected
+    assert sorted(p.name for p in (built.out / "pdf").iterdir()) == expected  # no temporary files left
+    assert all(f["pages"] > 0 and f["bytes"] > 0 for f in built.result["files"])
+
+
+def test_no_weasyprint_warnings(built: Built) -> None:
+    assert built.result["warnings"] == []
+
+
+@pytest.mark.parametrize("volume", ["sector", "guide"])
+def test_text_of_every_item_hazard_and_enterprise(built: Built, volume: str) -> None:
+    for sc, path in sector_pdfs(built):
+        text = squash("".join(page_texts(path if volume == "sector" else built.path(pdf.GUIDE_FILE))))
+        expected = [sc.sector.name, *(e.name for e in sc.enterprises)]
+        for it in sc.items:
+            expected += [it.id, it.item, it.content, *(h.text for h in it.hazards)]
+        missing = [s for s in expected if squash(s) not in text]
+        assert missing == [], f"{path.name}: 提取的文字缺少 {missing[:3]}"
+
+
+def test_common_chapters_in_guide(built: Built) -> None:
+    text = squash("".join(page_texts(built.path(pdf.GUIDE_FILE))))
+    chapters = [*built.content.chapters, *([built.content.changes] if built.content.changes else [])]
+    for ch in chapters:
+        for line in ch.markdown.splitlines():
+            plain = line.lstrip("#- ").strip()
+            if plain:
+                assert squash(plain) in text, plain
+
+
+def _printed_number(page: str) -> int | None:
+    found = re.findall(r"—\s*(\d+)\s*—", page)
+    return int(found[-1]) if found else None
+
+
+TOC_LINE = re.compile(r"^\s*(?P<title>\S.*?)\s*\.{3,}\s*(?P<page>\d+)\s*$")
+
+
+def toc_entries(pages: list[str], volumes: set[str]) -> list[tuple[str | None, str, int]]:
+    """(分册 or None for the front matter, title, printed page) for every 目录 line with a number."""
+    first = next(i for i, p in enumerate(pages) if any(TOC_LINE.match(line) for line in p.splitlines()))
+    entries: list[tuple[str | None, str, int]] = []
+    group: str | None = None
+    for page in pages[first:]:
+        lines = page.splitlines()
+        if not any(TOC_LINE.match(line) for line in lines):
+            break
+        for line in lines:
+            m = TOC_LINE.match(line)
+            if m:
+                entries.append((group, squash(m.group("title")), int(m.group("page"))))
+            elif squash(line) in volumes:
+                group = squash(line)
+    return entries
+
+
+def _check_toc(pages: list[str], labels: list[str], volumes: set[str]) -> int:
+    entries = toc_entries(pages, volumes)
+    for group, title, number in entries:
+        label = f"{group}-{number}" if group else str(number)
+        assert label in labels, f"目录“{title}”的页码 {number} 不存在"
+        page = pages[labels.index(label)]
+        assert _printed_number(page) == number, f"{label} 页脚印的不是 {number}"
+        assert title in squash(page), f"目录“{title}”标的第 {number} 页上没有这个标题"
+        assert group is None or group in volumes
+    return len(entries)
+
+
+def test_toc_numbers_are_real_pages_in_guide(built: Built) -> None:
+    """Front-matter entries carry the combined volume's own numbers (its PDF page numbers: the front
+    matter comes first); the entries under a 分册 carry that volume's numbers, as printed in its
+    footers. guide.pdf's page labels say the same (“<分册>-n”), which is how a page is found here:
+    the page must print that number and hold that heading."""
+    path = built.path(pdf.GUIDE_FILE)
+    volumes = {pdf.volume_title(sc) for sc in built.content.sectors}
+    pages = page_texts(path, layout=True)
+    n = _check_toc(pages, list(PdfReader(path).page_labels), volumes)
+    expected = sum(len(pdf.sector_toc(sc)) for sc in built.content.sectors) + len(built.content.chapters)
+    assert n >= expected
+
+
+def test_toc_numbers_are_real_pages_in_sector_volumes(built: Built) -> None:
+    for sc, path in sector_pdfs(built):
+        pages = page_texts(path, layout=True)
+        n = _check_toc(pages, [str(i) for i in range(1, len(pages) + 1)], set())
+        assert n == len(pdf.sector_toc(sc))
+
+
+def _outline(reader: PdfReader, items: list[Any] | None = None, parent: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    last = parent
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            out += _outline(reader, item, last)
+        else:
+            last = str(item.title)
+            out.append((parent, last))
+    return out
+
+
+def test_bookmarks_for_every_chapter_sector_and_aspect(built: Built) -> None:
+    marks = _outline(PdfReader(built.path(pdf.GUIDE_FILE)))
+    titles = {t for _, t in marks}
+    assert {ch.title for ch in built.content.chapters} <= titles
+    for sc in built.content.sectors:
+        vt = pdf.volume_title(sc)
+        assert ("", vt) in marks
+        children = {t for p, t in marks if p == vt}
+        assert {"行业概述", "检查清单", "标杆企业典型做法"} <= children
+        own = {t for _, t in _outline(PdfReader(built.path(f"{sc.id}.pdf")))}
+        assert {e.title for e in pdf.sector_toc(sc)} <= own
+        assert {a for a, _ in pdf.aspects_of(sc)} <= {t.split("、", 1)[-1] for t in own}
+
+
+def test_links_of_bound_volumes_stay_in_their_volume(built: Built) -> None:
+    reader = PdfReader(built.path(pdf.GUIDE_FILE))
+    labels = list(reader.page_labels)
+    dests = reader.named_destinations
+    for sc in built.content.sectors:
+        vt = pdf.volume_title(sc)
+        own = {i for i, label in enumerate(labels) if label.startswith(f"{vt}-")}
+        toc_page = reader.pages[labels.index(f"{vt}-2")]
+        names = {str(a.get_object()["/Dest"]) for a in toc_page.get("/Annots", [])}
+        assert names == {e.anchor for e in pdf.sector_toc(sc)}
+        assert {reader.get_destination_page_number(dests[n]) for n in names} <= own
+
+
+def test_guide_binds_every_part(built: Built) -> None:
+    guide = len(PdfReader(built.path(pdf.GUIDE_FILE)).pages)
+    parts = sum(len(PdfReader(p).pages) for _, p in sector_pdfs(built))
+    assert guide >= parts + len(built.content.chapters) + 2  # + cover and 目录
+
+
+def _pdffonts(path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:]]
+
+
+def test_fonts_embedded_subset_and_simplified_chinese(built: Built) -> None:
+    for path in sorted((built.out / "pdf").glob("*.pdf")):
+        rows = _pdffonts(path)
+        assert rows, path.name
+        for row in rows:
+            emb, sub, uni = row[-5:-2]
+            assert (emb, sub, uni) == ("yes", "yes", "yes"), f"{path.name}: {row}"
+            assert "CJK-SC" in row[0], f"{path.name} 用了非简体中文字形：{row[0]}"
+
+
+def test_no_line_starts_with_closing_punctuation(built: Built) -> None:
+    for path in sorted((built.out / "pdf").glob("*.pdf")):
+        with pdfplumber.open(path) as doc:
+            for page in doc.pages:
+                prev_top = None
+                for ch in page.chars:
+                    new_line = prev_top is None or abs(ch["top"] - prev_top) > 2
+                    assert not (new_line and ch["text"] in CLOSING), f"{path.name} 第 {page.page_number} 页有行首标点“{ch['text']}”"
+                    prev_top = ch["top"]
+
+
+def test_checklist_header_repeats_and_rows_do_not_split(built: Built) -> None:
+    for sc, path in sector_pdfs(built):
+        pages = [squash(p) for p in page_texts(path)]
+        for it in sc.items:
+            holding = [i for i, p in enumerate(pages) if squash(it.content) in p]
+            assert len(holding) == 1, f"{it.id} 的检查内容没有完整地出现在同一页上"
+            assert "典型隐患及整改要求" in pages[holding[0]], f"{it.id} 所在页没有表头"
+
+
+def test_images_scaled_to_text_width_with_caption(built: Built) -> None:
+    for sc, path in sector_pdfs(built):
+        captions = [img.caption for e in sc.enterprises for p in e.practices for img in p.images if img.src.endswith(".png")]
+        with pdfplumber.open(path) as doc:
+            widths = [im["x1"] - im["x0"] for page in doc.pages for im in page.images]
+            text = squash("".join(page.extract_text() for page in doc.pages))
+        assert len([w for w in widths if abs(w - A4_TEXT_WIDTH_PT) < 1]) == len(captions)
+        assert all(squash(c) in text for c in captions)
+
+
+def test_metadata(built: Built) -> None:
+    guide = built.content.guide
+    date = pdf.pdf_date(pdf.build_date(guide).isoformat())
+    for path in sorted((built.out / "pdf").glob("*.pdf")):
+        reader = PdfReader(path)
+        meta = reader.metadata
+        assert meta is not None
+        assert meta.get("/Author") == guide.issuer
+        assert meta.get("/Title") and meta.get("/Subject") and meta.get("/Keywords")
+        assert guide.title in str(meta.get("/Keywords"))
+        assert str(meta.get("/CreationDate")).startswith(date[:16])
+        assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+        assert "/ID" in reader.trailer
+
+
+def test_two_builds_are_byte_identical(built: Built) -> None:
+    first = sorted((built.out / "pdf").glob("*.pdf"))
+    assert [p.name for p in first] == sorted(p.name for p in (built.again / "pdf").glob("*.pdf"))
+    differ = [p.name for p in first if p.read_bytes() != (built.again / "pdf" / p.name).read_bytes()]
+    assert differ == []
+
+
+def test_inspection_form(built: Built) -> None:
+    for sc in built.content.sectors:
+        path = built.path(f"{sc.id}-form.pdf")
+        text = squash("".join(page_texts(path)))
+        for label in ("被检查单位", "检查日期", "检查人员", "符合", "不符合", "不涉及", "备注", "（签字）"):
+            assert label in text
+        assert [it.id for it in sc.items if text.count(it.id) != 1] == []
+        with pdfplumber.open(path) as doc:
+            # A bordered box may be drawn as several paths: count distinct squares by their centre.
+            boxes = {(page.page_number, round((r["x0"] + r["x1"]) / 2), round((r["top"] + r["bottom"]) / 2))
+                     for page in doc.pages for r in page.rects
+                     if 8 < r["width"] < 12 and abs(r["width"] - r["height"]) < 1}
+        assert len(boxes) == 3 * len(sc.items)
+
+
+def test_missing_cjk_font_stops_with_advice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    result = CliRunner().invoke(main, ["build", "--root", str(FIXTURE), "--out", str(tmp_path / "out"), "--only", "pdf", "-q"])
+    assert result.exit_code != 0
+    assert "fonts-noto-cjk" in result.output
+    assert not (tmp_path / "out" / "pdf").exists()
+
+
+def test_unknown_sector_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(pdf.PrintError, match="未知的行业编号"):
+        _build(FIXTURE, tmp_path, sectors=("no-such-sector",))
+
+
+def _good_copy(built: Built, tmp_path: Path) -> tuple[Path, Path, bytes]:
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE, root)
+    sc = built.content.sectors[0]
+    good = built.path(f"{sc.id}.pdf").read_bytes()
+    target = tmp_path / "out" / "pdf" / f"{sc.id}.pdf"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(good)
+    return root, target, good
+
+
+def test_failed_rendering_keeps_the_good_pdf(built: Built, tmp_path: Path) -> None:
+    root, target, good = _good_copy(built, tmp_path)
+    sc = built.content.sectors[0]
+    images = [img.src for e in sc.enterprises for p in e.practices for img in p.images]
+    assert images, "fixture sector needs an image"
+    for src in images:
+        (root / "sectors" / sc.id / src).write_bytes(b"not an image")
+    with pytest.raises(pdf.PrintError, match="出错"):
+        _build(root, tmp_path / "out", sectors=(sc.id,), jobs=2)
+    assert target.read_bytes() == good
+    assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_invalid_content_keeps_the_good_pdf(built: Built, tmp_path: Path) -> None:
+    root, target, good = _good_copy(built, tmp_path)
+    sector_yml = root / "sectors" / built.content.sectors[0].id / "sector.yml"
+    sector_yml.write_text(sector_yml.read_text(encoding="utf-8").replace("key: true", "key: 也许"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--out", str(tmp_path / "out"), "--only", "pdf", "-q"])
+    assert result.exit_code == 1
+    assert "sector.yml" in result.output
+    assert target.read_bytes() == good
+
+
+def test_pdfa_variant(built: Built, tmp_path: Path) -> None:
+    sc = min(built.content.sectors, key=lambda s: len(s.items))
+    _build(FIXTURE, tmp_path, sectors=(sc.id,), pdfa=True, jobs=1)
+    # A sector filter builds that sector's volume and form only: no combined volume.
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == [f"{sc.id}-form.pdf", f"{sc.id}.pdf"]
+    reader = PdfReader(tmp_path / "pdf" / f"{sc.id}.pdf")
+    root = reader.trailer["/Root"]
+    assert "/OutputIntents" in root
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert re.search(r'pdfaid:part(="|>)3', xmp) and re.search(r'pdfaid:conformance(="|>)U', xmp), xmp
+
+
+def test_closing_punctuation_is_pushed_to_the_previous_line() -> None:
+    """A box exactly five characters wide: “，” and “）” would start lines two and four if the
+    engine broke lines naively; Pango's UAX #14 rules carry the preceding character down instead.
+    (WeasyPrint has no CSS `line-break` property; this is the behaviour we rely on.)"""
+    import io
+
+    from weasyprint import HTML
+
+    text = "一二三四五，六七八九十。一二三四五）六七"
+    html = f'<html lang="zh-CN"><body style="margin:0"><p style="width:5em;font:20px \'Noto Serif CJK SC\'">{text}</p></body></html>'
+    with pdfplumber.open(io.BytesIO(HTML(string=html).write_pdf())) as doc:
+        lines = doc.pages[0].extract_text().splitlines()
+    assert "".join(lines) == text
+    assert len(lines) > 3
+    assert [line for line in lines if line[0] in CLOSING] == []
+
+
+def test_markdown_lines_of_a_chinese_paragraph_join_without_a_space() -> None:
+    content = load_content(FIXTURE)
+    texts = [sc.sector.summary for sc in content.sectors] + [ch.markdown for ch in content.chapters]
+    assert any(re.search(r"[。，]\n\w", t) for t in texts), "fixture needs a paragraph written over several lines"
+    for text in texts:
+        html = str(pdf.md_filter(text))
+        assert not re.search(r"[\u4e00-\u9fff。，；：）]\s+[\u4e00-\u9fff（]", html), html
