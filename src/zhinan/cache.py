@@ -12,6 +12,7 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from zhinan.output import write_text
 
@@ -48,21 +49,26 @@ def file_digest(*paths: Path) -> str:
 
 
 class Cache:
-    """The keys of one stage's outputs, stored beside the outputs in build/.cache/."""
+    """The keys of one stage's outputs, stored in build/.cache/<stage>.json, with a little
+    information about each output (page counts, anchor pages) that later steps need."""
 
     def __init__(self, out: Path, stage: str) -> None:
         self.path = out / ".cache" / f"{stage}.json"
         try:
-            self.keys: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
+            self.entries: dict[str, dict[str, Any]] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.keys = {}
+            self.entries = {}
 
-    def fresh(self, output: Path, k: str) -> bool:
-        """True if `output` exists and was built from the same key."""
-        return output.is_file() and self.keys.get(output.name) == k
+    def get(self, output: Path, k: str) -> dict[str, Any] | None:
+        """The stored information if `output` exists and was built from key `k`, else None."""
+        entry = self.entries.get(output.name)
+        if output.is_file() and entry is not None and entry.get("key") == k:
+            info: dict[str, Any] = entry.get("info", {})
+            return info
+        return None
 
-    def record(self, output: Path, k: str) -> None:
-        self.keys[output.name] = k
+    def put(self, output: Path, k: str, info: dict[str, Any] | None = None) -> None:
+        self.entries[output.name] = {"key": k, "info": info or {}}
 
     def save(self) -> None:
-        write_text(self.path, json.dumps(self.keys, indent=1, sort_keys=True))
+        write_text(self.path, json.dumps(self.entries, ensure_ascii=False, indent=1, sort_keys=True))

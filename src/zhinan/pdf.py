@@ -38,6 +38,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
 
+from zhinan import cache as hashcache
 from zhinan.model import Content, Enterprise, Guide, SectorContent
 from zhinan.output import write_bytes
 
@@ -216,6 +217,7 @@ class Rendered:
     peak_mib: float
     anchor_pages: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    cached: bool = False
 
 
 class _Collect(logging.Handler):
@@ -442,41 +444,84 @@ def selected_sectors(content: Content, wanted: tuple[str, ...]) -> list[SectorCo
     return [sc for sc in content.sectors if sc.id in wanted]
 
 
+def job_key(job: Job, root: Path) -> str:
+    """What a PDF is made from: its template and context, and the bytes of the images it shows."""
+    images: list[Path] = []
+    sc = job.context.get("sc")
+    if isinstance(sc, SectorContent):
+        folder = root / "sectors" / sc.id
+        images = [folder / img.src for e in sc.enterprises for p in e.practices for img in p.images]
+    return hashcache.key(job.template, job.context, job.base_url, job.pdfa, hashcache.file_digest(*images))
+
+
+def _from_cache(job: Job, info: dict[str, Any]) -> Rendered:
+    return Rendered(job.name, job.out, info["pages"], 0.0, 0.0, info["bytes"], 0.0,
+                    anchor_pages=info.get("anchor_pages", {}), cached=True)
+
+
+def _cache_info(r: Rendered) -> dict[str, Any]:
+    return {"pages": r.pages, "bytes": r.bytes, "anchor_pages": r.anchor_pages}
+
+
 def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
-    """Write pdf/<sector>.pdf, pdf/<sector>-form.pdf and (without a sector filter) pdf/guide.pdf."""
+    """Write pdf/<sector>.pdf, pdf/<sector>-form.pdf and (without a sector filter) pdf/guide.pdf.
+
+    Only what changed is rendered again: each file's key (see `job_key`) is kept in build/.cache/.
+    """
     require_cjk_font()
     out = opts.out / "pdf"
     sectors = selected_sectors(content, opts.sectors)
     jobs = [job(content, sc, opts.root, out, opts.pdfa) for sc in sectors for job in (volume_job, form_job)]
+    store = hashcache.Cache(opts.out, "pdf")
+    keys = {j.name: job_key(j, opts.root) for j in jobs}
     total = len(jobs) + (0 if opts.sectors else 1)
     done: list[Rendered] = []
 
     def progress(r: Rendered) -> None:
         done.append(r)
-        opts.progress.step("pdf", len(done), total, r.path.name)
+        if not r.cached:
+            if r.name in keys:
+                store.put(r.path, keys[r.name], _cache_info(r))
+            store.save()
+        opts.progress.step("pdf", len(done), total, r.path.name + ("（未变，沿用）" if r.cached else ""))
 
-    with worker_pool(min(opts.jobs, len(jobs))) as pool:
-        run_jobs(jobs, pool, progress)
+    stale = []
+    for j in jobs:
+        info = store.get(j.out, keys[j.name])
+        if info is None:
+            stale.append(j)
+        else:
+            progress(_from_cache(j, info))
+    with worker_pool(min(opts.jobs, len(stale))) as pool:
+        run_jobs(stale, pool, progress)
         by_name = {r.name: r for r in done}
         if not opts.sectors:
-            progress(_build_guide(content, [(sc, by_name[sc.id]) for sc in sectors], opts, pool))
+            volumes = [(sc, by_name[sc.id]) for sc in sectors]
+            progress(_build_guide(content, volumes, [keys[sc.id] for sc in sectors], opts, pool, store))
     return {"files": [_figures(r) for r in sorted(done, key=lambda r: r.path.name)],
+            "rendered": sorted(r.path.name for r in done if not r.cached),
             "warnings": sorted({w for r in done for w in r.warnings})}
 
 
-def _build_guide(content: Content, volumes: list[tuple[SectorContent, Rendered]], opts: BuildOptions,
-                 pool: ProcessPoolExecutor | None) -> Rendered:
+def _build_guide(content: Content, volumes: list[tuple[SectorContent, Rendered]], volume_keys: list[str],
+                 opts: BuildOptions, pool: ProcessPoolExecutor | None, store: hashcache.Cache) -> Rendered:
     started, cpu = time.perf_counter(), time.process_time()
-    out = opts.out / "pdf"
-    job = front_job(content, volumes, opts.root, out, opts.pdfa)
-    front = run_jobs([job], pool, lambda r: None)[0]
-    try:
-        data = bind(front.path, [(volume_title(sc), r.path) for sc, r in volumes], job.context["meta"], opts.pdfa)
-    finally:
-        front.path.unlink(missing_ok=True)
-    path = out / GUIDE_FILE
+    path = opts.out / "pdf" / GUIDE_FILE
+    # The front matter is kept in the cache folder so that a change inside one 分册 that moves no
+    # 目录 entry only re-binds the volumes.
+    job = front_job(content, volumes, opts.root, opts.out / ".cache", opts.pdfa)
+    front_key = job_key(job, opts.root)
+    guide_key = hashcache.key(front_key, volume_keys)
+    info = store.get(path, guide_key)
+    if info is not None:
+        return _from_cache(replace(job, name=GUIDE_FILE, out=path), info)
+    front_info = store.get(job.out, front_key)
+    front = _from_cache(job, front_info) if front_info else run_jobs([job], pool, lambda r: None)[0]
+    store.put(job.out, front_key, _cache_info(front))
+    data = bind(front.path, [(volume_title(sc), r.path) for sc, r in volumes], job.context["meta"], opts.pdfa)
     write_bytes(path, data)
     pages = front.pages + sum(r.pages for _, r in volumes)
+    store.put(path, guide_key, {"pages": pages, "bytes": len(data)})
     # CPU: the binding here, plus the front matter's rendering when a worker did it.
     cpu_seconds = time.process_time() - cpu + (front.cpu_seconds if pool else 0)
     return Rendered(GUIDE_FILE, path, pages, round(time.perf_counter() - started, 2), round(cpu_seconds, 2),

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import shutil
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from zhinan import cache as hashcache
 from zhinan.build import BuildOptions
 from zhinan.model import HAZARD_LEVELS, CheckItem, Content, Hazard, Sector, SectorContent, public_fields
 from zhinan.output import replace_dir, temp_dir_beside, write_bytes
@@ -297,23 +299,40 @@ def all_csv(content: Content) -> bytes:
 # ---- Stage -----------------------------------------------------------------------------------
 
 
+def _xlsx(sc: SectorContent, content: Content) -> bytes:
+    return xlsx_bytes(workbook(sc, content), content.guide.date)
+
+
 def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
+    """Write every sector's workbook and CSV, and all.csv, into sheets/ (replaced as a whole).
+
+    A sector whose content has not changed keeps the files of the previous build (build/.cache/)."""
     final = opts.out / "sheets"
     tmp = temp_dir_beside(final)
+    store = hashcache.Cache(opts.out, "sheets")
     files: dict[str, int] = {}
+    rebuilt: list[str] = []
 
-    def put(name: str, data: bytes) -> None:
-        write_bytes(tmp / name, data)
-        files[name] = len(data)
+    def put(name: str, make: Callable[[], bytes], key: str) -> None:
+        old = final / name
+        if store.get(old, key) is not None:
+            shutil.copy2(old, tmp / name)
+        else:
+            write_bytes(tmp / name, make())
+            rebuilt.append(name)
+        store.put(tmp / name, key)
+        files[name] = (tmp / name).stat().st_size
 
     try:
         for n, sc in enumerate(content.sectors, 1):
-            put(f"{sc.id}.xlsx", xlsx_bytes(workbook(sc, content), content.guide.date))
-            put(f"{sc.id}.csv", checklist_csv(sc))
+            key = hashcache.key(sc.sector, sc.items, content.guide)  # enterprises are not in the lists
+            put(f"{sc.id}.xlsx", functools.partial(_xlsx, sc, content), key)
+            put(f"{sc.id}.csv", functools.partial(checklist_csv, sc), key)
             opts.progress.step("sheets", n, len(content.sectors), sc.sector.name)
-        put("all.csv", all_csv(content))
+        put("all.csv", lambda: all_csv(content), hashcache.key([(sc.sector, sc.items) for sc in content.sectors]))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     replace_dir(tmp, final)
-    return {"dir": str(final), "files": files, "bytes": sum(files.values())}
+    store.save()
+    return {"dir": str(final), "files": files, "bytes": sum(files.values()), "rebuilt": rebuilt}

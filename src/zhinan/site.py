@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from zhinan import cache as hashcache
 from zhinan import stats
 from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent
 from zhinan.output import replace_dir, temp_dir_beside
@@ -309,24 +310,42 @@ def config_file(root: Path) -> Path:
     return own if own.is_file() else default_config()
 
 
+def source_key(site: SiteSource, config: Path) -> str:
+    """Everything the built site is made from: pages, copied files' bytes, configuration."""
+    files = sorted(site.files.items())
+    return hashcache.key(site.pages, site.nav, site.site_name, site.copyright, [dest for dest, _ in files],
+                         hashcache.file_digest(*(path for _, path in files)), config.read_bytes())
+
+
 def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
-    """Build the site into `opts.out/site`; the previous site stays until the new one is complete."""
+    """Build the site into `opts.out/site`; the previous site stays until the new one is complete.
+
+    When nothing the site is made from has changed, the built site is kept as it is."""
     from zhinan import mkdocs_adapter  # the generator is loaded only when a site is built
 
     started = time.perf_counter()
     final = opts.out / SITE_DIR
+    site = source(content, opts.root, opts.out)
+    store = hashcache.Cache(opts.out, "site")
+    key = source_key(site, config_file(opts.root))
+    marker = final / "index.html"
+    if store.get(marker, key) is not None:
+        opts.progress.step("site", len(site.pages), len(site.pages), "网站（未变，沿用）")
+        return {"seconds": round(time.perf_counter() - started, 3), "cached": True, **measure(final),
+                "downloads": sorted(site.downloads)}
     tmp = temp_dir_beside(final)
-    tmp.chmod(0o755)  # mkdtemp makes it private; the site is meant to be served
     try:
-        site = source(content, opts.root, opts.out)
         opts.progress.step("site", 0, len(site.pages), "生成网页")
         mkdocs_adapter.build_site(site, config_file(opts.root), docs_dir=opts.root / "guides", site_dir=tmp)
         replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    store.put(marker, key)
+    store.save()
     opts.progress.step("site", len(site.pages), len(site.pages), "网站")
-    return {"seconds": round(time.perf_counter() - started, 3), **measure(final), "downloads": sorted(site.downloads)}
+    return {"seconds": round(time.perf_counter() - started, 3), "cached": False, **measure(final),
+            "downloads": sorted(site.downloads)}
 
 
 def measure(site_dir: Path) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""The content-hash cache: an incremental build equals a clean build, and does only what it must."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES
+from zhinan.build import BuildOptions, build
+from zhinan.output import Progress
+
+STAGES = ("pdf", "sheets", "data", "site")
+
+
+def run(root: Path, out: Path) -> dict[str, Any]:
+    return build(BuildOptions(root=root, out=out, only=STAGES, jobs=1, progress=Progress(quiet=True)))
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*")) if p.is_file() and ".cache" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def incremental(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("cache")
+    root = base / "content"
+    shutil.copytree(FIXTURES / "pdf", root)
+    out = base / "out"
+    first = run(root, out)
+    unchanged = run(root, out)
+    enterprise = root / "sectors/gas-demo/enterprises/sample-1.yml"
+    enterprise.write_text(enterprise.read_text(encoding="utf-8").replace("summary: ", "summary: 新增一句。", 1),
+                          encoding="utf-8")
+    edited = run(root, out)
+    clean = run(root, base / "clean")
+    return {"first": first, "unchanged": unchanged, "edited": edited, "clean": clean,
+            "out": out, "clean_out": base / "clean"}
+
+
+def test_an_unchanged_rebuild_renders_nothing(incremental: dict[str, Any]) -> None:
+    r = incremental["unchanged"]
+    assert r["pdf"]["rendered"] == []
+    assert r["sheets"]["rebuilt"] == []
+    assert r["site"]["cached"] is True
+
+
+def test_editing_one_enterprise_rebuilds_only_its_sector(incremental: dict[str, Any]) -> None:
+    r = incremental["edited"]
+    assert r["pdf"]["rendered"] == ["gas-demo.pdf", "guide.pdf"]
+    assert r["sheets"]["rebuilt"] == []  # enterprises are not part of the 三张清单
+    assert r["site"]["cached"] is False
+    assert len(incremental["first"]["pdf"]["rendered"]) == len(r["pdf"]["files"])
+
+
+def test_incremental_outputs_equal_a_clean_build(incremental: dict[str, Any]) -> None:
+    assert outputs(incremental["out"]) == outputs(incremental["clean_out"])
