@@ -16,7 +16,7 @@ from typing import Any
 from zhinan.build import BuildOptions
 from zhinan.model import Chapter, Content, SectorContent, field_types, public_fields, unwrap_optional
 from zhinan.output import replace_dir, temp_dir_beside, write_text
-from zhinan.schema import DIALECT, _type_schema
+from zhinan.schema import DIALECT, type_schema
 
 JSON_NAME = "guide.json"
 SCHEMA_NAME = "guide.schema.json"
@@ -114,7 +114,7 @@ def _ref(tp: Any, f: dataclasses.Field[Any], defs: dict[str, Any]) -> dict[str, 
             defs[name] = {}
             defs[name] = _assembled_schema(tp, defs)
         return {"$ref": f"#/$defs/{name}"}
-    return _type_schema(tp, f, defs)
+    return type_schema(tp, f, defs)
 
 
 def _optional(tp: Any) -> bool:

@@ -41,7 +41,7 @@ from zhinan.model import CheckItem, Sector, field_types, is_required, public_fie
 from zhinan.output import write_text
 from zhinan.problems import Problem
 from zhinan.sheets import CHECKLIST_SHEET, Column, checklist_columns
-from zhinan.validate import _validate_file, collect
+from zhinan.validate import collect, validate_file
 
 HEADER_SCAN_ROWS = 20
 """Sheets often carry a title and notes above the header row; look this far down for it."""
@@ -386,7 +386,7 @@ def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = Non
 def _sector(root: Path, sector_id: str) -> Sector:
     problems: list[Problem] = []
     rel = f"sectors/{sector_id}/sector.yml"
-    sector: Sector | None = _validate_file(root, rel, Sector, problems) if (root / rel).is_file() else None
+    sector: Sector | None = validate_file(root, rel, Sector, problems) if (root / rel).is_file() else None
     if sector is None:
         detail = [p.text() for p in problems] or [f"{rel}: 错误: 行业“{sector_id}”不存在（找不到 {rel}）"]
         raise SheetError(detail)

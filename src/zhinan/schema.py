@@ -35,11 +35,11 @@ def _field_schema(f: dataclasses.Field[Any], tp: Any, defs: dict[str, Any]) -> d
     base = unwrap_optional(tp)
     if typing.get_origin(base) is tuple:
         inner = typing.get_args(base)[0]
-        out: dict[str, Any] = {"type": "array", "items": _type_schema(inner, f, defs)}
+        out: dict[str, Any] = {"type": "array", "items": type_schema(inner, f, defs)}
         if is_required(f):
             out["minItems"] = 1
     else:
-        out = _type_schema(base, f, defs)
+        out = type_schema(base, f, defs)
     meta = f.metadata
     out = {"title": meta["title"], "description": meta["description"],
            "markdownDescription": meta["description"], **out}
@@ -48,7 +48,7 @@ def _field_schema(f: dataclasses.Field[Any], tp: Any, defs: dict[str, Any]) -> d
     return out
 
 
-def _type_schema(tp: Any, f: dataclasses.Field[Any], defs: dict[str, Any]) -> dict[str, Any]:
+def type_schema(tp: Any, f: dataclasses.Field[Any], defs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         name = tp.__name__
         if name not in defs:

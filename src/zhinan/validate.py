@@ -234,7 +234,7 @@ class FileValidator:
         return value
 
 
-def _validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> Any:
+def validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> Any:
     text = load.read_text(root, rel, problems)
     if text is None:
         return None
@@ -280,7 +280,7 @@ def _load_guide(root: Path, problems: list[Problem]) -> tuple[Guide | None, list
     if not (root / "guides/guide.yml").is_file():
         problems.append(Problem("guides/guide.yml", 1, 1, "缺少版次文件 guides/guide.yml（见 CONTRIBUTING.md）"))
         return None, []
-    guide: Guide | None = _validate_file(root, "guides/guide.yml", Guide, problems)
+    guide: Guide | None = validate_file(root, "guides/guide.yml", Guide, problems)
     if guide is None:
         return None, []
     chapters = []
@@ -303,10 +303,10 @@ def _load_sector(root: Path, folder: Path, problems: list[Problem]) -> SectorCon
     for stray in sorted(folder.glob("*.y*ml")):
         if stray.name not in ("sector.yml", "checklist.yml"):
             problems.append(Problem(f"{base}/{stray.name}", 1, 1, "行业文件夹只应有 sector.yml 和 checklist.yml（扩展名为 .yml）"))
-    sector: Sector | None = _validate_file(root, f"{base}/sector.yml", Sector, problems)
+    sector: Sector | None = validate_file(root, f"{base}/sector.yml", Sector, problems)
     checklist: Checklist | None = None
     if (folder / "checklist.yml").is_file():
-        checklist = _validate_file(root, f"{base}/checklist.yml", Checklist, problems)
+        checklist = validate_file(root, f"{base}/checklist.yml", Checklist, problems)
     else:
         problems.append(Problem(f"{base}/checklist.yml", 1, 1, "缺少检查清单 checklist.yml"))
     enterprises = []
@@ -317,7 +317,7 @@ def _load_sector(root: Path, folder: Path, problems: list[Problem]) -> SectorCon
         if path.suffix != ".yml" or not path.is_file():
             problems.append(Problem(f"{base}/enterprises/{path.name}", 1, 1, "enterprises/ 下只应有 .yml 文件，每家企业一个"))
             continue
-        ent = _validate_file(root, f"{base}/enterprises/{path.name}", Enterprise, problems)
+        ent = validate_file(root, f"{base}/enterprises/{path.name}", Enterprise, problems)
         if ent is not None:
             enterprises.append(ent)
     if sector is None or checklist is None:
