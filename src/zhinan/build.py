@@ -22,6 +22,11 @@ STAGES = ("pdf", "sheets", "data", "site")
 The site comes last so that it can offer the PDFs and workbooks already built as downloads."""
 
 
+class BuildError(Exception):
+    """A build that cannot go on for a reason outside the content (a missing font, a renderer
+    error); the message says, in Chinese, what to do. The command line exits 1 with it."""
+
+
 @dataclass
 class BuildOptions:
     root: Path

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from zhinan import __version__, changelog, codeowners, scaffold, schema, site, stats
-from zhinan.build import STAGES, BuildOptions, build
+from zhinan.build import STAGES, BuildError, BuildOptions, build
 from zhinan.model import ENTERPRISE_LEVELS
 from zhinan.output import Progress
 from zhinan.problems import FORMATS, ContentError
@@ -103,6 +103,8 @@ def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs:
         build(opts)
     except ContentError as exc:
         fail(exc)
+    except BuildError as exc:
+        refuse(str(exc))
 
 
 @main.command("serve")

@@ -29,7 +29,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
 import markdown
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markdown.extensions.toc import slugify_unicode
@@ -39,6 +38,7 @@ from pypdf.constants import PageLabelStyle
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
 
 from zhinan import cache as hashcache
+from zhinan.build import BuildError
 from zhinan.model import Content, Enterprise, Guide, SectorContent
 from zhinan.output import write_bytes
 
@@ -50,7 +50,7 @@ CN_NUMERALS = "一二三四五六七八九十"
 _INSTALL_HINT = "请安装中文字体：Debian/Ubuntu 运行 sudo apt-get install fonts-noto-cjk（或运行 scripts/setup.sh），然后重新构建。"
 
 
-class PrintError(click.ClickException):
+class PrintError(BuildError):
     """A PDF could not be made; the message says why, in Chinese."""
 
 
