@@ -1,0 +1,87 @@
+"""The benchmark corpus and harness of issue 7: a valid, deterministic, city-sized corpus, and a
+bench that reports every stage and ratio (no timing assertions: the machine is shared)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from zhinan.model import ASPECTS, ELEMENTS, HAZARD_LEVELS, PREFIX_PATTERN
+from zhinan.validate import collect, load_content
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+QUANZHOU = {"鲤城区", "丰泽区", "洛江区", "泉港区", "石狮市", "晋江市", "南安市", "惠安县", "安溪县", "永春县",
+            "德化县", "泉州台商投资区", "泉州经济技术开发区"}
+"""The counties, county-level cities, districts and the two managed zones of Quanzhou."""
+
+
+def generate(out: Path, scale: str, seed: int = 1) -> None:
+    subprocess.run([sys.executable, str(SCRIPTS / "gen_corpus.py"), "--scale", scale, "--seed", str(seed),
+                    "--out", str(out)], check=True, capture_output=True)
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_small_corpus_passes_check(tmp_path: Path) -> None:
+    generate(tmp_path, "small")
+    content, problems = collect(tmp_path)
+    assert [p.text() for p in problems] == []
+    assert content is not None
+    assert {it.aspect for sc in content.sectors for it in sc.items} == set(ASPECTS)
+    assert all(sc.enterprises for sc in content.sectors)
+
+
+def test_corpus_is_deterministic(tmp_path: Path) -> None:
+    generate(tmp_path / "a", "small")
+    generate(tmp_path / "a", "small")  # regenerating in place leaves nothing of the old tree behind
+    generate(tmp_path / "b", "small")
+    generate(tmp_path / "c", "small", seed=2)
+    first = tree_bytes(tmp_path / "a")
+    assert first == tree_bytes(tmp_path / "b")
+    assert first != tree_bytes(tmp_path / "c")
+
+
+def test_city_corpus_has_the_city_counts(tmp_path: Path) -> None:
+    generate(tmp_path, "city")
+    started = time.perf_counter()
+    content = load_content(tmp_path)
+    print(f"city load+validate: {time.perf_counter() - started:.2f} s")  # reported, not asserted
+    items = [it for sc in content.sectors for it in sc.items]
+    enterprises = [e for sc in content.sectors for e in sc.enterprises]
+    practices = [p for e in enterprises for p in e.practices]
+    assert len(content.sectors) == 46
+    assert len({sc.sector.prefix for sc in content.sectors}) == 46
+    assert all(re.fullmatch(PREFIX_PATTERN, sc.sector.prefix) for sc in content.sectors)
+    assert abs(len(items) - 9000) <= 450
+    assert set(Counter(it.aspect for it in items)) == set(ASPECTS)
+    assert {h.level for it in items for h in it.hazards} == set(HAZARD_LEVELS)
+    assert all(it.basis and it.hazards and it.rectification for it in items)
+    assert {it.element for it in items} - {None} == set(ELEMENTS)
+    assert len(enterprises) == 351
+    assert Counter(e.level for e in enterprises) == {"市级": 140, "县级": 211}
+    assert {e.county for e in enterprises} == QUANZHOU
+    assert all(e.sample and e.name.endswith("（示例）") for e in enterprises)
+    assert len({e.name for e in enterprises}) == 351
+    assert abs(len(practices) - 1050) <= 60
+
+
+def test_bench_small_reports_every_stage_and_ratio(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--scale", "small", "--json",
+                          "--keep", str(tmp_path / "bench")], check=True, capture_output=True, text=True)
+    report = json.loads(run.stdout)
+    for key in ("R1", "R2", "R3", "R4", "R5"):
+        figure = report[key]
+        assert isinstance(figure["value"], float) or figure["reason"], (key, figure)
+    for stage in ("validate", "site", "sector_pdfs", "guide_pdf", "sheets", "data"):
+        row = report["stages"][stage]
+        assert isinstance(row["seconds"], float) or row["error"], (stage, row)
+    assert report["stages"]["validate"]["seconds"] is not None
+    assert report["corpus"]["sectors"] == len(list((tmp_path / "bench" / "content" / "sectors").iterdir()))
+    assert isinstance(report["full_build"]["wall_s"], float)
