@@ -47,6 +47,9 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         super().__init__()
         self.source: site.SiteSource | None = None
         """Set beforehand by `build_site`, so `zhinan build` does not load the content twice."""
+        self.downloads_later = False
+        """Set by `build_site`: the downloads may still be being built, and `zhinan.site` copies
+        them into the site afterwards; MkDocs writes an empty placeholder for each link target."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _load_safety_terms()
@@ -70,6 +73,9 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         kept = [f for f in files if f.abs_src_path is None or not Path(f.abs_src_path).resolve().is_relative_to(docs)]
         kept += [File.generated(config, src, content=md) for src, md in self.source.pages.items()]
         kept += [File.generated(config, src, abs_src_path=str(path)) for src, path in self.source.files.items()]
+        for d in self.source.downloads.values():
+            kept.append(File.generated(config, d.src, content=b"") if self.downloads_later
+                        else File.generated(config, d.src, abs_src_path=str(d.path)))
         return Files(kept)
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
@@ -118,6 +124,7 @@ def build_site(source: site.SiteSource, config_file: Path, *, docs_dir: Path, si
     if not isinstance(plugin, ZhinanPlugin):
         raise PluginError(f"{config_file} 的 plugins 中缺少 zhinan")
     plugin.source = source
+    plugin.downloads_later = True
     config.plugins.on_startup(command="build", dirty=False)
     try:
         mkdocs_build(config)

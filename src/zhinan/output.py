@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -62,10 +63,12 @@ class Progress:
         self.stream: TextIO = stream or sys.stderr
         self.quiet = quiet
         self.tty = self.stream.isatty() and not os.environ.get("CI")
+        self._lock = threading.Lock()  # the PDF stage reports from its own thread
 
     def _write(self, text: str) -> None:
-        self.stream.write(text)
-        self.stream.flush()
+        with self._lock:
+            self.stream.write(text)
+            self.stream.flush()
 
     def step(self, stage: str, done: int, total: int, name: str) -> None:
         if self.quiet:

@@ -9,13 +9,16 @@ site generator means replacing that one module, not this one.
 from __future__ import annotations
 
 import datetime
+import filecmp
 import functools
 import gzip
 import importlib.util
+import os
 import posixpath
 import shutil
 import statistics
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -26,11 +29,12 @@ from jinja2.runtime import Context
 
 from zhinan import cache as hashcache
 from zhinan import stats
+from zhinan.build import BuildError
 from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent
 from zhinan.output import replace_dir, temp_dir_beside
 
 if TYPE_CHECKING:
-    from zhinan.build import BuildOptions
+    from zhinan.build import Alongside, BuildOptions
 
 SITE_DIR = "site"
 ASSET_DIR = "assets/zhinan"
@@ -79,13 +83,35 @@ def _download_plan(content: Content) -> list[tuple[str, str, str, str]]:
     return plan
 
 
-def find_downloads(content: Content, out: Path) -> dict[str, Download]:
-    """The downloads that the other stages have already built: only these are linked."""
+def find_downloads(content: Content, out: Path, pending: Iterable[Path] = ()) -> dict[str, Download]:
+    """The downloads that the other stages have built, or are building alongside (`pending`):
+    only these are linked."""
+    coming = set(pending)
     return {
         key: Download(label, f"downloads/{name}", out / built)
         for key, label, built, name in _download_plan(content)
-        if (out / built).is_file()
+        if out / built in coming or (out / built).is_file()
     }
+
+
+def copy_downloads(downloads: dict[str, Download], site_dir: Path) -> int:
+    """Put the downloads into a built site, each replaced only if its bytes differ; returns how
+    many were copied. MkDocs wrote an empty placeholder for each (the file may not have existed
+    yet when the pages were built)."""
+    copied = 0
+    for d in downloads.values():
+        if not d.path.is_file():
+            raise BuildError(f"网站要提供下载的文件没有生成：{d.path}")
+        target = site_dir / d.src
+        if target.is_file() and target.stat().st_size == d.path.stat().st_size \
+                and filecmp.cmp(target, d.path, shallow=False):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(d.path, tmp)
+        os.replace(tmp, target)
+        copied += 1
+    return copied
 
 
 # ---- Pages ----------------------------------------------------------------------------------
@@ -265,8 +291,8 @@ def _nav(content: Content, pages: dict[str, str]) -> list[Any]:
     return nav
 
 
-def _static_files(content: Content, root: Path, downloads: dict[str, Download]) -> dict[str, Path]:
-    """Images of practices, the site's own assets, and the downloads: copied as they are."""
+def _static_files(content: Content, root: Path) -> dict[str, Path]:
+    """Images of practices and the site's own assets: copied as they are."""
     files: dict[str, Path] = {}
     for sc in content.sectors:
         for img in {i.src for e in sc.enterprises for p in e.practices for i in p.images}:
@@ -274,7 +300,6 @@ def _static_files(content: Content, root: Path, downloads: dict[str, Download]) 
     assets = resources.files("zhinan") / "assets" / "zhinan"
     for path in _walk(Path(str(assets))):
         files[f"{ASSET_DIR}/{path.relative_to(Path(str(assets))).as_posix()}"] = path
-    files.update({d.src: d.path for d in downloads.values()})
     return files
 
 
@@ -282,14 +307,14 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
-def source(content: Content, root: Path, out: Path) -> SiteSource:
+def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()) -> SiteSource:
     """The whole site, ready for the generator."""
-    downloads = find_downloads(content, out)
+    downloads = find_downloads(content, out, pending)
     pages = render_pages(content, downloads)
     g = content.guide
     return SiteSource(
         pages=pages,
-        files=_static_files(content, root, downloads),
+        files=_static_files(content, root),
         nav=_nav(content, pages),
         site_name=g.title,
         copyright=f"{g.issuer} · {g.edition} · {_cn_date(g.date)}发布",
@@ -311,32 +336,49 @@ def config_file(root: Path) -> Path:
 
 
 def source_key(site: SiteSource, config: Path) -> str:
-    """Everything the built site is made from: pages, copied files' bytes, configuration."""
+    """Everything the built site's pages are made from: pages, copied files' bytes, configuration,
+    and which downloads are offered (their bytes are compared when they are copied)."""
     files = sorted(site.files.items())
     return hashcache.key(site.pages, site.nav, site.site_name, site.copyright, [dest for dest, _ in files],
-                         hashcache.file_digest(*(path for _, path in files)), config.read_bytes())
+                         hashcache.file_digest(*(path for _, path in files)), config.read_bytes(),
+                         sorted(d.src for d in site.downloads.values()))
 
 
-def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
+def build(content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> dict[str, Any]:
     """Build the site into `opts.out/site`; the previous site stays until the new one is complete.
 
-    When nothing the site is made from has changed, the built site is kept as it is."""
+    `alongside` is a stage still running beside this one (the PDFs): its files are linked now and
+    copied in once it has finished. When nothing the pages are made from has changed, the built
+    site is kept as it is and only changed downloads are copied into it."""
     from zhinan import mkdocs_adapter  # the generator is loaded only when a site is built
 
     started = time.perf_counter()
     final = opts.out / SITE_DIR
-    site = source(content, opts.root, opts.out)
+    site = source(content, opts.root, opts.out, alongside.outputs if alongside else ())
     store = hashcache.Cache(opts.out, "site")
     key = source_key(site, config_file(opts.root))
     marker = final / "index.html"
+    waited = 0.0
+
+    def wait() -> None:
+        nonlocal waited
+        if alongside is not None:
+            t0 = time.perf_counter()
+            alongside.wait()
+            waited = time.perf_counter() - t0
+
     if store.get(marker, key) is not None:
-        opts.progress.step("site", len(site.pages), len(site.pages), "网站（未变，沿用）")
-        return {"seconds": round(time.perf_counter() - started, 3), "cached": True, **measure(final),
-                "downloads": sorted(site.downloads)}
+        wait()
+        copied = copy_downloads(site.downloads, final)
+        opts.progress.step("site", len(site.pages), len(site.pages), f"网站（未变，沿用；更新下载文件 {copied} 个）")
+        return {"seconds": round(time.perf_counter() - started - waited, 3), "waited_seconds": round(waited, 3),
+                "cached": True, **measure(final), "downloads": sorted(site.downloads)}
     tmp = temp_dir_beside(final)
     try:
         opts.progress.step("site", 0, len(site.pages), "生成网页")
         mkdocs_adapter.build_site(site, config_file(opts.root), docs_dir=opts.root / "guides", site_dir=tmp)
+        wait()
+        copy_downloads(site.downloads, tmp)
         replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -344,8 +386,8 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
     store.put(marker, key)
     store.save()
     opts.progress.step("site", len(site.pages), len(site.pages), "网站")
-    return {"seconds": round(time.perf_counter() - started, 3), "cached": False, **measure(final),
-            "downloads": sorted(site.downloads)}
+    return {"seconds": round(time.perf_counter() - started - waited, 3), "waited_seconds": round(waited, 3),
+            "cached": False, **measure(final), "downloads": sorted(site.downloads)}
 
 
 def measure(site_dir: Path) -> dict[str, Any]:

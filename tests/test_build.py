@@ -1,0 +1,53 @@
+"""The whole build: the PDFs render alongside the other stages, and the site gets them when done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from zhinan import site
+from zhinan.build import BuildOptions, build
+from zhinan.cli import main
+from zhinan.output import Progress
+from zhinan.validate import load_content
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_site_offers_the_pdfs_rendered_alongside(minimal_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    results = build(BuildOptions(root=minimal_tree, out=out, jobs=2, progress=Progress(quiet=True)))
+    assert set(results) >= {"pdf", "sheets", "data", "site"}
+    assert results["site"]["waited_seconds"] >= 0
+    content = load_content(minimal_tree)
+    downloads = site.find_downloads(content, out)
+    # Every file the build writes is offered, and the site holds its real bytes, not the
+    # placeholder MkDocs wrote while the PDF was still being rendered.
+    assert sorted(downloads) == sorted(key for key, *_ in site._download_plan(content))
+    for d in downloads.values():
+        assert (out / "site" / d.src).read_bytes() == d.path.read_bytes(), d.src
+        assert d.path.stat().st_size > 1000
+
+
+def test_failed_pdf_stage_keeps_the_previous_site(minimal_tree: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    args = ["build", "--root", str(minimal_tree), "--out", str(out), "-j", "2", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    before = _files(out / "site")
+    # A change the site would show, then a PDF stage that fails (no Chinese font) while the site
+    # is being built beside it: the new site must not replace the old one.
+    chapter = minimal_tree / "guides" / "01-intro.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n新增的一段说明。\n", encoding="utf-8")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "fonts-noto-cjk" in result.output
+    assert _files(out / "site") == before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".site")] == []  # no half-built folder left
