@@ -12,16 +12,19 @@ minute the site takes.
 from __future__ import annotations
 
 import ctypes.util
+import gc
 import importlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zhinan.model import Content
 from zhinan.output import Progress
 from zhinan.validate import load_content
 
@@ -62,11 +65,31 @@ def harfbuzz_subset_available() -> bool:
     return ctypes.util.find_library("harfbuzz-subset") is not None
 
 
+@contextmanager
+def _long_lived_model() -> Iterator[None]:
+    """The content model, just loaded, lives until the build ends: set it aside from the cyclic
+    garbage collector (gc.freeze), and collect young objects less often. The site stage allocates
+    millions of short-lived objects; with the 9,000-item model walked on every full collection it
+    took about a tenth longer (measured on the city corpus)."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def build(opts: BuildOptions) -> dict[str, Any]:
     """Build the selected outputs; returns per-stage results (timings and what was written)."""
     started = time.perf_counter()
     content = load_content(opts.root)
-    results: dict[str, Any] = {"validate_seconds": round(time.perf_counter() - started, 3)}
+    with _long_lived_model():
+        return _build(content, opts, {"validate_seconds": round(time.perf_counter() - started, 3)})
+
+
+def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dict[str, Any]:
     if "pdf" in opts.only and not harfbuzz_subset_available():
         opts.progress.info(
             "警告: 未找到 libharfbuzz-subset（Debian 包 libharfbuzz-subset0），PDF 生成会慢约 5 倍"
@@ -97,7 +120,7 @@ def build(opts: BuildOptions) -> dict[str, Any]:
     return results
 
 
-def _run(stage: str, content: Any, opts: BuildOptions, alongside: Alongside | None = None) -> Any:
+def _run(stage: str, content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> Any:
     t0 = time.perf_counter()
     module = importlib.import_module(f"zhinan.{stage}")
     result = module.build(content, opts) if alongside is None else module.build(content, opts, alongside)

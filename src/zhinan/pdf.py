@@ -543,40 +543,59 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
             stale.append(j)
         else:
             progress(_from_cache(j, info))
+    guide: _Guide | None = None
     with worker_pool(min(opts.jobs, len(stale))) as pool:
         run_jobs(stale, pool, progress, opts.stop)
-        by_name = {r.name: r for r in done}
         if not opts.sectors:
-            volumes = [(sc, by_name[sc.id]) for sc in sectors]
-            progress(_build_guide(content, volumes, [keys[sc.id] for sc in sectors], opts, pool, store))
+            by_name = {r.name: r for r in done}
+            guide = _Guide(content, [(sc, by_name[sc.id]) for sc in sectors], [keys[sc.id] for sc in sectors], opts, store)
+            guide.render_front(pool)
+    # The workers have exited: their memory is free again before the binding, the largest step.
+    if guide is not None:
+        progress(guide.bind())
     return {"files": [_figures(r) for r in sorted(done, key=lambda r: r.path.name)],
             "rendered": sorted(r.path.name for r in done if not r.cached),
             "warnings": sorted({w for r in done for w in r.warnings})}
 
 
-def _build_guide(content: Content, volumes: list[tuple[SectorContent, Rendered]], volume_keys: list[str],
-                 opts: BuildOptions, pool: ProcessPoolExecutor | None, store: hashcache.Cache) -> Rendered:
-    started, cpu = time.perf_counter(), time.process_time()
-    path = opts.out / "pdf" / GUIDE_FILE
-    # The front matter is kept in the cache folder so that a change inside one 分册 that moves no
-    # 目录 entry only re-binds the volumes.
-    job = front_job(content, volumes, opts.root, opts.out / ".cache", opts.pdfa)
-    front_key = job_key(job, opts.root)
-    guide_key = hashcache.key(front_key, volume_keys)
-    info = store.get(path, guide_key)
-    if info is not None:
-        return _from_cache(replace(job, name=GUIDE_FILE, out=path), info)
-    front_info = store.get(job.out, front_key)
-    front = _from_cache(job, front_info) if front_info else run_jobs([job], pool, lambda r: None)[0]
-    store.put(job.out, front_key, _cache_info(front))
-    data = bind(front.path, [(volume_title(sc), r.path) for sc, r in volumes], job.context["meta"], opts.pdfa)
-    write_bytes(path, data)
-    pages = front.pages + sum(r.pages for _, r in volumes)
-    store.put(path, guide_key, {"pages": pages, "bytes": len(data)})
-    # CPU: the binding here, plus the front matter's rendering when a worker did it.
-    cpu_seconds = time.process_time() - cpu + (front.cpu_seconds if pool else 0)
-    return Rendered(GUIDE_FILE, path, pages, round(time.perf_counter() - started, 2), round(cpu_seconds, 2),
-                    len(data), front.peak_mib, warnings=front.warnings)
+class _Guide:
+    """guide.pdf: the front matter rendered (in a worker, while the pool is up), then bound."""
+
+    def __init__(self, content: Content, volumes: list[tuple[SectorContent, Rendered]], volume_keys: list[str],
+                 opts: BuildOptions, store: hashcache.Cache) -> None:
+        self.started, self.cpu = time.perf_counter(), time.thread_time()
+        self.volumes, self.store, self.path = volumes, store, opts.out / "pdf" / GUIDE_FILE
+        # The front matter is kept in the cache folder so that a change inside one 分册 that moves
+        # no 目录 entry only re-binds the volumes.
+        self.job = front_job(content, volumes, opts.root, opts.out / ".cache", opts.pdfa)
+        self.pdfa = opts.pdfa
+        self.front_key = job_key(self.job, opts.root)
+        self.key = hashcache.key(self.front_key, volume_keys)
+        self.cached = store.get(self.path, self.key)
+        self.front: Rendered | None = None
+        self.front_cpu = 0.0
+
+    def render_front(self, pool: ProcessPoolExecutor | None) -> None:
+        if self.cached is not None:
+            return
+        info = self.store.get(self.job.out, self.front_key)
+        self.front = _from_cache(self.job, info) if info else run_jobs([self.job], pool, lambda r: None)[0]
+        self.front_cpu = self.front.cpu_seconds if pool else 0.0  # a worker's CPU is not counted here
+        self.store.put(self.job.out, self.front_key, _cache_info(self.front))
+
+    def bind(self) -> Rendered:
+        if self.cached is not None:
+            return _from_cache(replace(self.job, name=GUIDE_FILE, out=self.path), self.cached)
+        front = self.front
+        assert front is not None, "render_front() comes first"
+        data = bind(front.path, [(volume_title(sc), r.path) for sc, r in self.volumes], self.job.context["meta"],
+                    self.pdfa)
+        write_bytes(self.path, data)
+        pages = front.pages + sum(r.pages for _, r in self.volumes)
+        self.store.put(self.path, self.key, {"pages": pages, "bytes": len(data)})
+        return Rendered(GUIDE_FILE, self.path, pages, round(time.perf_counter() - self.started, 2),
+                        round(time.thread_time() - self.cpu + self.front_cpu, 2), len(data), front.peak_mib,
+                        warnings=front.warnings)
 
 
 def _figures(r: Rendered) -> dict[str, Any]:
