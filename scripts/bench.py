@@ -302,6 +302,19 @@ def child_main(action: str, spec_json: str, report_path: str) -> int:
 # ---- The benchmark ------------------------------------------------------------------------
 
 
+def machine_speed() -> float:
+    """Seconds of CPU for a fixed pure-Python loop (the best of three): a shared virtual machine
+    runs at different speeds from one hour to the next (here up to 1.5×), and the figures of two
+    runs compare only with this beside them."""
+    best = float("inf")
+    for _ in range(3):
+        t0, total = time.process_time(), 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.process_time() - t0)
+    return round(best, 3)
+
+
 def ratio(ours: float | None, base: float | None) -> float | None:
     return round(ours / base, 3) if ours and base else None
 
@@ -385,7 +398,8 @@ class Bench:
         from zhinan.build import harfbuzz_subset_available
 
         self.result: Json = {"scale": scale, "seed": seed, "jobs": jobs, "cpus": os.cpu_count(),
-                             "harfbuzz_subset": harfbuzz_subset_available(), "load_average_before": os.getloadavg()[0]}
+                             "harfbuzz_subset": harfbuzz_subset_available(), "load_average_before": os.getloadavg()[0],
+                             "speed_before_s": machine_speed()}
 
     def log(self, message: str) -> None:
         print(f"[bench] {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
@@ -413,6 +427,7 @@ class Bench:
             self.result["R5"] = figure(None, TARGETS["R5"], ({"error": "跳过（--no-incremental）"},))
         # Other jobs on the machine stretch wall times; the load average says how much.
         self.result["load_average_after"] = os.getloadavg()[0]
+        self.result["speed_after_s"] = machine_speed()
         self.save()
         return self.result
 
@@ -573,7 +588,8 @@ def render_table(r: Json) -> str:
     c, f = r.get("corpus", {}), r.get("full_build", {})
     lines = [f"规模 scale: {r['scale']}（{c.get('sectors')} 个行业, {c.get('items')} 个检查项, "
              f"{c.get('enterprises')} 家企业, {c.get('practices')} 项做法）  -j {r['jobs']}, {r['cpus']} CPU, "
-             f"负载 load {r['load_average_before']:.1f} → {r.get('load_average_after', 0):.1f}", "",
+             f"负载 load {r['load_average_before']:.1f} → {r.get('load_average_after', 0):.1f}, "
+             f"机器速度 speed {_num(r.get('speed_before_s'), '{:.3f}')} → {_num(r.get('speed_after_s'), '{:.3f}')} s", "",
              f"{_pad('阶段 stage', 28)}{'用时 wall s':>12}{'CPU s':>10}{'峰值 peak MiB':>15}  说明 note"]
     rows = [(label, r["stages"].get(key, {})) for key, label in ROWS]
     rows.append(("完整构建 full build", {**f, "seconds": f.get("wall_s"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,35 @@ def test_failed_pdf_stage_keeps_the_previous_site(minimal_tree: Path, tmp_path: 
     assert "fonts-noto-cjk" in result.output
     assert _files(out / "site") == before
     assert [p.name for p in out.iterdir() if p.name.startswith(".site")] == []  # no half-built folder left
+
+
+class Terminal(io.StringIO):
+    """What the build writes to a terminal: Progress redraws a status line only on a tty."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_shows_the_stages_running_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    term = Terminal()
+    progress = Progress(stream=term)
+    progress.step("pdf", 1, 3, "a.pdf")
+    progress.step("site", 0, 10, "生成网页")
+    assert term.getvalue().rsplit("\r\033[K", 1)[-1] == "[pdf] 1/3 a.pdf  [site] 0/10 生成网页"
+    progress.step("site", 10, 10, "网站")
+    progress.info("[site] 完成")
+    progress.step("pdf", 3, 3, "guide.pdf")
+    # What stays on the screen once the status line is gone: one line per finished stage.
+    screen = [part.rsplit("\r\033[K", 1)[-1] for part in term.getvalue().split("\n")]
+    assert screen == ["[site] 10/10 网站", "[site] 完成", "[pdf] 3/3 guide.pdf", ""]
+
+
+def test_progress_in_ci_is_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    term = Terminal()
+    progress = Progress(stream=term)
+    progress.step("pdf", 1, 2, "a.pdf")
+    progress.step("site", 0, 1, "生成网页")
+    progress.step("pdf", 2, 2, "b.pdf")
+    assert term.getvalue() == "[pdf] 1/2 a.pdf\n[site] 0/1 生成网页\n[pdf] 2/2 b.pdf\n"

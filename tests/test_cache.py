@@ -16,7 +16,8 @@ STAGES = ("pdf", "sheets", "data", "site")
 
 
 def run(root: Path, out: Path) -> dict[str, Any]:
-    return build(BuildOptions(root=root, out=out, only=STAGES, jobs=1, progress=Progress(quiet=True)))
+    # -j 2: the PDFs render alongside the other stages, as in every real build.
+    return build(BuildOptions(root=root, out=out, only=STAGES, jobs=2, progress=Progress(quiet=True)))
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -58,3 +59,16 @@ def test_editing_one_enterprise_rebuilds_only_its_sector(incremental: dict[str, 
 
 def test_incremental_outputs_equal_a_clean_build(incremental: dict[str, Any]) -> None:
     assert outputs(incremental["out"]) == outputs(incremental["clean_out"])
+
+
+def test_a_removed_sector_leaves_no_pdf_behind(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURES / "pdf", root)
+    out = tmp_path / "out"
+    run(root, out)
+    assert (out / "pdf" / "chem-demo.pdf").is_file()
+    assert any(p.name.startswith("危险化学品") for p in (out / "site" / "downloads").iterdir())
+    shutil.rmtree(root / "sectors" / "chem-demo")
+    run(root, out)
+    assert sorted(p.name for p in (out / "pdf").iterdir()) == ["gas-demo-form.pdf", "gas-demo.pdf", "guide.pdf"]
+    assert not any(p.name.startswith("危险化学品") for p in (out / "site" / "downloads").iterdir())

@@ -2,13 +2,15 @@
 
 Each output file records the key it was built from in ``build/.cache/<stage>.json``. A key is a
 hash of the model objects the output is rendered from plus a fingerprint of zhinan's own code
-and templates, so editing one enterprise rebuilds only its sector's volume and workbook, and
-upgrading zhinan rebuilds everything.
+and templates and of the versions of the libraries that render, so editing one enterprise
+rebuilds only its sector's volume and workbook, and upgrading zhinan or WeasyPrint rebuilds
+everything. That also makes a build/ folder restored from an earlier CI run safe to reuse.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 from functools import cache
 from pathlib import Path
@@ -17,12 +19,18 @@ from typing import Any
 from zhinan.output import write_text
 
 PACKAGE = Path(__file__).resolve().parent
+RENDERERS = ("weasyprint", "pydyf", "pypdf", "openpyxl", "markdown", "pymdown-extensions", "jinja2", "mkdocs",
+             "mkdocs-material", "jieba")
+"""Libraries whose version changes what the outputs look like."""
 
 
 @cache
 def code_fingerprint() -> str:
-    """A hash of every source and template file of the installed zhinan package."""
+    """A hash of every source and template file of the installed zhinan package, and of the
+    versions of the libraries that render the outputs."""
     h = hashlib.sha256()
+    for name in RENDERERS:
+        h.update(f"{name}=={importlib.metadata.version(name)}\n".encode())
     for path in sorted(PACKAGE.rglob("*")):
         if path.is_file() and path.suffix not in (".pyc",) and "__pycache__" not in path.parts:
             h.update(path.relative_to(PACKAGE).as_posix().encode())

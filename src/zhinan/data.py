@@ -58,7 +58,7 @@ def to_data(value: Any) -> Any:
 
 
 def _fields(record: Any) -> list[tuple[str, Any]]:
-    cls = type(record)
+    cls: type = type(record)
     names = list(ASSEMBLED[cls]) if cls in ASSEMBLED else [f.name for f in public_fields(cls)]
     return [(n, getattr(record, n)) for n in names]
 

@@ -293,9 +293,10 @@ RECORDS: dict[str, type] = {
 """The four kinds of content file, each validated against its top-level record."""
 
 
-def public_fields(record: type) -> list[dataclasses.Field[Any]]:
+@functools.cache
+def public_fields(record: type) -> tuple[dataclasses.Field[Any], ...]:
     """The fields a contributor writes (source positions excluded)."""
-    return [f for f in dataclasses.fields(record) if not f.metadata.get("internal")]
+    return tuple(f for f in dataclasses.fields(record) if not f.metadata.get("internal"))
 
 
 def is_required(f: dataclasses.Field[Any]) -> bool:
@@ -308,6 +309,7 @@ def field_types(record: type) -> dict[str, Any]:
     return typing.get_type_hints(record)
 
 
+@functools.cache
 def unwrap_optional(tp: Any) -> Any:
     """`X | None` → `X`; anything else unchanged."""
     if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:

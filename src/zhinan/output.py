@@ -57,29 +57,40 @@ def replace_dir(built: Path, final: Path) -> None:
 
 
 class Progress:
-    """Per-stage and per-file progress: a redrawn line on a terminal, plain lines elsewhere (CI)."""
+    """Per-stage and per-file progress: on a terminal one status line, redrawn, that shows every
+    stage still running (the PDFs render while the site is built), and a line kept for each stage
+    that finishes; elsewhere (CI, a log file) one plain line per step."""
 
     def __init__(self, quiet: bool = False, stream: TextIO | None = None) -> None:
         self.stream: TextIO = stream or sys.stderr
         self.quiet = quiet
         self.tty = self.stream.isatty() and not os.environ.get("CI")
         self._lock = threading.Lock()  # the PDF stage reports from its own thread
+        self._running: dict[str, str] = {}
 
-    def _write(self, text: str) -> None:
+    def _emit(self, kept: str | None) -> None:
+        """Write `kept` as a line of its own, then (on a terminal) redraw the status line."""
         with self._lock:
-            self.stream.write(text)
+            if self.tty:
+                status = "  ".join(self._running.values())
+                self.stream.write("\r\033[K" + (f"{kept}\n" if kept is not None else "") + status)
+            elif kept is not None:
+                self.stream.write(f"{kept}\n")
             self.stream.flush()
 
     def step(self, stage: str, done: int, total: int, name: str) -> None:
         if self.quiet:
             return
-        if self.tty:
-            self._write(f"\r\033[K[{stage}] {done}/{total} {name}")
-            if done == total:
-                self._write("\n")
+        text = f"[{stage}] {done}/{total} {name}"
+        if not self.tty:
+            self._emit(text)
+        elif done >= total:
+            self._running.pop(stage, None)
+            self._emit(text)
         else:
-            self._write(f"[{stage}] {done}/{total} {name}\n")
+            self._running[stage] = text
+            self._emit(None)
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            self._write(f"{message}\n")
+            self._emit(message)

@@ -485,6 +485,15 @@ def outputs(content: Content, opts: BuildOptions) -> list[Path]:
     return files if opts.sectors else [*files, out / GUIDE_FILE]
 
 
+def _remove_stale(content: Content, opts: BuildOptions) -> None:
+    """After a whole build, remove the PDFs of sectors that no longer exist: build/ may be one
+    restored from an earlier run, and everything in build/pdf/ is published."""
+    keep = set(outputs(content, opts))
+    for path in (opts.out / "pdf").glob("*.pdf"):
+        if path not in keep:
+            path.unlink()
+
+
 def selected_sectors(content: Content, wanted: tuple[str, ...]) -> list[SectorContent]:
     if not wanted:
         return list(content.sectors)
@@ -553,6 +562,7 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
     # The workers have exited: their memory is free again before the binding, the largest step.
     if guide is not None:
         progress(guide.bind())
+        _remove_stale(content, opts)
     return {"files": [_figures(r) for r in sorted(done, key=lambda r: r.path.name)],
             "rendered": sorted(r.path.name for r in done if not r.cached),
             "warnings": sorted({w for r in done for w in r.warnings})}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import functools
 import re
 import typing
 from collections.abc import Callable
@@ -53,6 +54,19 @@ def _fmt_list(values: typing.Iterable[str]) -> str:
     return "、".join(f"“{v}”" for v in values)
 
 
+
+@functools.cache
+def _fields_by_name(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in public_fields(cls)}
+
+
+@functools.cache
+def _shape(tp: Any) -> tuple[Any, Any]:
+    """(the type without `| None`, the item type if it is a tuple of items, else None)."""
+    base = unwrap_optional(tp)
+    return base, typing.get_args(base)[0] if typing.get_origin(base) is tuple else None
+
+
 class FileValidator:
     """Validates one content file against a record class of the model."""
 
@@ -69,7 +83,7 @@ class FileValidator:
         if not isinstance(node, yaml.MappingNode):
             self.error(node, f"{label}应为{_NODE_NAMES[yaml.MappingNode]}，这里是{_NODE_NAMES[type(node)]}")
             return _BAD
-        fields = {f.name: f for f in public_fields(cls)}
+        fields = _fields_by_name(cls)
         hints = field_types(cls)
         keys: dict[str, yaml.Node] = {}
         values: dict[str, Any] = {}
@@ -143,9 +157,9 @@ class FileValidator:
                 self.error(node, f"{label}不能为空")
                 return _BAD
             return None
-        base = unwrap_optional(tp)
-        if typing.get_origin(base) is tuple:
-            return self._sequence(node, typing.get_args(base)[0], f, label)
+        base, item = _shape(tp)
+        if item is not None:
+            return self._sequence(node, item, f, label)
         return self._single(node, base, f, label)
 
     def _sequence(self, node: yaml.Node, item_tp: Any, f: dataclasses.Field[Any], label: str) -> Any:
