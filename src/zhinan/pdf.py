@@ -10,6 +10,9 @@ every sector heading is known once its volume is rendered.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import datetime
 import gc
 import hashlib
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
     from zhinan.build import BuildOptions
 
 GUIDE_FILE = "guide.pdf"
+VOLUME_TEMPLATE = "print/volume.html"
 CN_NUMERALS = "一二三四五六七八九十"
 _INSTALL_HINT = "请安装中文字体：Debian/Ubuntu 运行 sudo apt-get install fonts-noto-cjk（或运行 scripts/setup.sh），然后重新构建。"
 
@@ -264,6 +268,19 @@ def _collect_afterwards() -> Iterator[None]:
         if was_enabled:
             gc.enable()
         gc.collect()
+        _give_memory_back()
+
+
+@cache
+def _libc() -> Any:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
+def _give_memory_back() -> None:
+    """Return the freed arenas of a render to the system (glibc keeps them otherwise): a worker
+    would hold on to its largest volume's memory for the rest of the build."""
+    with contextlib.suppress(OSError, AttributeError):
+        _libc().malloc_trim(0)
 
 
 def render_html(job: Job) -> str:
@@ -272,7 +289,7 @@ def render_html(job: Job) -> str:
 
 def render(job: Job) -> Rendered:
     """Render one job to its PDF file (atomically); runs in a worker process."""
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), time.thread_time()
     document, data, records = _weasyprint(job, render_html(job))
     errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
     if errors:
@@ -288,7 +305,7 @@ def render(job: Job) -> Rendered:
         path=job.out,
         pages=len(document.pages),
         seconds=round(time.perf_counter() - started, 2),
-        cpu_seconds=round(time.process_time() - cpu, 2),
+        cpu_seconds=round(time.thread_time() - cpu, 2),
         bytes=len(data),
         peak_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         anchor_pages=pages,
@@ -310,46 +327,58 @@ def _weasyprint(job: Job, html: str) -> tuple[Any, bytes, list[logging.LogRecord
     return document, data, log.records
 
 
+class Renderer:
+    """Renders jobs in the worker pool (or, with -j 1, in this process when waited for), biggest
+    first so that the slowest file never starts last. Stops (PrintError) before the next file once
+    `stop` is set: the build has failed elsewhere."""
+
+    def __init__(self, pool: ProcessPoolExecutor | None, on_done: Callable[[Rendered], None],
+                 stop: threading.Event | None = None) -> None:
+        self.pool, self.on_done, self.stop = pool, on_done, stop or threading.Event()
+
+    def submit(self, jobs: list[Job]) -> list[Future[Rendered]] | list[Job]:
+        ordered = sorted(jobs, key=lambda j: -j.size_hint)
+        if self.pool is None:
+            return ordered
+        return [self.pool.submit(render, j) for j in ordered]
+
+    def wait(self, handles: list[Future[Rendered]] | list[Job]) -> list[Rendered]:
+        results: list[Rendered] = []
+        pending: set[Future[Rendered]] = set()
+        for handle in handles:
+            if isinstance(handle, Job):
+                _check(self.stop)
+                results.append(render(handle))
+                self.on_done(results[-1])
+            else:
+                pending.add(handle)
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            if self.stop.is_set():
+                for other in pending:
+                    other.cancel()
+                _check(self.stop)
+            for fut in done:
+                error = fut.exception()
+                if error is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise error
+                results.append(fut.result())
+                self.on_done(results[-1])
+        return results
+
+
 def run_jobs(jobs: list[Job], pool: ProcessPoolExecutor | None, on_done: Callable[[Rendered], None],
              stop: threading.Event | None = None) -> list[Rendered]:
-    """Render jobs, biggest first so that the slowest volume never starts last. Stops (PrintError)
-    before the next file once `stop` is set: the build has failed elsewhere."""
-    ordered = sorted(jobs, key=lambda j: -j.size_hint)
-    stop = stop or threading.Event()
-    if pool is None:
-        results = []
-        for job in ordered:
-            _check(stop)
-            results.append(render(job))
-            on_done(results[-1])
-        return results
-    return _collect([pool.submit(render, j) for j in ordered], on_done, stop)
+    """Render jobs and wait for all of them."""
+    renderer = Renderer(pool, on_done, stop)
+    return renderer.wait(renderer.submit(jobs))
 
 
 def _check(stop: threading.Event) -> None:
     if stop.is_set():
         raise PrintError("构建已在别处失败，PDF 生成已停止。")
-
-
-def _collect(futures: list[Future[Rendered]], on_done: Callable[[Rendered], None],
-             stop: threading.Event) -> list[Rendered]:
-    results: list[Rendered] = []
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-        if stop.is_set():
-            for other in pending:
-                other.cancel()
-            _check(stop)
-        for fut in done:
-            error = fut.exception()
-            if error is not None:
-                for other in pending:
-                    other.cancel()
-                raise error
-            results.append(fut.result())
-            on_done(results[-1])
-    return results
 
 
 @contextmanager
@@ -384,7 +413,7 @@ def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa:
         "guide": guide, "sc": sc, "toc": toc, "toc_id": anchor(sc, "toc"), "aspects": aspects_of(sc),
         "volume_title": volume_title(sc),
     }
-    return Job(sc.id, "print/volume.html", ctx, _sector_base_url(root, sc), out / f"{sc.id}.pdf", pdfa,
+    return Job(sc.id, VOLUME_TEMPLATE, ctx, _sector_base_url(root, sc), out / f"{sc.id}.pdf", pdfa,
                anchors=tuple(e.anchor for e in toc), size_hint=len(sc.items) + 10 * len(sc.enterprises))
 
 
@@ -552,16 +581,20 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
             stale.append(j)
         else:
             progress(_from_cache(j, info))
-    guide: _Guide | None = None
+    volumes = [j for j in stale if j.template == VOLUME_TEMPLATE]
     with worker_pool(min(opts.jobs, len(stale))) as pool:
-        run_jobs(stale, pool, progress, opts.stop)
+        renderer = Renderer(pool, progress, opts.stop)
+        # The volumes are queued first and the forms after them: guide.pdf needs only the volumes,
+        # so its front matter is rendered and bound here while the workers render the forms.
+        first = renderer.submit(volumes)
+        rest = renderer.submit([j for j in stale if j not in volumes])
+        renderer.wait(first)
         if not opts.sectors:
             by_name = {r.name: r for r in done}
             guide = _Guide(content, [(sc, by_name[sc.id]) for sc in sectors], [keys[sc.id] for sc in sectors], opts, store)
-            guide.render_front(pool)
-    # The workers have exited: their memory is free again before the binding, the largest step.
-    if guide is not None:
-        progress(guide.bind())
+            progress(guide.build())
+        renderer.wait(rest)
+    if not opts.sectors:
         _remove_stale(content, opts)
     return {"files": [_figures(r) for r in sorted(done, key=lambda r: r.path.name)],
             "rendered": sorted(r.path.name for r in done if not r.cached),
@@ -569,7 +602,8 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
 
 
 class _Guide:
-    """guide.pdf: the front matter rendered (in a worker, while the pool is up), then bound."""
+    """guide.pdf: its front matter rendered in this process (the workers are busy with the forms),
+    then the sector volumes bound behind it."""
 
     def __init__(self, content: Content, volumes: list[tuple[SectorContent, Rendered]], volume_keys: list[str],
                  opts: BuildOptions, store: hashcache.Cache) -> None:
@@ -582,29 +616,20 @@ class _Guide:
         self.front_key = job_key(self.job, opts.root)
         self.key = hashcache.key(self.front_key, volume_keys)
         self.cached = store.get(self.path, self.key)
-        self.front: Rendered | None = None
-        self.front_cpu = 0.0
 
-    def render_front(self, pool: ProcessPoolExecutor | None) -> None:
-        if self.cached is not None:
-            return
-        info = self.store.get(self.job.out, self.front_key)
-        self.front = _from_cache(self.job, info) if info else run_jobs([self.job], pool, lambda r: None)[0]
-        self.front_cpu = self.front.cpu_seconds if pool else 0.0  # a worker's CPU is not counted here
-        self.store.put(self.job.out, self.front_key, _cache_info(self.front))
-
-    def bind(self) -> Rendered:
+    def build(self) -> Rendered:
         if self.cached is not None:
             return _from_cache(replace(self.job, name=GUIDE_FILE, out=self.path), self.cached)
-        front = self.front
-        assert front is not None, "render_front() comes first"
+        info = self.store.get(self.job.out, self.front_key)
+        front = _from_cache(self.job, info) if info else render(self.job)
+        self.store.put(self.job.out, self.front_key, _cache_info(front))
         data = bind(front.path, [(volume_title(sc), r.path) for sc, r in self.volumes], self.job.context["meta"],
                     self.pdfa)
         write_bytes(self.path, data)
         pages = front.pages + sum(r.pages for _, r in self.volumes)
         self.store.put(self.path, self.key, {"pages": pages, "bytes": len(data)})
         return Rendered(GUIDE_FILE, self.path, pages, round(time.perf_counter() - self.started, 2),
-                        round(time.thread_time() - self.cpu + self.front_cpu, 2), len(data), front.peak_mib,
+                        round(time.thread_time() - self.cpu, 2), len(data), front.peak_mib,
                         warnings=front.warnings)
 
 
