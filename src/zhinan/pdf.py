@@ -369,13 +369,6 @@ class Renderer:
         return results
 
 
-def run_jobs(jobs: list[Job], pool: ProcessPoolExecutor | None, on_done: Callable[[Rendered], None],
-             stop: threading.Event | None = None) -> list[Rendered]:
-    """Render jobs and wait for all of them."""
-    renderer = Renderer(pool, on_done, stop)
-    return renderer.wait(renderer.submit(jobs))
-
-
 def _check(stop: threading.Event) -> None:
     if stop.is_set():
         raise PrintError("构建已在别处失败，PDF 生成已停止。")
