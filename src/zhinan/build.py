@@ -100,15 +100,14 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
             results[stage] = _run(stage, content, opts)
         return results
     # The PDFs render in the background; the site waits for them only to copy them in.
+    pdf_outputs = frozenset(importlib.import_module("zhinan.pdf").outputs(content, opts))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhinan-pdf") as background:
         future = background.submit(_run, "pdf", content, opts)
 
         def wait() -> None:
             results["pdf"] = future.result()
 
-        from zhinan import pdf
-
-        alongside = Alongside(frozenset(pdf.outputs(content, opts)), wait)
+        alongside = Alongside(pdf_outputs, wait)
         try:
             for stage in stages:
                 if stage != "pdf":
