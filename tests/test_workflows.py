@@ -116,7 +116,10 @@ def _assert_cli_accepts(args: list[str]) -> None:
     command = main.commands.get(name)
     assert isinstance(command, click.Command), f"zhinan 没有命令 {name}"
     with command.make_context(name, rest) as ctx:
-        assert ctx.command is command
+        assert not ctx.args, f"zhinan {name} 不接受参数 {ctx.args}"
+        given = {a.split("=", 1)[0] for a in rest if a.startswith("-")}
+        known = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+        assert given <= known, f"zhinan {name} 没有选项 {given - known}"
 
 
 def test_zhinan_steps_exist_and_check_comes_first() -> None:
