@@ -18,8 +18,10 @@ removes a field, or narrows its allowed values, raises `VERSION`; adding an opti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from zhinan.model import ASPECTS, HAZARD_LEVELS, ITEM_ID_PATTERN, public_fields, spec
 
@@ -109,6 +111,23 @@ class Inspection:
 
 RECORD_TYPES = (Inspection, ItemResult, Finding, Rectification)
 """Every record of the format, outermost first (for the field reference and the export schema)."""
+
+
+def to_json(inspection: Inspection, edition: str) -> dict[str, Any]:
+    """The JSON export of a record: `{format, version, sector, edition, inspection}`; dates as
+    YYYY-MM-DD, empty values as "" or null, lists in the record's order."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return {"format": FORMAT, "version": VERSION, "sector": inspection.sector, "edition": edition,
+            "inspection": plain(dataclasses.asdict(inspection))}
 
 
 def finding_id(n: int) -> str:
