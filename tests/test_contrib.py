@@ -181,7 +181,8 @@ def test_oversize_photo_refused_with_its_size_and_what_to_do(minimal_tree: Path)
     assert [p.text() for p in collect(minimal_tree)[1]] == [
         f"{E}:14:9: 错误: 图片 sectors/demo/images/photo.jpg 有 3000×2250 像素、{size / 1024 / 1024:.2f} MB，"
         "超过每张图的上限（长边 2000 像素、1 MB）：印在 A4 页上最宽 17 厘米，2000 像素已够清晰打印。"
-        "请用画图软件的“调整大小”把长边缩到 2000 像素以内，照片另存为 JPG（质量 85），再替换这个文件"
+        "请运行 zhinan images --fix 就地缩小，或用画图软件的“调整大小”把长边缩到 2000 像素以内、照片另存为 JPG（质量 85），"
+        "再替换这个文件"
     ]
     with Image.open(photo) as im:
         im.resize((2000, 1500)).save(photo, quality=85)
@@ -206,11 +207,51 @@ def test_bad_image_name_refused_with_a_suggested_name(minimal_tree: Path, name: 
     _use_image(minimal_tree, name)
     assert [p.text() for p in collect(minimal_tree)[1]] == [
         f"{E}:14:9: 错误: 图片文件名“{name}”只能用小写字母、数字和连字符（不能有空格、汉字或大写字母）。"
-        f"建议改为“{suggested}”：把文件改名，再把这里的路径改成新名字"
+        f"建议改为“{suggested}”：把文件改名，再把这里的路径改成新名字（zhinan images --fix 可以一并改好）"
     ]
     (images / PurePath(name).name).rename(minimal_tree / "sectors/demo" / suggested)
     ent = minimal_tree / E
     ent.write_text(ent.read_text(encoding="utf-8").replace(name, suggested), encoding="utf-8")
+    assert collect(minimal_tree)[1] == []
+
+
+def _images(root: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["images", "--root", str(root), *args])
+    return result.exit_code, result.stderr
+
+
+def test_images_fix_shrinks_turns_upright_and_renames_in_place(minimal_tree: Path) -> None:
+    images = minimal_tree / "sectors/demo/images"
+    photo = images / "现场 照片.JPG"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was held upright: show the 3000 × 2250 pixels turned a quarter
+    _photo(3000, 2250).save(photo, "JPEG", quality=92, exif=exif)
+    _use_image(minimal_tree, "images/现场 照片.JPG")
+    assert len(collect(minimal_tree)[1]) == 2  # too large, and a bad name
+
+    code, out = _images(minimal_tree)
+    assert code == 1
+    assert "需要改名 sectors/demo/images/现场 照片.JPG → images/sample-a-1.jpg，并改好引用它的 src" in out
+    assert photo.is_file(), "without --fix nothing is changed"
+
+    code, out = _images(minimal_tree, "--fix")
+    assert code == 0, out
+    fixed = images / "sample-a-1.jpg"
+    assert not photo.exists() and fixed.is_file()
+    with Image.open(fixed) as im:
+        assert im.size == (1500, 2000)
+    assert fixed.stat().st_size <= MAX_IMAGE_BYTES
+    assert "      - src: images/sample-a-1.jpg\n" in (minimal_tree / E).read_text(encoding="utf-8")
+    assert collect(minimal_tree)[1] == []
+    assert _images(minimal_tree) == (0, "图片都符合要求（长边不超过 2000 像素、不超过 1 MB、文件名合规）。\n")
+
+
+def test_images_fix_turns_a_png_photo_into_a_jpeg(minimal_tree: Path) -> None:
+    _photo(1400, 1050).save(minimal_tree / "sectors/demo/images/site-photo.png")
+    _use_image(minimal_tree, "images/site-photo.png")
+    assert (minimal_tree / "sectors/demo/images/site-photo.png").stat().st_size > MAX_IMAGE_BYTES
+    assert _images(minimal_tree, "--fix")[0] == 0
+    assert "src: images/site-photo.jpg" in (minimal_tree / E).read_text(encoding="utf-8")
     assert collect(minimal_tree)[1] == []
 
 

@@ -211,6 +211,26 @@ def codeowners_cmd(root: Path, check_only: bool) -> None:
     click.echo(f"已写入 {codeowners.PATH}" if changed else f"{codeowners.PATH} 已是最新", err=True)
 
 
+@main.command("images")
+@root_option
+@click.option("--fix", "do_fix", is_flag=True, help="就地缩小过大的图片、把不合规的文件名改为建议的名字，并改好引用。")
+def images_cmd(root: Path, do_fix: bool) -> None:
+    """列出做法配图中过大或文件名不合规的图片；加 --fix 就地改好。"""
+    from zhinan import images  # Pillow is slow to import; only this command needs it
+
+    report = images.fix(root, dry_run=not do_fix)
+    for line in report.done:
+        click.echo(f"{'已' if do_fix else '需要'}{line}", err=True)
+    for line in report.left:
+        click.echo(f"错误：{line}", err=True)
+    if not report.done and not report.left:
+        click.echo("图片都符合要求（长边不超过 2000 像素、不超过 1 MB、文件名合规）。", err=True)
+    elif not do_fix and report.done:
+        click.echo("运行 zhinan images --fix 即可就地改好。", err=True)
+    if report.left or (report.done and not do_fix):
+        sys.exit(1)
+
+
 @main.command("changelog")
 @root_option
 @click.option("--since", required=True, metavar="REF|guide.json",

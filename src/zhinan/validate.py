@@ -386,10 +386,10 @@ def _check_image(folder: Path, src: str, where: Where, problems: list[Problem]) 
 # photo-like test image), while a phone camera's original of 4032 × 3024 is 2–3 MB; so 1 MiB a file.
 MAX_IMAGE_PX = 2000
 MAX_IMAGE_BYTES = 1024 * 1024
-_IMAGE_PATH = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|svg)")
+IMAGE_NAME = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|svg)")
 
 
-def _image_name(src: str, fallback: str) -> str:
+def suggest_image_name(src: str, fallback: str) -> str:
     """A name of id characters for `src`: its own letters and digits if it has some, else `fallback`."""
     path = PurePosixPath(src)
     folders = [re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") or "images" for part in path.parent.parts]
@@ -399,9 +399,10 @@ def _image_name(src: str, fallback: str) -> str:
 
 def _check_image_file(folder: Path, src: str, where: Where, fallback: str, problems: list[Problem]) -> None:
     """The image's name uses id characters only, and it has no more pixels or bytes than print needs."""
-    if not _IMAGE_PATH.fullmatch(src):
+    if not IMAGE_NAME.fullmatch(src):
         problems.append(Problem.at(where, f"图片文件名“{src}”只能用小写字母、数字和连字符（不能有空格、汉字或大写字母）。"
-                                          f"建议改为“{_image_name(src, fallback)}”：把文件改名，再把这里的路径改成新名字"))
+                                          f"建议改为“{suggest_image_name(src, fallback)}”：把文件改名，再把这里的路径改成新名字"
+                                          "（zhinan images --fix 可以一并改好）"))
     path = folder / src
     size = path.stat().st_size
     pixels: tuple[int, int] | None = None
@@ -421,8 +422,8 @@ def _check_image_file(folder: Path, src: str, where: Where, fallback: str, probl
         where,
         f"图片 sectors/{folder.name}/{src} 有 {shape}{size / 1024 / 1024:.2f} MB，超过每张图的上限"
         f"（长边 {MAX_IMAGE_PX} 像素、{MAX_IMAGE_BYTES // 1024 // 1024} MB）：印在 A4 页上最宽 17 厘米，"
-        f"{MAX_IMAGE_PX} 像素已够清晰打印。请用画图软件的“调整大小”把长边缩到 {MAX_IMAGE_PX} 像素以内，"
-        "照片另存为 JPG（质量 85），再替换这个文件",
+        f"{MAX_IMAGE_PX} 像素已够清晰打印。请运行 zhinan images --fix 就地缩小，或用画图软件的“调整大小”"
+        f"把长边缩到 {MAX_IMAGE_PX} 像素以内、照片另存为 JPG（质量 85），再替换这个文件",
     ))
 
 
