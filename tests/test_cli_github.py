@@ -4,13 +4,9 @@ so GitHub shows each error on the changed line of the pull request."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-from conftest import FIXTURES, REPO
-from zhinan.validate import collect
 
 COMMAND = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+),title=[^:]+::(?P<msg>.+)$")
 
@@ -53,8 +49,8 @@ def test_yaml_syntax_error_line(minimal_tree: Path) -> None:
     assert out.returncode == 1
     (match,) = [COMMAND.match(x) for x in out.stdout.splitlines()]
     assert match and match["file"] == "sectors/demo/sector.yml"
-    assert int(match["line"]) >= line
-    assert "YAML 语法错误" in match["msg"]
+    assert int(match["line"]) == line  # where the bracket opened, not where the parser gave up
+    assert "没有配对的“]”" in match["msg"]
 
 
 def test_message_special_characters_escaped(minimal_tree: Path) -> None:
@@ -70,30 +66,3 @@ def test_clean_content_prints_no_commands(minimal_tree: Path) -> None:
     out = check_github(minimal_tree)
     assert out.returncode == 0
     assert out.stdout == ""
-
-
-# The mistakes CONTRIBUTING.md walks through, each made on a fresh copy of the minimal tree.
-DOCUMENTED_MISTAKES = [
-    ("sectors/demo/checklist.yml", "aspect: 作业现场", "aspect: 现场作业"),
-    ("sectors/demo/checklist.yml", "    item: 警示标志\n", ""),
-    ("sectors/demo/checklist.yml", "    method: 查阅资料", "    methd: 查阅资料"),
-    ("sectors/demo/sector.yml", "name: 示例行业", "name:示例行业"),
-    ("sectors/demo/sector.yml", "key: true", "key: 是"),
-    ("sectors/demo/enterprises/sample-a.yml", "items: [DM-001]", "items: [DM-01]"),
-    ("sectors/demo/enterprises/sample-a.yml", "    body: 按岗位编制责任清单。", "  body: 按岗位编制责任清单。"),
-    ("sectors/demo/enterprises/sample-a.yml", "images/pic.svg", "images/pic.png"),
-]
-
-
-def test_contributing_quotes_real_check_output(tmp_path: Path) -> None:
-    produced = set()
-    for n, (rel, old, new) in enumerate(DOCUMENTED_MISTAKES):
-        root = tmp_path / str(n)
-        shutil.copytree(FIXTURES / "minimal", root)
-        _break(root / rel, old, new)
-        _, problems = collect(root)
-        assert len(problems) == 1, problems
-        produced.add(problems[0].text())
-    guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    quoted = set(re.findall(r"^sectors/\S+:\d+:\d+: 错误: .*$", guide, flags=re.MULTILINE))
-    assert quoted == produced

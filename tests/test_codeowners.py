@@ -19,11 +19,14 @@ def _add_reviewers(root: Path, *reviewers: str) -> None:
 
 
 def test_committed_codeowners_in_sync() -> None:
+    """Every key sector names a reviewer, so each pull request on it requests someone."""
     content = load_content(REPO)
     assert codeowners.is_current(REPO, content), "请运行 zhinan codeowners 并提交 .github/CODEOWNERS"
     lines = [ln for ln in (REPO / codeowners.PATH).read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
-    assert lines == [f"/sectors/{s.id}/ {' '.join(s.sector.reviewers)}" for s in sorted(content.sectors, key=lambda s: s.id)
-                     if s.sector.reviewers]
+    key = sorted(s.id for s in content.sectors if s.sector.key)
+    assert len(key) == 8
+    # The agreed placeholder team of CONTRIBUTING.md until a department names its real one.
+    assert lines == [f"/sectors/{sid}/ @quanzhou-safety/{sid}" for sid in key]
 
 
 def test_lines_from_reviewers_and_check_flag(minimal_tree: Path) -> None:

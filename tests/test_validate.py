@@ -41,8 +41,8 @@ CASES: dict[str, tuple[str, str | bytes, str]] = {
     "yaml syntax": (
         "sectors/demo/sector.yml",
         "id: demo\nname: [示例\n",
-        "sectors/demo/sector.yml:3:1: 错误: YAML 语法错误：while parsing a flow sequence；did not find expected ',' or ']'"
-        "（请检查缩进、冒号后的空格和引号是否成对）",
+        "sectors/demo/sector.yml:2:7: 错误: 这里开始的“[”没有配对的“]”；写在一行里的列表要以“]”结束，如 [DM-001, DM-002]\n"
+        "  YAML 解析器：读取方括号列表时，找不到“,”或“]”（第 3 行第 1 列）",
     ),
     "duplicate key": (
         "sectors/demo/enterprises/sample-a.yml",
@@ -220,7 +220,7 @@ def test_duplicate_item_id_across_sectors(minimal_tree: Path) -> None:
     assert other.is_dir()
     found = problems_of(minimal_tree)
     assert ("sectors/other/checklist.yml:2:5: 错误: 检查项编号“DM-001”重复，已在 sectors/demo/checklist.yml:2 使用；"
-            "编号在全市必须唯一") in found
+            "编号在全市必须唯一。建议改为 OT-001（本行业下一个未用的编号）") in found
 
 
 def test_duplicate_prefix(minimal_tree: Path) -> None:

@@ -127,7 +127,7 @@ def test_zhinan_steps_exist_and_check_comes_first() -> None:
         for args in _zhinan_calls(_run_lines(wf)):
             _assert_cli_accepts(args)
     lines = _run_lines(PR_WORKFLOW)
-    check = lines.index(".venv/bin/zhinan check --format github")
+    check = lines.index(".venv/bin/zhinan check --strict --format github")
     assert check < lines.index("bash scripts/build.sh") < lines.index("bash scripts/test.sh")
 
 

@@ -5,6 +5,7 @@ Exit codes follow click: 0 ok, 1 problems in the user's content, 2 usage error.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -18,8 +19,8 @@ from zhinan import __version__, changelog, codeowners, scaffold, schema, site, s
 from zhinan.build import STAGES, BuildError, BuildOptions, build
 from zhinan.model import ENTERPRISE_LEVELS
 from zhinan.output import Progress
-from zhinan.problems import FORMATS, ContentError
-from zhinan.validate import collect, load_content
+from zhinan.problems import ERROR, FORMATS, ContentError
+from zhinan.validate import collect, load_content, placeholders
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -50,14 +51,22 @@ def main() -> None:
 @main.command()
 @root_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", help="输出格式；github 输出 GitHub Actions 注释。")
-def check(root: Path, fmt: str) -> None:
+@click.option("--strict", is_flag=True,
+              help="严格检查：占位文字“待填写：…”也算错误。环境变量 CI=true 或 --format github 时自动启用。")
+def check(root: Path, fmt: str, strict: bool) -> None:
     """检查全部内容，逐条列出问题（文件:行:列）。"""
     content, problems = collect(root)
     if problems:
         fail(ContentError(problems), fmt)
     assert content is not None
+    left = placeholders(root, content)
+    if left and (strict or fmt == "github" or os.environ.get("CI") == "true"):
+        fail(ContentError(dataclasses.replace(p, severity=ERROR) for p in left), fmt)
+    if left:
+        click.echo(ContentError(left).report(fmt), err=fmt == "text")
     n_items = sum(len(s.items) for s in content.sectors)
-    click.echo(f"内容检查通过：{len(content.sectors)} 个行业，{n_items} 个检查项。", err=True)
+    tail = f"另有 {len(left)} 处占位文字（警告），发布前必须改写。" if left else ""
+    click.echo(f"内容检查通过：{len(content.sectors)} 个行业，{n_items} 个检查项。{tail}", err=True)
 
 
 @main.command("stats")
@@ -200,6 +209,26 @@ def codeowners_cmd(root: Path, check_only: bool) -> None:
     except ContentError as exc:
         fail(exc)
     click.echo(f"已写入 {codeowners.PATH}" if changed else f"{codeowners.PATH} 已是最新", err=True)
+
+
+@main.command("images")
+@root_option
+@click.option("--fix", "do_fix", is_flag=True, help="就地缩小过大的图片、把不合规的文件名改为建议的名字，并改好引用。")
+def images_cmd(root: Path, do_fix: bool) -> None:
+    """列出做法配图中过大或文件名不合规的图片；加 --fix 就地改好。"""
+    from zhinan import images  # Pillow is slow to import; only this command needs it
+
+    report = images.fix(root, dry_run=not do_fix)
+    for line in report.done:
+        click.echo(f"{'已' if do_fix else '需要'}{line}", err=True)
+    for line in report.left:
+        click.echo(f"错误：{line}", err=True)
+    if not report.done and not report.left:
+        click.echo("图片都符合要求（长边不超过 2000 像素、不超过 1 MB、文件名合规）。", err=True)
+    elif not do_fix and report.done:
+        click.echo("运行 zhinan images --fix 即可就地改好。", err=True)
+    if report.left or (report.done and not do_fix):
+        sys.exit(1)
 
 
 @main.command("changelog")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from zhinan import slips
 from zhinan.model import Where
 from zhinan.problems import Problem
 
@@ -50,14 +51,19 @@ def read_text(root: Path, rel: str, problems: list[Problem]) -> str | None:
 
 
 def parse_yaml(rel: str, text: str, problems: list[Problem]) -> yaml.Node | None:
-    """Compose a single YAML document into nodes; syntax errors become problems."""
+    """Compose a single YAML document into nodes; syntax errors become problems.
+
+    Tabs are refused before parsing (see zhinan.slips); a parser error is explained as the slip
+    behind it where it is a common one, with the parser's words as a second line.
+    """
+    tabs = slips.tabs(text)
+    if tabs:
+        problems.extend(Problem(rel, s.line, s.col, s.message) for s in tabs)
+        return None
     try:
         node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        detail = "；".join(str(x) for x in (exc.context, exc.problem) if x)
-        problems.append(Problem(rel, line, col, f"YAML 语法错误：{detail}（请检查缩进、冒号后的空格和引号是否成对）"))
+        problems.append(_syntax_problem(rel, text, exc))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(rel, 1, 1, f"YAML 语法错误：{exc}"))
@@ -65,6 +71,15 @@ def parse_yaml(rel: str, text: str, problems: list[Problem]) -> yaml.Node | None
     if node is None:
         problems.append(Problem(rel, 1, 1, "文件是空的，请按模板填写内容"))
     return node
+
+
+def _syntax_problem(rel: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    slip = slips.explain(text, exc)
+    if slip is not None:
+        return Problem(rel, slip.line, slip.col, f"{slip.message}\n  {slips.detail(exc)}")
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(rel, line, col, f"YAML 语法错误：{slips.words(exc)}（请检查缩进、冒号后的空格和引号是否成对）")
 
 
 def where(rel: str, node: yaml.Node) -> Where:

@@ -37,6 +37,8 @@ ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 PREFIX_PATTERN = r"^[A-Z]{2,6}$"
 ITEM_ID_PATTERN = r"^[A-Z]{2,6}-[0-9]{3,}$"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+PLACEHOLDER = "待填写"
+"""`zhinan new` writes "待填写：…" wherever a person must write the real text; `zhinan check` finds it."""
 
 
 @dataclass(frozen=True, slots=True)

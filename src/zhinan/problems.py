@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from zhinan.model import Where
 
+ERROR = "错误"
+WARNING = "警告"
+"""A warning (a placeholder left in) does not stop a local check; --strict and CI make it an error."""
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Problem:
@@ -16,13 +20,14 @@ class Problem:
     line: int
     col: int
     message: str
+    severity: str = ERROR
 
     @classmethod
-    def at(cls, where: Where, message: str) -> Problem:
-        return cls(where.path, where.line, where.col, message)
+    def at(cls, where: Where, message: str, severity: str = ERROR) -> Problem:
+        return cls(where.path, where.line, where.col, message, severity)
 
     def text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: 错误: {self.message}"
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
 
     def github(self) -> str:
         # Workflow commands treat ',' ':' '%' and newlines in properties specially.
@@ -32,9 +37,10 @@ class Problem:
                 s = s.replace(":", "%3A").replace(",", "%2C")
             return s
 
+        kind = "warning" if self.severity == WARNING else "error"
         return (
-            f"::error file={esc(self.path, True)},line={self.line},col={self.col},"
-            f"title={esc('内容错误', True)}::{esc(self.message)}"
+            f"::{kind} file={esc(self.path, True)},line={self.line},col={self.col},"
+            f"title={esc('内容' + self.severity, True)}::{esc(self.message)}"
         )
 
 

@@ -2,7 +2,8 @@
 
 Each field is preceded by a comment taken from the model (title, required or not, description),
 so a department editing the file in a web editor sees what to write without opening the docs.
-Placeholders start with 待填写 so a reviewer spots any that were left in.
+Placeholders start with "待填写：" (model.PLACEHOLDER); `zhinan check` warns about any left in,
+and refuses them with --strict and in CI.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from zhinan import load, output
 from zhinan.model import (
     ASPECTS,
     ID_PATTERN,
+    PLACEHOLDER,
     PREFIX_PATTERN,
     Checklist,
     Enterprise,
@@ -33,7 +35,7 @@ from zhinan.reference import record_example
 from zhinan.schema import schema_line
 from zhinan.validate import FileValidator
 
-TODO = "待填写"
+TODO = PLACEHOLDER
 INDENT = "  "
 
 

@@ -23,6 +23,7 @@ from zhinan import load
 from zhinan.model import (
     CHANGES_FILE,
     IMAGE_SUFFIXES,
+    PLACEHOLDER,
     Chapter,
     Checklist,
     Content,
@@ -36,7 +37,7 @@ from zhinan.model import (
     public_fields,
     unwrap_optional,
 )
-from zhinan.problems import ContentError, Problem
+from zhinan.problems import WARNING, ContentError, Problem
 
 _BAD = object()  # a value that failed validation (its problem is already recorded)
 
@@ -348,6 +349,7 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
             problems.append(Problem.at(it.where, f"检查项编号“{it.id}”应以本行业前缀“{s.prefix}-”开头，后接至少三位数字，如“{s.prefix}-001”"))
     known = {it.id for it in sc.items}
     for ent in sc.enterprises:
+        seen_images: list[str] = []
         stem = PurePosixPath(ent.where.path).stem
         if ent.id != stem:
             problems.append(Problem.at(ent.where, f"企业编号“{ent.id}”应与文件名“{stem}.yml”相同"))
@@ -358,7 +360,11 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
                     tip = f"是否想写“{hint[0]}”？" if hint else ""
                     problems.append(Problem.at(p.where, f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
             for img in p.images:
+                before = len(problems)
                 _check_image(folder, img.src, img.where, problems)
+                if len(problems) == before:
+                    _check_image_file(folder, img.src, img.where, f"{ent.id}-{len(seen_images) + 1}", problems)
+                seen_images.append(img.src)
 
 
 def _check_image(folder: Path, src: str, where: Where, problems: list[Problem]) -> None:
@@ -373,9 +379,99 @@ def _check_image(folder: Path, src: str, where: Where, problems: list[Problem]) 
         problems.append(Problem.at(where, f"图片文件 sectors/{folder.name}/{src} 不存在"))
 
 
+# A printed figure is set the full width of the A4 text block (print.css: 210 mm page, 20 mm
+# margins, `figure img { width: 100% }`): 170 mm, which at 300 dpi — print resolution — is
+# 170 / 25.4 × 300 ≈ 2008 pixels. More pixels only make the PDF larger. A photo of 2000 × 1500 px
+# saved as JPEG quality 85 is about 0.65 MB (quality 90: 0.89 MB; measured with Pillow on a
+# photo-like test image), while a phone camera's original of 4032 × 3024 is 2–3 MB; so 1 MiB a file.
+MAX_IMAGE_PX = 2000
+MAX_IMAGE_BYTES = 1024 * 1024
+IMAGE_NAME = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|svg)")
+
+
+def suggest_image_name(src: str, fallback: str) -> str:
+    """A name of id characters for `src`: its own letters and digits if it has some, else `fallback`."""
+    path = PurePosixPath(src)
+    folders = [re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") or "images" for part in path.parent.parts]
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    return "/".join([*folders, (stem if len(stem) >= 3 else fallback) + path.suffix.lower()])
+
+
+def _check_image_file(folder: Path, src: str, where: Where, fallback: str, problems: list[Problem]) -> None:
+    """The image's name uses id characters only, and it has no more pixels or bytes than print needs."""
+    if not IMAGE_NAME.fullmatch(src):
+        problems.append(Problem.at(where, f"图片文件名“{src}”只能用小写字母、数字和连字符（不能有空格、汉字或大写字母）。"
+                                          f"建议改为“{suggest_image_name(src, fallback)}”：把文件改名，再把这里的路径改成新名字"
+                                          "（zhinan images --fix 可以一并改好）"))
+    path = folder / src
+    size = path.stat().st_size
+    pixels: tuple[int, int] | None = None
+    if path.suffix.lower() != ".svg":
+        from PIL import Image, UnidentifiedImageError  # only when a raster image is referenced
+
+        try:
+            with Image.open(path) as im:
+                pixels = im.size
+        except (OSError, UnidentifiedImageError):
+            problems.append(Problem.at(where, f"图片 sectors/{folder.name}/{src} 无法读取，可能已损坏或不是 png/jpg 格式；请重新导出"))
+            return
+    if size <= MAX_IMAGE_BYTES and (pixels is None or max(pixels) <= MAX_IMAGE_PX):
+        return
+    shape = f"{pixels[0]}×{pixels[1]} 像素、" if pixels else ""
+    problems.append(Problem.at(
+        where,
+        f"图片 sectors/{folder.name}/{src} 有 {shape}{size / 1024 / 1024:.2f} MB，超过每张图的上限"
+        f"（长边 {MAX_IMAGE_PX} 像素、{MAX_IMAGE_BYTES // 1024 // 1024} MB）：印在 A4 页上最宽 17 厘米，"
+        f"{MAX_IMAGE_PX} 像素已够清晰打印。请运行 zhinan images --fix 就地缩小，或用画图软件的“调整大小”"
+        f"把长边缩到 {MAX_IMAGE_PX} 像素以内、照片另存为 JPG（质量 85），再替换这个文件",
+    ))
+
+
+def placeholders(root: Path, content: Content) -> list[Problem]:
+    """Every text still holding the placeholder `zhinan new` wrote ("待填写：…"), as warnings."""
+    found: list[Problem] = []
+    texts: dict[str, list[str]] = {}
+    mark = f"{PLACEHOLDER}："
+
+    def visit(record: Any, where: Where) -> None:
+        where = getattr(record, "where", where)
+        for f in _fields_by_name(typing.cast(type, type(record))).values():
+            value = getattr(record, f.name)
+            for v in value if isinstance(value, tuple) else (value,):
+                if dataclasses.is_dataclass(v):
+                    visit(v, where)
+                elif isinstance(v, str) and mark in v:
+                    found.append(_placeholder(root, texts, where, f, v[v.index(mark):].splitlines()[0]))
+
+    records: list[Any] = [content.guide]
+    for sc in content.sectors:
+        records += [sc.sector, *sc.items, *sc.enterprises]
+    for record in records:
+        visit(record, record.where)
+    return sorted(found)
+
+
+def _placeholder(root: Path, texts: dict[str, list[str]], where: Where, f: dataclasses.Field[Any], line: str) -> Problem:
+    if where.path not in texts:
+        texts[where.path] = (root / where.path).read_text(encoding="utf-8").splitlines()
+    lines = texts[where.path]
+    at = next(((n, lines[n].find(line)) for n in range(where.line - 1, len(lines)) if line in lines[n]), None)
+    shown = line if len(line) <= 24 else line[:23] + "…"
+    message = f"字段“{f.name}”（{f.metadata['title']}）还是 zhinan new 写入的占位文字“{shown}”，发布前必须改写成正式内容"
+    if at is None:
+        return Problem.at(where, message, WARNING)
+    return Problem(where.path, at[0] + 1, at[1] + 1, message, WARNING)
+
+
 def _check_unique(sectors: list[SectorContent], problems: list[Problem]) -> None:
     first_item: dict[str, Where] = {}
     first_prefix: dict[str, Where] = {}
+    # The next free number of each prefix: after the highest in use, as numbers are never reused.
+    last: dict[str, int] = {}
+    for it in (it for sc in sectors for it in sc.items):
+        prefix, _, number = it.id.rpartition("-")
+        if number.isdigit():
+            last[prefix] = max(last.get(prefix, 0), int(number))
     for sc in sectors:
         prefix = sc.sector.prefix
         if prefix in first_prefix:
@@ -385,7 +481,10 @@ def _check_unique(sectors: list[SectorContent], problems: list[Problem]) -> None
         for it in sc.items:
             if it.id in first_item:
                 w = first_item[it.id]
-                problems.append(Problem.at(it.where, f"检查项编号“{it.id}”重复，已在 {w.path}:{w.line} 使用；编号在全市必须唯一"))
+                last[prefix] = last.get(prefix, 0) + 1
+                free = f"{prefix}-{last[prefix]:03d}"
+                problems.append(Problem.at(it.where, f"检查项编号“{it.id}”重复，已在 {w.path}:{w.line} 使用；编号在全市必须唯一。"
+                                                     f"建议改为 {free}（本行业下一个未用的编号）"))
             first_item.setdefault(it.id, it.where)
 
 

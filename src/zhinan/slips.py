@@ -1,0 +1,233 @@
+"""YAML syntax errors explained as the slips people really make, at the place they made them.
+
+A department's editor is comfortable with Excel, not with YAML. LibYAML reports where it gave up,
+in parser terms ("while scanning a simple key; could not find expected ':'"), often a line after
+the mistake or, for an unclosed quote, at the end of the file. Here the failure is matched against
+the common slips — a full-width colon or space, a tab, an unclosed quote or bracket, a key one
+space off, a list item without "- " — and told in plain Chinese at the line where the slip is, with
+the parser's own words (translated) only as a second line.
+
+Valid files pay nothing: this runs only after the parser has failed, except the tab scan, which
+is one `in` test over the text (tabs are refused even where YAML accepts them: a tab inside a
+value prints as a gap of unknown width, and a tab after a colon parses differently in other tools).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import yaml
+
+_KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
+_LINE = re.compile(rf"^(?P<indent> *)(?P<dash>- +)?(?P<key>{_KEY})?(?P<after>.*)$")
+_LEAD = re.compile("[ \u3000]*(?:-[ \u3000]+)?[ \u3000]*")
+_BLOCK_START = re.compile(r":[ ]+[|>][-+0-9]*[ ]*(#.*)?$")
+
+# LibYAML's words, in the order they read, and what they mean for a person editing the file.
+_JARGON = {
+    "while scanning a simple key": "读取“字段名: 值”时",
+    "could not find expected ':'": "找不到字段名后面的冒号“: ”",
+    "while parsing a block collection": "读取列表时",
+    "did not find expected '-' indicator": "这里应是以“- ”开头的列表项",
+    "while parsing a block mapping": "读取“字段名: 值”时",
+    "did not find expected key": "这里应是“字段名: 值”",
+    "mapping values are not allowed in this context": "这里不能出现“: ”（缩进不对，或文字里的“: ”需要加引号）",
+    "mapping values are not allowed here": "这里不能出现“: ”（缩进不对，或文字里的“: ”需要加引号）",
+    "while scanning a quoted scalar": "读取引号中的文字时",
+    "found unexpected end of stream": "文件已经结束",
+    "while parsing a flow sequence": "读取方括号列表时",
+    "did not find expected ',' or ']'": "找不到“,”或“]”",
+    "while parsing a flow mapping": "读取花括号内容时",
+    "did not find expected ',' or '}'": "找不到“,”或“}”",
+    "while scanning for the next token": "读取下一个内容时",
+    "found character that cannot start any token": "遇到不能出现在这里的字符",
+    "found a tab character that violates indentation": "缩进里有 Tab",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Slip:
+    """A recognised mistake: 1-based line and column of where it is, and what to do."""
+
+    line: int
+    col: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int  # 0-based
+    indent: int
+    dash: int | None  # column of "- " if the line is a list item
+    key: str | None  # the key if the line reads `key:` (or starts with something key-like)
+    key_col: int
+    after: str
+    text: str
+
+    @property
+    def is_entry(self) -> bool:
+        return self.key is not None and self.after.startswith(":")
+
+
+def tabs(text: str) -> list[Slip]:
+    """Every line with a tab, told by where it is: indentation, after a colon, or in the text."""
+    if "\t" not in text:
+        return []
+    found = []
+    for n, line in enumerate(text.splitlines()):
+        col = line.find("\t")
+        if col < 0:
+            continue
+        if not line[:col].strip(" "):
+            what = "行首用 Tab 缩进；YAML 只能用空格缩进（两个空格一级），请把 Tab 换成空格"
+        elif line[:col].rstrip(" ").endswith(":"):
+            what = "冒号后面用了 Tab；冒号后面应是一个空格，请把 Tab 换成空格"
+        else:
+            what = "文字中有 Tab（制表符），打印时宽度不定；请换成空格，或删除"
+        found.append(Slip(n + 1, col + 1, f"{what}（内容文件里一律不能用 Tab）"))
+    return found
+
+
+def _lines(text: str) -> list[_Line | None]:
+    """Each line parsed shallowly; None for blank lines, comments and block-scalar text."""
+    out: list[_Line | None] = []
+    block_indent: int | None = None  # inside a `key: |` block, lines indented more than this
+    for n, raw in enumerate(text.splitlines()):
+        indent = len(raw) - len(raw.lstrip(" "))
+        if block_indent is not None and (not raw.strip() or indent > block_indent):
+            out.append(None)
+            continue
+        block_indent = None
+        m = _LINE.match(raw)
+        if not raw.strip() or raw.lstrip().startswith("#") or m is None:
+            out.append(None)
+            continue
+        dash = indent if m.group("dash") else None
+        key_col = indent + len(m.group("dash") or "")
+        line = _Line(n, indent, dash, m.group("key"), key_col, m.group("after"), raw)
+        if line.is_entry and _BLOCK_START.search(raw):
+            block_indent = key_col
+        out.append(line)
+    return out
+
+
+def _in_line(line: _Line) -> Slip | None:
+    """Slips visible on the line alone: full-width colon or space, no space after a colon."""
+    at = line.number + 1
+    head = _LEAD.match(line.text)
+    if head and "\u3000" in head.group():
+        return Slip(at, head.group().index("\u3000") + 1, "行首的缩进里有全角空格“　”；缩进只能用半角空格（两个空格一级）")
+    if line.key is None:
+        return None
+    colon = line.key_col + len(line.key)
+    rest = line.after.lstrip(" ")
+    if rest.startswith("："):
+        col = line.text.index("：", colon) + 1
+        return Slip(at, col, f"“{line.key}：”用了全角冒号“：”；字段名后面应是半角冒号加一个空格，如“{line.key}: ”")
+    if rest.startswith(":\u3000"):
+        return Slip(at, colon + 2, f"“{line.key}:”后面是全角空格“　”；冒号后面应是一个半角空格")
+    if rest.startswith(":") and len(rest) > 1 and rest[1] not in " #" and not rest.startswith("://"):
+        return Slip(at, colon + 2, f"“{line.key}:”后面少了一个空格；冒号后面要有一个空格，如“{line.key}: {rest[1:].strip()}”")
+    return None
+
+
+def _open_quote(line: _Line) -> Slip | None:
+    """A value that opens a quote and does not close it on the same line."""
+    value = line.after[1:].lstrip(" ") if line.is_entry else line.text[line.key_col:]
+    if not value or value[0] not in "\"'":
+        return None
+    q, body = value[0], value[1:]
+    closed = re.search(r'(?<!\\)"', body) if q == '"' else re.search(r"'(?!')", body.replace("''", ""))
+    if closed:
+        return None
+    col = len(line.text) - len(value) + 1
+    return Slip(line.number + 1, col, _quote_message(q))
+
+
+def _quote_message(q: str) -> str:
+    return f"这里开始的引号 {q} 没有配对的结束引号 {q}；请在这段文字末尾补上 {q}，或去掉开头的 {q}"
+
+
+def _context(lines: list[_Line | None], before: int) -> Iterator[_Line]:
+    """Content lines above line `before` (0-based), nearest first."""
+    for line in reversed(lines[:before]):
+        if line is not None:
+            yield line
+
+
+def _off_by_one(lines: list[_Line | None], line: _Line) -> Slip | None:
+    """A key whose indentation is one space more or less than its neighbours'."""
+    for prev in _context(lines, line.number):
+        if prev.key_col == line.key_col or (prev.dash is not None and prev.dash == line.key_col):
+            return None
+        if abs(prev.key_col - line.key_col) == 1 and prev.key is not None:
+            more = "多" if line.key_col > prev.key_col else "少"
+            name = f"“{line.key}:”" if line.key else "这一行"
+            right = f"应缩进 {prev.key_col} 个空格" if prev.key_col else "应顶格写，前面不留空格"
+            return Slip(line.number + 1, line.key_col + 1,
+                        f"{name}的缩进比上面的“{prev.key}:”{more}了一个空格；同一层的字段必须左对齐（这里{right}）")
+        if prev.key_col < line.key_col - 1:
+            return None
+    return None
+
+
+def _missing_dash(lines: list[_Line | None], line: _Line) -> Slip | None:
+    """A line at the column where the list above has its "- ", but without one."""
+    if line.dash is not None:
+        return None
+    for prev in _context(lines, line.number):
+        if prev.dash == line.indent:
+            return Slip(line.number + 1, line.indent + 1,
+                        "这一行与上面的列表项对齐，却没有以“- ”开头；列表的每一项都要以“- ”开头"
+                        "（如果它属于上一项，请多缩进两格）")
+        if prev.key_col <= line.indent:
+            return None
+    return None
+
+
+def words(exc: yaml.MarkedYAMLError) -> str:
+    """The parser's message in Chinese where it is jargon."""
+    parts = (str(p) for p in (exc.context, exc.problem) if p)
+    return "，".join(_JARGON.get(p, p) for p in parts)
+
+
+def detail(exc: yaml.MarkedYAMLError) -> str:
+    """The parser's own account, as the second line under a recognised slip."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
+    return f"YAML 解析器：{words(exc)}{where}"
+
+
+def explain(text: str, exc: yaml.MarkedYAMLError) -> Slip | None:
+    """The slip behind a parser error, if it is one of the common ones."""
+    ctx, mark = exc.context_mark, exc.problem_mark or exc.context_mark
+    context = str(exc.context or "")
+    raw = text.splitlines()
+    if ctx is not None and context == "while scanning a quoted scalar" and ctx.line < len(raw):
+        return Slip(ctx.line + 1, ctx.column + 1, _quote_message(raw[ctx.line][ctx.column]))
+    if ctx is not None and context.startswith("while parsing a flow "):
+        pair = "[]" if "sequence" in context else "{}"
+        return Slip(ctx.line + 1, ctx.column + 1,
+                    f"这里开始的“{pair[0]}”没有配对的“{pair[1]}”；写在一行里的列表要以“{pair[1]}”结束，"
+                    "如 [DM-001, DM-002]")
+    if mark is None:
+        return None
+    lines = _lines(text)
+    # A "simple key" error names the line that lacks its colon; others, the line where parsing
+    # stopped. Slips on a line of their own are looked for from there upwards, nearest first.
+    culprit = ctx.line if ctx is not None and context == "while scanning a simple key" else mark.line
+    culprit = min(culprit, len(lines) - 1)
+    checks: tuple[Callable[[_Line], Slip | None], ...] = (_in_line, _open_quote)
+    for line in [lines[culprit], *_context(lines, culprit)] if culprit >= 0 else []:
+        if line is None:
+            continue
+        for check in checks:
+            found = check(line)
+            if found:
+                return found
+    target = lines[culprit] if culprit >= 0 else None
+    if target is None:
+        return None
+    return _off_by_one(lines, target) or _missing_dash(lines, target)
