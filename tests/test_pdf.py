@@ -212,13 +212,33 @@ def _pdffonts(path: Path) -> list[list[str]]:
 
 
 def test_fonts_embedded_subset_and_simplified_chinese(built: Built) -> None:
+    """The fixture's SVG has <text> with no font family: the stylesheet does not reach it, so only
+    the print fontconfig configuration keeps it out of the JP face fontconfig would pick."""
     for path in sorted((built.out / "pdf").glob("*.pdf")):
         rows = _pdffonts(path)
         assert rows, path.name
         for row in rows:
             emb, sub, uni = row[-5:-2]
             assert (emb, sub, uni) == ("yes", "yes", "yes"), f"{path.name}: {row}"
+            assert not re.search(r"CJK-(JP|KR|TC|HK)", row[0]), f"{path.name} 用了非简体中文字形：{row[0]}"
             assert "CJK-SC" in row[0], f"{path.name} 用了非简体中文字形：{row[0]}"
+
+
+def test_svg_text_without_a_font_family_is_set_in_sc(built: Built) -> None:
+    svg = FIXTURE / "sectors" / "chem-demo" / "images" / "risk-map.svg"
+    assert "<text" in svg.read_text(encoding="utf-8") and "font-family" not in svg.read_text(encoding="utf-8")
+    with pdfplumber.open(built.path("chem-demo.pdf")) as doc:
+        fonts = {ch["fontname"] for page in doc.pages for ch in page.chars if ch["text"] in "罐区重大风险"}
+    assert fonts and all("CJK-SC" in f for f in fonts), fonts
+
+
+def test_a_japanese_face_fails_the_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    html = '<html lang="ja"><body><p style="font-family: \'Noto Sans CJK JP\'">检查：罐区</p></body></html>'
+    monkeypatch.setattr(pdf, "render_html", lambda job: html)
+    job = pdf.Job("x", "print/volume.html", {}, tmp_path.as_uri() + "/", tmp_path / "x.pdf", False)
+    with pytest.raises(pdf.PrintError, match="Noto Sans CJK JP"):
+        pdf.render(job)
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_no_line_starts_with_closing_punctuation(built: Built) -> None:

@@ -74,6 +74,24 @@ def require_cjk_font() -> None:
         raise PrintError(f"未找到中文字体，生成的 PDF 会满是空框，已停止。{_INSTALL_HINT}")
 
 
+FONTS_CONF = Path(__file__).parent / "templates" / "print" / "fonts.conf"
+# The Noto CJK collections also hold Japanese, Korean and Traditional Chinese faces of the same code
+# points, with other shapes (the centred “：” of JP, for one): none of them belongs in the book.
+_FOREIGN_FACE = re.compile(r"CJK[ -]?(JP|KR|TC|HK)\b", re.IGNORECASE)
+
+
+def use_print_fonts() -> None:
+    """Point fontconfig at the print configuration, which resolves generic families and Chinese
+    text to the SC faces. Fontconfig reads FONTCONFIG_FILE each time WeasyPrint loads its
+    configuration (once per document), so this holds in the workers that inherit the environment
+    as in this process; a FONTCONFIG_FILE set by the user is kept."""
+    os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_CONF))
+
+
+def foreign_faces(families: Iterable[str]) -> list[str]:
+    return sorted({f for f in families if _FOREIGN_FACE.search(f)})
+
+
 # ---- rendering helpers ----------------------------------------------------------------------
 
 
@@ -292,6 +310,9 @@ def render(job: Job) -> Rendered:
     started, cpu = time.perf_counter(), time.thread_time()
     document, data, records = _weasyprint(job, render_html(job))
     errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+    foreign = foreign_faces(font.family for font in document.fonts.values())
+    if foreign:
+        errors.append(f"嵌入了非简体中文字形的字体 {'、'.join(foreign)}（请检查 fontconfig 配置 {FONTS_CONF} 是否生效）")
     if errors:
         raise PrintError(f"生成 {job.name} 时出错，未写入文件：" + "；".join(errors))
     write_bytes(job.out, data)
@@ -314,6 +335,7 @@ def render(job: Job) -> Rendered:
 
 
 def _weasyprint(job: Job, html: str) -> tuple[Any, bytes, list[logging.LogRecord]]:
+    use_print_fonts()
     from weasyprint import HTML  # imported where it renders: a worker, or the main process with -j1
 
     options: dict[str, Any] = {"pdf_identifier": hashlib.md5(html.encode()).hexdigest().encode()}
@@ -550,6 +572,7 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
 
     Only what changed is rendered again: each file's key (see `job_key`) is kept in build/.cache/.
     """
+    use_print_fonts()
     require_cjk_font()
     out = opts.out / "pdf"
     sectors = selected_sectors(content, opts.sectors)
