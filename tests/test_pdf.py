@@ -6,6 +6,7 @@ reads those files; checks are driven by the content, not by hand-written lists.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -390,3 +391,69 @@ def test_markdown_lines_of_a_chinese_paragraph_join_without_a_space() -> None:
     for text in texts:
         html = str(pdf.md_filter(text))
         assert not re.search(r"[\u4e00-\u9fff。，；：）]\s+[\u4e00-\u9fff（]", html), html
+
+
+PUNCT_CLOSING = "，。、；：？！）」』》〉】〕”’"
+PUNCT_OPENING = "（「『《〈【〔“‘"
+
+
+def _lines_of_chars(page: Any) -> list[list[dict[str, Any]]]:
+    """Characters in content order, cut where the baseline or the column changes."""
+    lines: list[list[dict[str, Any]]] = []
+    for ch in page.chars:
+        prev = lines[-1][-1] if lines else None
+        if prev is None or abs(ch["top"] - prev["top"]) > 1 or not 0 <= ch["x0"] - prev["x0"] < 2 * prev["size"]:
+            lines.append([ch])
+        else:
+            lines[-1].append(ch)
+    return lines
+
+
+def test_adjacent_punctuation_is_compressed(built: Built) -> None:
+    """Of two punctuation marks side by side (”。 ）。 ）” …), the first takes half an em, not a full
+    one: measured from where each glyph is drawn."""
+    advances: list[tuple[str, float]] = []
+    for _, path in sector_pdfs(built):
+        with pdfplumber.open(path) as doc:
+            for page in doc.pages:
+                for line in _lines_of_chars(page):
+                    for a, b in itertools.pairwise(line):
+                        if a["text"] in PUNCT_CLOSING and b["text"] in PUNCT_CLOSING + PUNCT_OPENING:
+                            advances.append((a["text"] + b["text"], (b["x0"] - a["x0"]) / a["size"]))
+    assert len(advances) >= 5, advances
+    assert [(pair, em) for pair, em in advances if not 0.4 < em < 0.6] == []
+
+
+def test_type_sizes(built: Built) -> None:
+    """Checklist text at 9 pt or more; nothing (the secondary columns, tags) below 8 pt."""
+    for sc, path in sector_pdfs(built):
+        with pdfplumber.open(path) as doc:
+            sizes = [round(ch["size"], 1) for page in doc.pages for ch in page.chars]
+            content = [round(ch["size"], 1) for page in doc.pages for ch in page.chars
+                       if page.search(re.escape(sc.items[0].content[:6]))]
+        assert min(sizes) >= 8, f"{path.name}: {min(sizes)} pt"
+        assert content and max(set(content), key=content.count) >= 9
+
+
+def test_no_standard_or_document_number_split_across_lines(built: Built) -> None:
+    numbered = re.compile(r"(?:GB|AQ|JT|KA)(?:/T)? ?\d+(?:\.\d+)*[-—]\d{4}|〔\d{4}〕\d+号")
+    starts = re.compile(r"(?:GB|AQ|JT|KA)(?:/T)?|〔")
+    for path in sorted((built.out / "pdf").glob("*.pdf")):
+        lines = [line for page in page_texts(path) for line in page.splitlines()]
+        whole = sum(len(numbered.findall(line)) for line in lines)
+        begun = sum(len(starts.findall(line)) for line in lines)
+        assert whole == begun, f"{path.name}: {begun - whole} 个标准号或文号被拆到两行"
+    text = "".join(page_texts(built.path("chem-demo.pdf")))
+    assert "GB/T 33000—2016" in text and "〔2021〕83号" in text  # the fixture has both, with 一字线
+
+
+def test_no_paragraph_ends_with_a_lone_character(built: Built) -> None:
+    texts = [sc.sector.summary for sc in built.content.sectors] + [ch.markdown for ch in built.content.chapters]
+    paragraphs = [squash(p) for t in texts for p in re.split(r"\n\s*\n", t) if not p.lstrip().startswith(("#", "-", "|"))]
+    lines = [squash(line) for page in page_texts(built.path(pdf.GUIDE_FILE), layout=True) for line in page.splitlines()]
+    checked = 0
+    for i, line in enumerate(lines[1:], 1):
+        if line and any(p.endswith(line) and len(p) > len(line) and lines[i - 1] and lines[i - 1] in p for p in paragraphs):
+            checked += 1
+            assert len(line.rstrip(PUNCT_CLOSING)) >= 2, f"段落末行只有一个字：{lines[i - 1]}／{line}"
+    assert checked >= 3

@@ -141,6 +141,54 @@ def md_inline_filter(text: str) -> Markup:
     return Markup(html)
 
 
+# ---- typesetting the text of a page (the `typeset` filter, over the whole body) ---------------
+
+# A standard's number (GB/T 33000-2016, JT/T 1180.1-2018, DB35/T …) or a document's number
+# (〔2017〕121号) is one word to its reader: never broken across lines.
+_NUMBERED = re.compile(r"(?<![A-Za-z])(?:[A-Z]{2,4}(?:\d{2})?(?:/[TZ])? ?\d+(?:\.\d+)*(?:[-—]\d{4})?"
+                       r"|〔\d{4}〕\d+号)")
+_YEAR_DASH = re.compile(r"-(?=\d{4}$)")
+# Punctuation that takes a full em in the SC faces, blank on one side: closing marks (and the
+# pause/stop marks, set at the left of their em in Chinese) are blank on the right, opening marks
+# on the left. Of two side by side, one loses its blank half (the fonts' `halt` feature), as a
+# typesetter sets “）。” or “”，”.
+_CLOSING = "，。、；：？！）」』》〉】〕”’"
+_OPENING = "（「『《〈【〔“‘"
+_HALT_PAIR = re.compile(f"[{_CLOSING}](?=[{_CLOSING}{_OPENING}])|(?<=[{_OPENING}])[{_OPENING}]")
+# The last two characters of a paragraph (with the punctuation after them) stay on one line, so
+# that no line holds a single character (every CJK character is a break opportunity).
+_TAIL = re.compile(f"[\u3400-\u9fff]{{2}}[{_CLOSING}]*\\s*$")
+_TAG = re.compile(r"(<[^>]*>)")
+_BLOCK_END = re.compile(r"</(?:p|li|td|th|div|figcaption|h[1-6])>")
+
+
+def _halt(text: str) -> str:
+    return _HALT_PAIR.sub(lambda m: f'<span class="halt">{m.group()}</span>', text)
+
+
+def _typeset_text(text: str, ends_block: bool) -> str:
+    pieces = _NUMBERED.split(text)
+    numbers = [f'<span class="nobr">{_YEAR_DASH.sub("—", n)}</span>' for n in _NUMBERED.findall(text)]
+    tail = ""
+    if ends_block and (m := _TAIL.search(pieces[-1])) and m.start() > 0:
+        pieces[-1], tail = pieces[-1][:m.start()], f'<span class="nobr">{_halt(m.group())}</span>'
+    out = [_halt(pieces[0])]
+    for number, piece in zip(numbers, pieces[1:], strict=True):
+        out += [number, _halt(piece)]
+    return "".join(out) + tail
+
+
+def typeset_filter(html: str) -> Markup:
+    """Chinese typesetting that CSS and WeasyPrint leave to the text: standard and document numbers
+    kept whole (with the 一字线 of GB/T 1.1 before the year), adjacent punctuation compressed, no
+    lone character on a paragraph's last line. Works on the text between tags only."""
+    parts = _TAG.split(str(html))
+    for i in range(0, len(parts), 2):
+        if parts[i].strip():
+            parts[i] = _typeset_text(parts[i], i + 1 < len(parts) and bool(_BLOCK_END.match(parts[i + 1])))
+    return Markup("".join(parts))
+
+
 def cn_num(n: int) -> str:
     return CN_NUMERALS[n - 1] if 0 < n <= len(CN_NUMERALS) else str(n)
 
@@ -171,7 +219,7 @@ def jinja_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_filter, md_inline=md_inline_filter, cn_date=cn_date)
+    env.filters.update(md=md_filter, md_inline=md_inline_filter, cn_date=cn_date, typeset=typeset_filter)
     env.globals.update(cn_num=cn_num, anchor=anchor, aspect_anchor=aspect_anchor, enterprise_anchor=enterprise_anchor)
     return env
 
