@@ -195,7 +195,7 @@ def test_links_of_bound_volumes_stay_in_their_volume(built: Built) -> None:
     for sc in built.content.sectors:
         vt = pdf.volume_title(sc)
         own = {i for i, label in enumerate(labels) if label.startswith(f"{vt}-")}
-        toc_page = reader.pages[labels.index(f"{vt}-2")]
+        toc_page = reader.pages[reader.get_destination_page_number(dests[pdf.anchor(sc, "toc")])]
         names = {str(a.get_object()["/Dest"]) for a in toc_page.get("/Annots", [])}
         assert names == {e.anchor for e in pdf.sector_toc(sc)}
         assert {reader.get_destination_page_number(dests[n]) for n in names} <= own
@@ -457,3 +457,28 @@ def test_no_paragraph_ends_with_a_lone_character(built: Built) -> None:
             checked += 1
             assert len(line.rstrip(PUNCT_CLOSING)) >= 2, f"段落末行只有一个字：{lines[i - 1]}／{line}"
     assert checked >= 3
+
+
+def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
+    """Built with the default --duplex: in guide.pdf every 分册's cover, the 目录s and every chapter
+    opening fall on odd pages (rectos), and a page left blank before one carries nothing."""
+    path = built.path(pdf.GUIDE_FILE)
+    reader = PdfReader(path)
+    assert len(reader.pages) % 2 == 0
+    dests = reader.named_destinations
+    labels = list(reader.page_labels)
+    opening: dict[str, int] = {}
+    for sc in built.content.sectors:
+        opening[pdf.volume_title(sc)] = labels.index(f"{pdf.volume_title(sc)}-1") + 1
+        for name in ("toc", "overview", "checklist", "enterprises"):
+            opening[pdf.anchor(sc, name)] = reader.get_destination_page_number(dests[pdf.anchor(sc, name)]) + 1
+    _, front_toc = pdf._chapters(built.content)
+    for e in [pdf.TocEntry("目录", "toc", 1), *front_toc]:
+        if e.level == 1:
+            opening[e.anchor] = reader.get_destination_page_number(dests[e.anchor]) + 1
+    assert len(opening) >= 5 * len(built.content.sectors) + 2
+    assert {k: n for k, n in opening.items() if n % 2 == 0} == {}
+    texts = page_texts(path)
+    blanks = [i + 1 for i, t in enumerate(texts) if not t.strip()]
+    assert blanks, "fixture should need a blank verso somewhere"
+    assert all(n % 2 == 0 for n in blanks)

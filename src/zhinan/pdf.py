@@ -466,7 +466,7 @@ def _sector_base_url(root: Path, sc: SectorContent) -> str:
     return (root / "sectors" / sc.id).resolve().as_uri() + "/"
 
 
-def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool) -> Job:
+def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool, duplex: bool = True) -> Job:
     guide = content.guide
     toc = sector_toc(sc)
     title = f"{guide.title}·{volume_title(sc)}"
@@ -474,13 +474,13 @@ def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa:
         "meta": metadata(guide, title, f"{sc.sector.name}行业安全生产标准化检查清单和标杆企业典型做法",
                          [guide.title, sc.sector.name, sc.sector.department, "安全生产标准化", "检查清单"]),
         "guide": guide, "sc": sc, "toc": toc, "toc_id": anchor(sc, "toc"), "aspects": aspects_of(sc),
-        "volume_title": volume_title(sc),
+        "volume_title": volume_title(sc), "duplex": duplex,
     }
     return Job(sc.id, VOLUME_TEMPLATE, ctx, _sector_base_url(root, sc), out / f"{sc.id}.pdf", pdfa,
                anchors=tuple(e.anchor for e in toc), size_hint=len(sc.items) + 10 * len(sc.enterprises))
 
 
-def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool) -> Job:
+def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool, duplex: bool = True) -> Job:
     guide = content.guide
     title = f"{sc.sector.name}安全生产标准化检查表"
     ctx = {
@@ -509,7 +509,7 @@ def _chapters(content: Content) -> tuple[list[Markup], list[TocEntry]]:
 
 
 def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], root: Path, out: Path,
-              pdfa: bool) -> Job:
+              pdfa: bool, duplex: bool = True) -> Job:
     """Cover, 目录 and common chapters of the combined volume; the 目录 lists each bound 分册."""
     guide = content.guide
     chapters, toc = _chapters(content)
@@ -521,7 +521,7 @@ def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], r
     ctx = {
         "meta": metadata(guide, guide.title, f"{guide.title}（{guide.edition}）合订本",
                          [guide.title, guide.edition, "安全生产标准化", *(sc.sector.name for sc in content.sectors)]),
-        "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "chapters": chapters,
+        "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "chapters": chapters, "duplex": duplex,
     }
     return Job("guide-front", "print/guide.html", ctx, (root / "guides").resolve().as_uri() + "/",
                out / ".guide-front.pdf", pdfa)
@@ -530,16 +530,22 @@ def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], r
 # ---- binding the combined volume -------------------------------------------------------------
 
 
-def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdfa: bool) -> bytes:
+def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdfa: bool, duplex: bool = True) -> bytes:
     """The 合订本: front matter, then every sector volume unchanged, with merged bookmarks and page
-    labels equal to the printed numbers (front pages 1…n, then “<行业>-1…” for each 分册)."""
+    labels equal to the printed numbers (front pages 1…n, then “<行业>-1…” for each 分册).
+
+    For two-sided printing each part ends on a verso (a blank page is added after a part of odd
+    length), so that every 分册's cover, and with it each of its chapters (set on rectos of their
+    own volume), falls on a recto of the book."""
     writer = PdfWriter()
     front_reader = PdfReader(front)
     writer.append(front_reader)
+    _end_on_verso(writer, duplex)
     writer.set_page_label(0, len(writer.pages) - 1, PageLabelStyle.DECIMAL, start=1)
     for title, path in volumes:
         first = len(writer.pages)
         writer.append(PdfReader(path), outline_item=title)
+        _end_on_verso(writer, duplex)
         writer.set_page_label(first, len(writer.pages) - 1, PageLabelStyle.DECIMAL, prefix=f"{title}-", start=1)
     writer.add_metadata({
         "/Title": meta["title"], "/Author": meta["author"], "/Subject": meta["subject"],
@@ -559,6 +565,14 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+A4_PT = (595.28, 841.89)
+
+
+def _end_on_verso(writer: PdfWriter, duplex: bool) -> None:
+    if duplex and len(writer.pages) % 2:
+        writer.add_blank_page(*A4_PT)
 
 
 def pdf_date(w3c: str) -> str:
@@ -624,7 +638,7 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
     require_cjk_font()
     out = opts.out / "pdf"
     sectors = selected_sectors(content, opts.sectors)
-    jobs = [job(content, sc, opts.root, out, opts.pdfa) for sc in sectors for job in (volume_job, form_job)]
+    jobs = [job(content, sc, opts.root, out, opts.pdfa, opts.duplex) for sc in sectors for job in (volume_job, form_job)]
     store = hashcache.Cache(opts.out, "pdf")
     keys = {j.name: job_key(j, opts.root) for j in jobs}
     total = len(jobs) + (0 if opts.sectors else 1)
@@ -675,8 +689,8 @@ class _Guide:
         self.volumes, self.store, self.path = volumes, store, opts.out / "pdf" / GUIDE_FILE
         # The front matter is kept in the cache folder so that a change inside one 分册 that moves
         # no 目录 entry only re-binds the volumes.
-        self.job = front_job(content, volumes, opts.root, opts.out / ".cache", opts.pdfa)
-        self.pdfa = opts.pdfa
+        self.job = front_job(content, volumes, opts.root, opts.out / ".cache", opts.pdfa, opts.duplex)
+        self.pdfa, self.duplex = opts.pdfa, opts.duplex
         self.front_key = job_key(self.job, opts.root)
         self.key = hashcache.key(self.front_key, volume_keys)
         self.cached = store.get(self.path, self.key)
@@ -688,9 +702,9 @@ class _Guide:
         front = _from_cache(self.job, info) if info else render(self.job)
         self.store.put(self.job.out, self.front_key, _cache_info(front))
         data = bind(front.path, [(volume_title(sc), r.path) for sc, r in self.volumes], self.job.context["meta"],
-                    self.pdfa)
+                    self.pdfa, self.duplex)
         write_bytes(self.path, data)
-        pages = front.pages + sum(r.pages for _, r in self.volumes)
+        pages = len(PdfReader(io.BytesIO(data)).pages)
         self.store.put(self.path, self.key, {"pages": pages, "bytes": len(data)})
         return Rendered(GUIDE_FILE, self.path, pages, round(time.perf_counter() - self.started, 2),
                         round(time.thread_time() - self.cpu, 2), len(data), front.peak_mib,
