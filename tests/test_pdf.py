@@ -123,10 +123,10 @@ def toc_entries(pages: list[str], volumes: set[str]) -> list[tuple[str | None, s
             break
         for line in lines:
             m = TOC_LINE.match(line)
-            if m:
+            if m and squash(m.group("title")) in volumes:
+                group = squash(m.group("title"))  # a 分册's line: its start page in the book (tested below)
+            elif m:
                 entries.append((group, squash(m.group("title")), int(m.group("page"))))
-            elif squash(line) in volumes:
-                group = squash(line)
     return entries
 
 
@@ -482,3 +482,31 @@ def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
     blanks = [i + 1 for i, t in enumerate(texts) if not t.strip()]
     assert blanks, "fixture should need a blank verso somewhere"
     assert all(n % 2 == 0 for n in blanks)
+
+
+def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
+    """In guide.pdf's 目录 each 分册 line is a link to the 分册's cover and prints the page of the
+    book it is on; each entry under it is a link to the page holding its heading."""
+    path = built.path(pdf.GUIDE_FILE)
+    reader = PdfReader(path)
+    labels = list(reader.page_labels)
+    dests = reader.named_destinations
+    texts = page_texts(path, layout=True)
+    links: dict[str, int] = {}
+    for i, page in enumerate(reader.pages):
+        if "-" in labels[i]:
+            break  # the front matter ends where the first 分册 begins
+        for ref in page.get("/Annots", []):
+            annot = ref.get_object()
+            if "/Dest" in annot:
+                links[str(annot["/Dest"])] = reader.get_destination_page_number(dests[str(annot["/Dest"])])
+    for sc in built.content.sectors:
+        vt = pdf.volume_title(sc)
+        cover = labels.index(f"{vt}-1")
+        assert links[pdf.anchor(sc, "cover")] == cover
+        printed = [int(m.group("page")) for t in texts[:cover] for line in t.splitlines()
+                   if (m := TOC_LINE.match(line)) and squash(m.group("title")) == vt]
+        assert printed == [cover + 1], f"{vt} 在目录中标的起始页不对"
+        for e in pdf.sector_toc(sc):
+            target = links[e.anchor]
+            assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -202,6 +202,15 @@ def anchor(sc: SectorContent, name: str) -> str:
     return f"{sc.id}--{name}"
 
 
+# The front matter of guide.pdf is rendered apart from the volumes it lists: its links to them are
+# written as URIs of this scheme and turned into links to the named destinations when binding.
+VOLUME_LINK = "zhinan-volume:"
+
+
+def volume_link(name: str) -> str:
+    return VOLUME_LINK + name
+
+
 def aspect_anchor(sc: SectorContent, index: int) -> str:
     return anchor(sc, f"aspect-{index}")
 
@@ -220,7 +229,7 @@ def jinja_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(md=md_filter, md_inline=md_inline_filter, cn_date=cn_date, typeset=typeset_filter)
-    env.globals.update(cn_num=cn_num, anchor=anchor, aspect_anchor=aspect_anchor, enterprise_anchor=enterprise_anchor)
+    env.globals.update(cn_num=cn_num, anchor=anchor, volume_link=volume_link, aspect_anchor=aspect_anchor, enterprise_anchor=enterprise_anchor)
     return env
 
 
@@ -508,16 +517,24 @@ def _chapters(content: Content) -> tuple[list[Markup], list[TocEntry]]:
     return views, toc
 
 
+def _padded(pages: int, duplex: bool) -> int:
+    """Pages a part takes in the bound book: for two-sided printing it ends on a verso."""
+    return pages + pages % 2 if duplex else pages
+
+
 def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], root: Path, out: Path,
-              pdfa: bool, duplex: bool = True) -> Job:
-    """Cover, 目录 and common chapters of the combined volume; the 目录 lists each bound 分册."""
+              pdfa: bool, duplex: bool = True, front_pages: int = 0) -> Job:
+    """Cover, 目录 and common chapters of the combined volume; the 目录 lists each bound 分册, its
+    title with the page of the book it starts on (which needs the length of this front matter:
+    `front_pages`), its entries with the volume's own page numbers; all of them are links."""
     guide = content.guide
     chapters, toc = _chapters(content)
-    groups = [
-        {"title": volume_title(sc),
-         "toc": [TocEntry(e.title, e.anchor, e.level, r.anchor_pages[e.anchor]) for e in sector_toc(sc)]}
-        for sc, r in volumes
-    ]
+    groups = []
+    start = _padded(front_pages, duplex) + 1
+    for sc, r in volumes:
+        groups.append({"title": volume_title(sc), "anchor": anchor(sc, "cover"), "page": start,
+                       "toc": [TocEntry(e.title, e.anchor, e.level, r.anchor_pages[e.anchor]) for e in sector_toc(sc)]})
+        start += _padded(r.pages, duplex)
     ctx = {
         "meta": metadata(guide, guide.title, f"{guide.title}（{guide.edition}）合订本",
                          [guide.title, guide.edition, "安全生产标准化", *(sc.sector.name for sc in content.sectors)]),
@@ -542,11 +559,14 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     writer.append(front_reader)
     _end_on_verso(writer, duplex)
     writer.set_page_label(0, len(writer.pages) - 1, PageLabelStyle.DECIMAL, start=1)
+    front_pages = list(writer.pages)
     for title, path in volumes:
         first = len(writer.pages)
         writer.append(PdfReader(path), outline_item=title)
         _end_on_verso(writer, duplex)
         writer.set_page_label(first, len(writer.pages) - 1, PageLabelStyle.DECIMAL, prefix=f"{title}-", start=1)
+    for page in front_pages:
+        _link_into_volumes(page)
     writer.add_metadata({
         "/Title": meta["title"], "/Author": meta["author"], "/Subject": meta["subject"],
         "/Keywords": meta["keywords"], "/Creator": "zhinan", "/Producer": "zhinan (WeasyPrint, pypdf)",
@@ -568,6 +588,15 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
 
 
 A4_PT = (595.28, 841.89)
+
+
+def _link_into_volumes(page: Any) -> None:
+    for ref in page.get("/Annots", []):
+        annot = ref.get_object()
+        uri = str(annot.get("/A", {}).get("/URI", ""))
+        if uri.startswith(VOLUME_LINK):
+            del annot[NameObject("/A")]
+            annot[NameObject("/Dest")] = TextStringObject(uri.removeprefix(VOLUME_LINK))
 
 
 def _end_on_verso(writer: PdfWriter, duplex: bool) -> None:
@@ -689,7 +718,8 @@ class _Guide:
         self.volumes, self.store, self.path = volumes, store, opts.out / "pdf" / GUIDE_FILE
         # The front matter is kept in the cache folder so that a change inside one 分册 that moves
         # no 目录 entry only re-binds the volumes.
-        self.job = front_job(content, volumes, opts.root, opts.out / ".cache", opts.pdfa, opts.duplex)
+        self.front_at = partial(front_job, content, volumes, opts.root, opts.out / ".cache", opts.pdfa, opts.duplex)
+        self.job = self.front_at()
         self.pdfa, self.duplex = opts.pdfa, opts.duplex
         self.front_key = job_key(self.job, opts.root)
         self.key = hashcache.key(self.front_key, volume_keys)
@@ -699,7 +729,7 @@ class _Guide:
         if self.cached is not None:
             return _from_cache(replace(self.job, name=GUIDE_FILE, out=self.path), self.cached)
         info = self.store.get(self.job.out, self.front_key)
-        front = _from_cache(self.job, info) if info else render(self.job)
+        front = _from_cache(self.job, info) if info else self._render_front()
         self.store.put(self.job.out, self.front_key, _cache_info(front))
         data = bind(front.path, [(volume_title(sc), r.path) for sc, r in self.volumes], self.job.context["meta"],
                     self.pdfa, self.duplex)
@@ -709,6 +739,19 @@ class _Guide:
         return Rendered(GUIDE_FILE, self.path, pages, round(time.perf_counter() - self.started, 2),
                         round(time.thread_time() - self.cpu, 2), len(data), front.peak_mib,
                         warnings=front.warnings)
+
+
+    def _render_front(self) -> Rendered:
+        """The volumes' start pages in the 目录 follow from the length of the front matter, known
+        once it is rendered: rendered with the length it had last time (or a guess), and again if
+        that was not it (the numbers themselves change no line, so twice is enough)."""
+        pages = len(PdfReader(self.job.out).pages) if self.job.out.exists() else 0
+        for _ in range(3):
+            front = render(self.front_at(front_pages=pages))
+            if front.pages == pages:
+                break
+            pages = front.pages
+        return front
 
 
 def _figures(r: Rendered) -> dict[str, Any]:
