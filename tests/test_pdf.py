@@ -125,10 +125,10 @@ def toc_entries(pages: list[str], volumes: set[str]) -> list[tuple[str | None, s
             break
         for line in lines:
             m = TOC_LINE.match(line)
-            if m:
+            if m and squash(m.group("title")) in volumes:
+                group = squash(m.group("title"))  # a 分册's line: its start page in the book (tested below)
+            elif m:
                 entries.append((group, squash(m.group("title")), int(m.group("page"))))
-            elif squash(line) in volumes:
-                group = squash(line)
     return entries
 
 
@@ -197,7 +197,7 @@ def test_links_of_bound_volumes_stay_in_their_volume(built: Built) -> None:
     for sc in built.content.sectors:
         vt = pdf.volume_title(sc)
         own = {i for i, label in enumerate(labels) if label.startswith(f"{vt}-")}
-        toc_page = reader.pages[labels.index(f"{vt}-2")]
+        toc_page = reader.pages[reader.get_destination_page_number(dests[pdf.anchor(sc, "toc")])]
         names = {str(a.get_object()["/Dest"]) for a in toc_page.get("/Annots", [])}
         assert names == {e.anchor for e in pdf.sector_toc(sc)}
         assert {reader.get_destination_page_number(dests[n]) for n in names} <= own
@@ -215,13 +215,33 @@ def _pdffonts(path: Path) -> list[list[str]]:
 
 
 def test_fonts_embedded_subset_and_simplified_chinese(built: Built) -> None:
+    """The fixture's SVG has <text> with no font family: the stylesheet does not reach it, so only
+    the print fontconfig configuration keeps it out of the JP face fontconfig would pick."""
     for path in sorted((built.out / "pdf").glob("*.pdf")):
         rows = _pdffonts(path)
         assert rows, path.name
         for row in rows:
             emb, sub, uni = row[-5:-2]
             assert (emb, sub, uni) == ("yes", "yes", "yes"), f"{path.name}: {row}"
+            assert not re.search(r"CJK-(JP|KR|TC|HK)", row[0]), f"{path.name} 用了非简体中文字形：{row[0]}"
             assert "CJK-SC" in row[0], f"{path.name} 用了非简体中文字形：{row[0]}"
+
+
+def test_svg_text_without_a_font_family_is_set_in_sc(built: Built) -> None:
+    svg = FIXTURE / "sectors" / "chem-demo" / "images" / "risk-map.svg"
+    assert "<text" in svg.read_text(encoding="utf-8") and "font-family" not in svg.read_text(encoding="utf-8")
+    with pdfplumber.open(built.path("chem-demo.pdf")) as doc:
+        fonts = {ch["fontname"] for page in doc.pages for ch in page.chars if ch["text"] in "罐区重大风险"}
+    assert fonts and all("CJK-SC" in f for f in fonts), fonts
+
+
+def test_a_japanese_face_fails_the_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    html = '<html lang="ja"><body><p style="font-family: \'Noto Sans CJK JP\'">检查：罐区</p></body></html>'
+    monkeypatch.setattr(pdf, "render_html", lambda job: html)
+    job = pdf.Job("x", "print/volume.html", {}, tmp_path.as_uri() + "/", tmp_path / "x.pdf", False)
+    with pytest.raises(pdf.PrintError, match="Noto Sans CJK JP"):
+        pdf.render(job)
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_no_line_starts_with_closing_punctuation(built: Built) -> None:
@@ -418,3 +438,122 @@ def test_markdown_lines_of_a_chinese_paragraph_join_without_a_space() -> None:
     for text in texts:
         html = str(pdf.md_filter(text))
         assert not re.search(r"[\u4e00-\u9fff。，；：）]\s+[\u4e00-\u9fff（]", html), html
+
+
+PUNCT_CLOSING = "，。、；：？！）」』》〉】〕”’"
+PUNCT_OPENING = "（「『《〈【〔“‘"
+
+
+def _lines_of_chars(page: Any) -> list[list[dict[str, Any]]]:
+    """Characters in content order, cut where the baseline or the column changes."""
+    lines: list[list[dict[str, Any]]] = []
+    for ch in page.chars:
+        prev = lines[-1][-1] if lines else None
+        if prev is None or abs(ch["top"] - prev["top"]) > 1 or not 0 <= ch["x0"] - prev["x0"] < 2 * prev["size"]:
+            lines.append([ch])
+        else:
+            lines[-1].append(ch)
+    return lines
+
+
+def test_adjacent_punctuation_is_compressed(built: Built) -> None:
+    """Of two punctuation marks side by side (”。 ）。 ）” …), the first takes half an em, not a full
+    one: measured from where each glyph is drawn."""
+    advances: list[tuple[str, float]] = []
+    for _, path in sector_pdfs(built):
+        with pdfplumber.open(path) as doc:
+            for page in doc.pages:
+                for line in _lines_of_chars(page):
+                    for a, b in itertools.pairwise(line):
+                        if a["text"] in PUNCT_CLOSING and b["text"] in PUNCT_CLOSING + PUNCT_OPENING:
+                            advances.append((a["text"] + b["text"], (b["x0"] - a["x0"]) / a["size"]))
+    assert len(advances) >= 5, advances
+    assert [(pair, em) for pair, em in advances if not 0.4 < em < 0.6] == []
+
+
+def test_type_sizes(built: Built) -> None:
+    """Checklist text at 9 pt or more; nothing (the secondary columns, tags) below 8 pt."""
+    for sc, path in sector_pdfs(built):
+        with pdfplumber.open(path) as doc:
+            sizes = [round(ch["size"], 1) for page in doc.pages for ch in page.chars]
+            content = [round(ch["size"], 1) for page in doc.pages for ch in page.chars
+                       if page.search(re.escape(sc.items[0].content[:6]))]
+        assert min(sizes) >= 8, f"{path.name}: {min(sizes)} pt"
+        assert content and max(set(content), key=content.count) >= 9
+
+
+def test_no_standard_or_document_number_split_across_lines(built: Built) -> None:
+    numbered = re.compile(r"(?:GB|AQ|JT|KA)(?:/T)? ?\d+(?:\.\d+)*[-—]\d{4}|〔\d{4}〕\d+号")
+    starts = re.compile(r"(?:GB|AQ|JT|KA)(?:/T)?|〔")
+    for path in sorted((built.out / "pdf").glob("*.pdf")):
+        lines = [line for page in page_texts(path) for line in page.splitlines()]
+        whole = sum(len(numbered.findall(line)) for line in lines)
+        begun = sum(len(starts.findall(line)) for line in lines)
+        assert whole == begun, f"{path.name}: {begun - whole} 个标准号或文号被拆到两行"
+    text = "".join(page_texts(built.path("chem-demo.pdf")))
+    assert "GB/T 33000—2016" in text and "〔2021〕83号" in text  # the fixture has both, with 一字线
+
+
+def test_no_paragraph_ends_with_a_lone_character(built: Built) -> None:
+    texts = [sc.sector.summary for sc in built.content.sectors] + [ch.markdown for ch in built.content.chapters]
+    paragraphs = [squash(p) for t in texts for p in re.split(r"\n\s*\n", t) if not p.lstrip().startswith(("#", "-", "|"))]
+    lines = [squash(line) for page in page_texts(built.path(pdf.GUIDE_FILE), layout=True) for line in page.splitlines()]
+    checked = 0
+    for i, line in enumerate(lines[1:], 1):
+        if line and any(p.endswith(line) and len(p) > len(line) and lines[i - 1] and lines[i - 1] in p for p in paragraphs):
+            checked += 1
+            assert len(line.rstrip(PUNCT_CLOSING)) >= 2, f"段落末行只有一个字：{lines[i - 1]}／{line}"
+    assert checked >= 3
+
+
+def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
+    """Built with the default --duplex: in guide.pdf every 分册's cover, the 目录s and every chapter
+    opening fall on odd pages (rectos), and a page left blank before one carries nothing."""
+    path = built.path(pdf.GUIDE_FILE)
+    reader = PdfReader(path)
+    assert len(reader.pages) % 2 == 0
+    dests = reader.named_destinations
+    labels = list(reader.page_labels)
+    opening: dict[str, int] = {}
+    for sc in built.content.sectors:
+        opening[pdf.volume_title(sc)] = labels.index(f"{pdf.volume_title(sc)}-1") + 1
+        for name in ("toc", "overview", "checklist", "enterprises"):
+            opening[pdf.anchor(sc, name)] = reader.get_destination_page_number(dests[pdf.anchor(sc, name)]) + 1
+    _, front_toc = pdf._chapters(built.content)
+    for e in [pdf.TocEntry("目录", "toc", 1), *front_toc]:
+        if e.level == 1:
+            opening[e.anchor] = reader.get_destination_page_number(dests[e.anchor]) + 1
+    assert len(opening) >= 5 * len(built.content.sectors) + 2
+    assert {k: n for k, n in opening.items() if n % 2 == 0} == {}
+    texts = page_texts(path)
+    blanks = [i + 1 for i, t in enumerate(texts) if not t.strip()]
+    assert blanks, "fixture should need a blank verso somewhere"
+    assert all(n % 2 == 0 for n in blanks)
+
+
+def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
+    """In guide.pdf's 目录 each 分册 line is a link to the 分册's cover and prints the page of the
+    book it is on; each entry under it is a link to the page holding its heading."""
+    path = built.path(pdf.GUIDE_FILE)
+    reader = PdfReader(path)
+    labels = list(reader.page_labels)
+    dests = reader.named_destinations
+    texts = page_texts(path, layout=True)
+    links: dict[str, int] = {}
+    for i, page in enumerate(reader.pages):
+        if "-" in labels[i]:
+            break  # the front matter ends where the first 分册 begins
+        for ref in page.get("/Annots", []):
+            annot = ref.get_object()
+            if "/Dest" in annot:
+                links[str(annot["/Dest"])] = reader.get_destination_page_number(dests[str(annot["/Dest"])])
+    for sc in built.content.sectors:
+        vt = pdf.volume_title(sc)
+        cover = labels.index(f"{vt}-1")
+        assert links[pdf.anchor(sc, "cover")] == cover
+        printed = [int(m.group("page")) for t in texts[:cover] for line in t.splitlines()
+                   if (m := TOC_LINE.match(line)) and squash(m.group("title")) == vt]
+        assert printed == [cover + 1], f"{vt} 在目录中标的起始页不对"
+        for e in pdf.sector_toc(sc):
+            target = links[e.anchor]
+            assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e

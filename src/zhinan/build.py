@@ -46,6 +46,8 @@ class BuildOptions:
     sectors: tuple[str, ...] = ()
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     pdfa: bool = False
+    duplex: bool = True
+    """Set the PDFs for two-sided printing: covers, 目录, chapters and 分册 start on a recto."""
     progress: Progress = field(default_factory=Progress)
     stop: threading.Event = field(default_factory=threading.Event)
     """Set when the build has failed elsewhere: a stage running alongside stops at the next file."""

@@ -102,12 +102,14 @@ def _split_only(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True, help="并行进程数。")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出目录，默认 ROOT/build。")
 @click.option("--pdfa", is_flag=True, help="生成 PDF/A-3u 存档版。")
+@click.option("--duplex/--simplex", default=True, show_default=True,
+              help="双面印刷版式：封面、目录、各章和各分册从右页（奇数页）起排，需要时留空白页；--simplex 为单面版式。")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度。")
 def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs: int, out: Path | None,
-              pdfa: bool, quiet: bool) -> None:
+              pdfa: bool, duplex: bool, quiet: bool) -> None:
     """生成网站、PDF、三张清单工作簿和开放数据到 build/。"""
     opts = BuildOptions(root=root.resolve(), out=(out or root / "build").resolve(), only=only,
-                        sectors=sectors, jobs=jobs, pdfa=pdfa, progress=Progress(quiet=quiet))
+                        sectors=sectors, jobs=jobs, pdfa=pdfa, duplex=duplex, progress=Progress(quiet=quiet))
     try:
         build(opts)
     except ContentError as exc:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,24 @@ def require_cjk_font() -> None:
     found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
     if not found.strip():
         raise PrintError(f"未找到中文字体，生成的 PDF 会满是空框，已停止。{_INSTALL_HINT}")
+
+
+FONTS_CONF = Path(__file__).parent / "templates" / "print" / "fonts.conf"
+# The Noto CJK collections also hold Japanese, Korean and Traditional Chinese faces of the same code
+# points, with other shapes (the centred “：” of JP, for one): none of them belongs in the book.
+_FOREIGN_FACE = re.compile(r"CJK[ -]?(JP|KR|TC|HK)\b", re.IGNORECASE)
+
+
+def use_print_fonts() -> None:
+    """Point fontconfig at the print configuration, which resolves generic families and Chinese
+    text to the SC faces. Fontconfig reads FONTCONFIG_FILE each time WeasyPrint loads its
+    configuration (once per document), so this holds in the workers that inherit the environment
+    as in this process; a FONTCONFIG_FILE set by the user is kept."""
+    os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_CONF))
+
+
+def foreign_faces(families: Iterable[str]) -> list[str]:
+    return sorted({f for f in families if _FOREIGN_FACE.search(f)})
 
 
 # ---- rendering helpers ----------------------------------------------------------------------
@@ -124,6 +142,54 @@ def md_inline_filter(text: str) -> Markup:
     return Markup(html)
 
 
+# ---- typesetting the text of a page (the `typeset` filter, over the whole body) ---------------
+
+# A standard's number (GB/T 33000-2016, JT/T 1180.1-2018, DB35/T …) or a document's number
+# (〔2017〕121号) is one word to its reader: never broken across lines.
+_NUMBERED = re.compile(r"(?<![A-Za-z])(?:[A-Z]{2,4}(?:\d{2})?(?:/[TZ])? ?\d+(?:\.\d+)*(?:[-—]\d{4})?"
+                       r"|〔\d{4}〕\d+号)")
+_YEAR_DASH = re.compile(r"-(?=\d{4}$)")
+# Punctuation that takes a full em in the SC faces, blank on one side: closing marks (and the
+# pause/stop marks, set at the left of their em in Chinese) are blank on the right, opening marks
+# on the left. Of two side by side, one loses its blank half (the fonts' `halt` feature), as a
+# typesetter sets “）。” or “”，”.
+_CLOSING = "，。、；：？！）」』》〉】〕”’"
+_OPENING = "（「『《〈【〔“‘"
+_HALT_PAIR = re.compile(f"[{_CLOSING}](?=[{_CLOSING}{_OPENING}])|(?<=[{_OPENING}])[{_OPENING}]")
+# The last two characters of a paragraph (with the punctuation after them) stay on one line, so
+# that no line holds a single character (every CJK character is a break opportunity).
+_TAIL = re.compile(f"[\u3400-\u9fff]{{2}}[{_CLOSING}]*\\s*$")
+_TAG = re.compile(r"(<[^>]*>)")
+_BLOCK_END = re.compile(r"</(?:p|li|td|th|div|figcaption|h[1-6])>")
+
+
+def _halt(text: str) -> str:
+    return _HALT_PAIR.sub(lambda m: f'<span class="halt">{m.group()}</span>', text)
+
+
+def _typeset_text(text: str, ends_block: bool) -> str:
+    pieces = _NUMBERED.split(text)
+    numbers = [f'<span class="nobr">{_YEAR_DASH.sub("—", n)}</span>' for n in _NUMBERED.findall(text)]
+    tail = ""
+    if ends_block and (m := _TAIL.search(pieces[-1])) and m.start() > 0:
+        pieces[-1], tail = pieces[-1][:m.start()], f'<span class="nobr">{_halt(m.group())}</span>'
+    out = [_halt(pieces[0])]
+    for number, piece in zip(numbers, pieces[1:], strict=True):
+        out += [number, _halt(piece)]
+    return "".join(out) + tail
+
+
+def typeset_filter(html: str) -> Markup:
+    """Chinese typesetting that CSS and WeasyPrint leave to the text: standard and document numbers
+    kept whole (with the 一字线 of GB/T 1.1 before the year), adjacent punctuation compressed, no
+    lone character on a paragraph's last line. Works on the text between tags only."""
+    parts = _TAG.split(str(html))
+    for i in range(0, len(parts), 2):
+        if parts[i].strip():
+            parts[i] = _typeset_text(parts[i], i + 1 < len(parts) and bool(_BLOCK_END.match(parts[i + 1])))
+    return Markup("".join(parts))
+
+
 def cn_num(n: int) -> str:
     return CN_NUMERALS[n - 1] if 0 < n <= len(CN_NUMERALS) else str(n)
 
@@ -135,6 +201,15 @@ def cn_date(d: datetime.date) -> str:
 def anchor(sc: SectorContent, name: str) -> str:
     # Named destinations must stay unique once every volume is bound into guide.pdf.
     return f"{sc.id}--{name}"
+
+
+# The front matter of guide.pdf is rendered apart from the volumes it lists: its links to them are
+# written as URIs of this scheme and turned into links to the named destinations when binding.
+VOLUME_LINK = "zhinan-volume:"
+
+
+def volume_link(name: str) -> str:
+    return VOLUME_LINK + name
 
 
 def aspect_anchor(sc: SectorContent, index: int) -> str:
@@ -154,8 +229,8 @@ def jinja_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_filter, md_inline=md_inline_filter, cn_date=cn_date)
-    env.globals.update(cn_num=cn_num, anchor=anchor, aspect_anchor=aspect_anchor, enterprise_anchor=enterprise_anchor)
+    env.filters.update(md=md_filter, md_inline=md_inline_filter, cn_date=cn_date, typeset=typeset_filter)
+    env.globals.update(cn_num=cn_num, anchor=anchor, volume_link=volume_link, aspect_anchor=aspect_anchor, enterprise_anchor=enterprise_anchor)
     return env
 
 
@@ -293,6 +368,9 @@ def render(job: Job) -> Rendered:
     started, cpu = time.perf_counter(), time.thread_time()
     document, data, records = _weasyprint(job, render_html(job))
     errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+    foreign = foreign_faces(font.family for font in document.fonts.values())
+    if foreign:
+        errors.append(f"嵌入了非简体中文字形的字体 {'、'.join(foreign)}（请检查 fontconfig 配置 {FONTS_CONF} 是否生效）")
     if errors:
         raise PrintError(f"生成 {job.name} 时出错，未写入文件：" + "；".join(errors))
     write_bytes(job.out, data)
@@ -315,6 +393,7 @@ def render(job: Job) -> Rendered:
 
 
 def _weasyprint(job: Job, html: str) -> tuple[Any, bytes, list[logging.LogRecord]]:
+    use_print_fonts()
     from weasyprint import HTML  # imported where it renders: a worker, or the main process with -j1
 
     options: dict[str, Any] = {"pdf_identifier": hashlib.md5(html.encode()).hexdigest().encode()}
@@ -397,7 +476,7 @@ def _sector_base_url(root: Path, sc: SectorContent) -> str:
     return (root / "sectors" / sc.id).resolve().as_uri() + "/"
 
 
-def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool) -> Job:
+def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool, duplex: bool = True) -> Job:
     guide = content.guide
     toc = sector_toc(sc)
     title = f"{guide.title}·{volume_title(sc)}"
@@ -405,13 +484,13 @@ def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa:
         "meta": metadata(guide, title, f"{sc.sector.name}行业安全生产标准化检查清单和标杆企业典型做法",
                          [guide.title, sc.sector.name, sc.sector.department, "安全生产标准化", "检查清单"]),
         "guide": guide, "sc": sc, "toc": toc, "toc_id": anchor(sc, "toc"), "aspects": aspects_of(sc),
-        "volume_title": volume_title(sc),
+        "volume_title": volume_title(sc), "duplex": duplex,
     }
     return Job(sc.id, VOLUME_TEMPLATE, ctx, _sector_base_url(root, sc), out / f"{sc.id}.pdf", pdfa,
                anchors=tuple(e.anchor for e in toc), size_hint=len(sc.items) + 10 * len(sc.enterprises))
 
 
-def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool) -> Job:
+def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool, duplex: bool = True) -> Job:
     guide = content.guide
     title = f"{sc.sector.name}安全生产标准化检查表"
     ctx = {
@@ -439,20 +518,28 @@ def _chapters(content: Content) -> tuple[list[Markup], list[TocEntry]]:
     return views, toc
 
 
+def _padded(pages: int, duplex: bool) -> int:
+    """Pages a part takes in the bound book: for two-sided printing it ends on a verso."""
+    return pages + pages % 2 if duplex else pages
+
+
 def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], root: Path, out: Path,
-              pdfa: bool) -> Job:
-    """Cover, 目录 and common chapters of the combined volume; the 目录 lists each bound 分册."""
+              pdfa: bool, duplex: bool = True, front_pages: int = 0) -> Job:
+    """Cover, 目录 and common chapters of the combined volume; the 目录 lists each bound 分册, its
+    title with the page of the book it starts on (which needs the length of this front matter:
+    `front_pages`), its entries with the volume's own page numbers; all of them are links."""
     guide = content.guide
     chapters, toc = _chapters(content)
-    groups = [
-        {"title": volume_title(sc),
-         "toc": [TocEntry(e.title, e.anchor, e.level, r.anchor_pages[e.anchor]) for e in sector_toc(sc)]}
-        for sc, r in volumes
-    ]
+    groups = []
+    start = _padded(front_pages, duplex) + 1
+    for sc, r in volumes:
+        groups.append({"title": volume_title(sc), "anchor": anchor(sc, "cover"), "page": start,
+                       "toc": [TocEntry(e.title, e.anchor, e.level, r.anchor_pages[e.anchor]) for e in sector_toc(sc)]})
+        start += _padded(r.pages, duplex)
     ctx = {
         "meta": metadata(guide, guide.title, f"{guide.title}（{guide.edition}）合订本",
                          [guide.title, guide.edition, "安全生产标准化", *(sc.sector.name for sc in content.sectors)]),
-        "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "chapters": chapters,
+        "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "chapters": chapters, "duplex": duplex,
     }
     return Job("guide-front", "print/guide.html", ctx, (root / "guides").resolve().as_uri() + "/",
                out / ".guide-front.pdf", pdfa)
@@ -461,17 +548,26 @@ def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], r
 # ---- binding the combined volume -------------------------------------------------------------
 
 
-def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdfa: bool) -> bytes:
+def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdfa: bool, duplex: bool = True) -> bytes:
     """The 合订本: front matter, then every sector volume unchanged, with merged bookmarks and page
-    labels equal to the printed numbers (front pages 1…n, then “<行业>-1…” for each 分册)."""
+    labels equal to the printed numbers (front pages 1…n, then “<行业>-1…” for each 分册).
+
+    For two-sided printing each part ends on a verso (a blank page is added after a part of odd
+    length), so that every 分册's cover, and with it each of its chapters (set on rectos of their
+    own volume), falls on a recto of the book."""
     writer = PdfWriter()
     front_reader = PdfReader(front)
     writer.append(front_reader)
+    _end_on_verso(writer, duplex)
     writer.set_page_label(0, len(writer.pages) - 1, PageLabelStyle.DECIMAL, start=1)
+    front_pages = list(writer.pages)
     for title, path in volumes:
         first = len(writer.pages)
         writer.append(PdfReader(path), outline_item=title)
+        _end_on_verso(writer, duplex)
         writer.set_page_label(first, len(writer.pages) - 1, PageLabelStyle.DECIMAL, prefix=f"{title}-", start=1)
+    for page in front_pages:
+        _link_into_volumes(page)
     writer.add_metadata({
         "/Title": meta["title"], "/Author": meta["author"], "/Subject": meta["subject"],
         "/Keywords": meta["keywords"], "/Creator": "zhinan", "/Producer": "zhinan (WeasyPrint, pypdf)",
@@ -490,6 +586,23 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+A4_PT = (595.28, 841.89)
+
+
+def _link_into_volumes(page: Any) -> None:
+    for ref in page.get("/Annots", []):
+        annot = ref.get_object()
+        uri = str(annot.get("/A", {}).get("/URI", ""))
+        if uri.startswith(VOLUME_LINK):
+            del annot[NameObject("/A")]
+            annot[NameObject("/Dest")] = TextStringObject(uri.removeprefix(VOLUME_LINK))
+
+
+def _end_on_verso(writer: PdfWriter, duplex: bool) -> None:
+    if duplex and len(writer.pages) % 2:
+        writer.add_blank_page(*A4_PT)
 
 
 def pdf_date(w3c: str) -> str:
@@ -551,10 +664,11 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
 
     Only what changed is rendered again: each file's key (see `job_key`) is kept in build/.cache/.
     """
+    use_print_fonts()
     require_cjk_font()
     out = opts.out / "pdf"
     sectors = selected_sectors(content, opts.sectors)
-    jobs = [job(content, sc, opts.root, out, opts.pdfa) for sc in sectors for job in (volume_job, form_job)]
+    jobs = [job(content, sc, opts.root, out, opts.pdfa, opts.duplex) for sc in sectors for job in (volume_job, form_job)]
     store = hashcache.Cache(opts.out, "pdf")
     keys = {j.name: job_key(j, opts.root) for j in jobs}
     total = len(jobs) + (0 if opts.sectors else 1)
@@ -605,8 +719,9 @@ class _Guide:
         self.volumes, self.store, self.path = volumes, store, opts.out / "pdf" / GUIDE_FILE
         # The front matter is kept in the cache folder so that a change inside one 分册 that moves
         # no 目录 entry only re-binds the volumes.
-        self.job = front_job(content, volumes, opts.root, opts.out / ".cache", opts.pdfa)
-        self.pdfa = opts.pdfa
+        self.front_at = partial(front_job, content, volumes, opts.root, opts.out / ".cache", opts.pdfa, opts.duplex)
+        self.job = self.front_at()
+        self.pdfa, self.duplex = opts.pdfa, opts.duplex
         self.front_key = job_key(self.job, opts.root)
         self.key = hashcache.key(self.front_key, volume_keys)
         self.cached = store.get(self.path, self.key)
@@ -615,16 +730,29 @@ class _Guide:
         if self.cached is not None:
             return _from_cache(replace(self.job, name=GUIDE_FILE, out=self.path), self.cached)
         info = self.store.get(self.job.out, self.front_key)
-        front = _from_cache(self.job, info) if info else render(self.job)
+        front = _from_cache(self.job, info) if info else self._render_front()
         self.store.put(self.job.out, self.front_key, _cache_info(front))
         data = bind(front.path, [(volume_title(sc), r.path) for sc, r in self.volumes], self.job.context["meta"],
-                    self.pdfa)
+                    self.pdfa, self.duplex)
         write_bytes(self.path, data)
-        pages = front.pages + sum(r.pages for _, r in self.volumes)
+        pages = len(PdfReader(io.BytesIO(data)).pages)
         self.store.put(self.path, self.key, {"pages": pages, "bytes": len(data)})
         return Rendered(GUIDE_FILE, self.path, pages, round(time.perf_counter() - self.started, 2),
                         round(time.thread_time() - self.cpu, 2), len(data), front.peak_mib,
                         warnings=front.warnings)
+
+
+    def _render_front(self) -> Rendered:
+        """The volumes' start pages in the 目录 follow from the length of the front matter, known
+        once it is rendered: rendered with the length it had last time (or a guess), and again if
+        that was not it (the numbers themselves change no line, so twice is enough)."""
+        pages = len(PdfReader(self.job.out).pages) if self.job.out.exists() else 0
+        for _ in range(3):
+            front = render(self.front_at(front_pages=pages))
+            if front.pages == pages:
+                break
+            pages = front.pages
+        return front
 
 
 def _figures(r: Rendered) -> dict[str, Any]:
