@@ -9,7 +9,10 @@ the parser's own words (translated) only as a second line.
 
 Valid files pay nothing: this runs only after the parser has failed, except the tab scan, which
 is one `in` test over the text (tabs are refused even where YAML accepts them: a tab inside a
-value prints as a gap of unknown width, and a tab after a colon parses differently in other tools).
+value prints as a gap of unknown width, and a tab after a colon parses differently in other tools),
+and one regex search for a lower-case field name with a full-width colon or full-width spaces before
+it, outside `|` text blocks (field names are lower-case ASCII; Chinese prose does not start a line so).
+Measured: `collect()` of the repository's content takes the same time as before (≈0.2–0.3 s).
 """
 
 from __future__ import annotations
