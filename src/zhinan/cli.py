@@ -162,12 +162,12 @@ def _scaffold(make: Callable[[], list[Path]]) -> None:
         fail(exc)
     for path in paths:
         click.echo(f"已创建 {path}", err=True)
-    click.echo("请把以“待填写”开头的占位文字改写成正式内容，然后运行 zhinan check。", err=True)
+    click.echo("请把以“待填写：”开头的占位文字改写成正式内容，然后运行 zhinan check --strict（PR 的自动检查同样严格）。", err=True)
 
 
 @main.group("new", context_settings=CONTEXT)
 def new_group() -> None:
-    """新建行业或标杆企业的起始文件（写好即可通过 zhinan check）。"""
+    """新建行业或标杆企业的起始文件（格式正确；占位文字“待填写：…”改写前，严格检查不通过）。"""
 
 
 @new_group.command("sector")

@@ -53,12 +53,13 @@ def read_text(root: Path, rel: str, problems: list[Problem]) -> str | None:
 def parse_yaml(rel: str, text: str, problems: list[Problem]) -> yaml.Node | None:
     """Compose a single YAML document into nodes; syntax errors become problems.
 
-    Tabs are refused before parsing (see zhinan.slips); a parser error is explained as the slip
-    behind it where it is a common one, with the parser's words as a second line.
+    Tabs and full-width colons or spaces around field names are refused before parsing (see
+    zhinan.slips); a parser error is explained as the slip behind it where it is a common one, with
+    the parser's words as a second line.
     """
-    tabs = slips.tabs(text)
-    if tabs:
-        problems.extend(Problem(rel, s.line, s.col, s.message) for s in tabs)
+    found = slips.tabs(text) or slips.full_width_keys(text)
+    if found:
+        problems.extend(Problem(rel, s.line, s.col, s.message) for s in found)
         return None
     try:
         node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
