@@ -505,3 +505,17 @@ def test_sanitizer_keeps_what_the_guide_uses() -> None:
                 '<th align="left">', '<img alt="图" src="images/a.png">', "<h2>"):
         assert tag in html, tag
     assert sanitize.findings(text) == []
+
+
+def test_mkdocs_warnings_are_reported_in_full(minimal_tree: Path, tmp_path: Path) -> None:
+    """A page the generator warns about stops the build with every warning, not only their count."""
+    from zhinan import mkdocs_adapter
+
+    source = site.source(load_content(minimal_tree), minimal_tree, tmp_path / "out")
+    source.pages["index.md"] += "\n[甲](missing-one.md) [乙](missing-two.md)\n"
+    with pytest.raises(BuildError) as caught:
+        mkdocs_adapter.build_site(source, site.config_file(minimal_tree), docs_dir=minimal_tree / "guides",
+                                  site_dir=tmp_path / "site")
+    message = str(caught.value)
+    assert "Aborted with 2 warnings" in message
+    assert "'missing-one.md'" in message and "'missing-two.md'" in message

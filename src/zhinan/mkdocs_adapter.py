@@ -53,9 +53,14 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         super().__init__()
         self.source: site.SiteSource | None = None
         """Set beforehand by `build_site`, so `zhinan build` does not load the content twice."""
+        self.preview = False
+        """True under `zhinan serve` / `mkdocs serve`: MkDocs injects its live-reload script inline."""
         self.downloads_later = False
         """Set by `build_site`: the downloads may still be being built, and `zhinan.site` copies
         them into the site afterwards; MkDocs writes an empty placeholder for each link target."""
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.preview = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _load_safety_terms()
@@ -111,7 +116,7 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)  # after every other plugin has changed the page
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        return with_csp(output, page.content or "")
+        return with_csp(output, page.content or "", preview=self.preview)
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -132,11 +137,14 @@ inline SVG icons in CSS, and `blob:` for the search worker the offline shim star
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>(.*?)</script>", re.DOTALL)
 
 
-def with_csp(output: str, content: str) -> str:
-    """The page with its CSP as the first element of <head>."""
+def with_csp(output: str, content: str, preview: bool = False) -> str:
+    """The page with its CSP as the first element of <head>. The local preview (`serve`) allows inline
+    scripts instead of hashing them: MkDocs adds its live-reload call to each page as it serves it."""
     theme = output.replace(content, "") if content else output
     hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "'"
                      for m in _INLINE_SCRIPT.finditer(theme)})
+    if preview:
+        hashes = ["'unsafe-inline'"]
     meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(hashes=" ".join(hashes))}">'
     return output.replace("<head>", f"<head>\n    {meta}", 1)
 
