@@ -519,3 +519,20 @@ def test_mkdocs_warnings_are_reported_in_full(minimal_tree: Path, tmp_path: Path
     message = str(caught.value)
     assert "Aborted with 2 warnings" in message
     assert "'missing-one.md'" in message and "'missing-two.md'" in message
+
+
+def test_chapter_links_lead_to_chapters_or_are_errors(minimal_tree: Path, tmp_path: Path) -> None:
+    """A chapter never goes through MkDocs' Markdown: its links to other chapters are the check's business."""
+    guide = minimal_tree / "guides/guide.yml"
+    guide.write_text(guide.read_text(encoding="utf-8") + "  - 02-more.md\n", encoding="utf-8")
+    (minimal_tree / "guides/02-more.md").write_text("# 更多\n\n## 小节\n", encoding="utf-8")
+    chapter = minimal_tree / "guides/01-intro.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n见[更多](02-more.md#小节)。\n\n见[缺](03-none.md)。\n",
+                       encoding="utf-8")
+    line = line_in(chapter, "03-none.md")
+    assert (f"guides/01-intro.md:{line}:6: 错误: 章节的链接“03-none.md”指向的章节不存在；"
+            "链接别的章节请写 guides/ 下的文件名，如“02-six-tasks.md”") in check(minimal_tree).stderr
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("见[缺](03-none.md)。", ""), encoding="utf-8")
+    _build(load_content(minimal_tree), BuildOptions(root=minimal_tree, out=tmp_path, only=("site",),
+                                                    progress=Progress(quiet=True)), {})
+    assert '<a href="../02-more/#小节">更多</a>' in (tmp_path / "site/guide/01-intro/index.html").read_text(encoding="utf-8")

@@ -60,12 +60,13 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         them into the site afterwards; MkDocs writes an empty placeholder for each link target."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
+        # (With this method MkDocs keeps the plugin across the rebuilds of `serve`.)
         self.preview = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _load_safety_terms()
         root = Path(config.docs_dir).parent
-        if self.source is None:
+        if self.source is None or self.preview:  # under serve the plugin lives on: reload each time
             try:
                 content = load_content(root)
             except ContentError as exc:

@@ -248,6 +248,14 @@ def images(text: str) -> list[str]:
     return [attrs["src"] for tag, attrs in _tags(str(render(text))).tags if tag == "img" and attrs.get("src")]
 
 
+def page_links(text: str) -> list[str]:
+    """Links of contributor Markdown to another Markdown file (`02-six-tasks.md#…`)."""
+    if "](" not in text and "]:" not in text:
+        return []
+    hrefs = [attrs.get("href", "") for tag, attrs in _tags(str(render(text))).tags if tag == "a"]
+    return [h for h in hrefs if re.match(r"^[^:/?#]+\.md(#|$)", h)]
+
+
 _MARKUP = re.compile(r"[<{\[]")
 """Without one of these, Markdown makes no tag, attribute list, link or image: most prose is
 checked at the cost of one search (the Markdown passes cost 5x the rest of the check)."""

@@ -74,10 +74,16 @@ class SiteSource:
 
 
 def chapter_html(src: str, markdown: str, slugify: sanitize.Slugify) -> tuple[str, list[dict[str, Any]]]:
-    """A chapter page's clean HTML and its headings; its images are published under guide/."""
+    """A chapter page's clean HTML and its headings; its images are published under guide/, and a
+    link to another chapter (`02-six-tasks.md`) leads to that chapter's page."""
     base = _rel(url_of(src).rstrip("/"), "guide/")
     html, toc = sanitize.render_with_toc(markdown, slugify, image_base="" if base == "." else base)
-    return str(html), toc
+
+    def page_url(m: re.Match[str]) -> str:
+        target = posixpath.normpath(posixpath.join("guide", m.group(1)))
+        return f'href="{_rel(url_of(src).rstrip("/"), url_of(target))}{m.group(2)}"'
+
+    return re.sub(r'href="([^":/?#]+\.md)((?:#[^"]*)?)"', page_url, str(html)), toc
 
 
 # ---- Downloads ----------------------------------------------------------------------------

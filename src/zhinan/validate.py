@@ -353,6 +353,12 @@ def _chapter(root: Path, name: str, where: Where, problems: list[Problem]) -> Ch
         problems.append(Problem.at(_text_where(rel, text, f.needle), finding_message("章节", f)))
     if _check_markdown_images(root, rel, text, lambda src: _text_where(rel, text, src), "章节的", problems) or found:
         return None
+    for href in sanitize.page_links(text):
+        target = href.split("#", 1)[0]
+        if PurePosixPath(target).name != target or not (root / "guides" / target).is_file():
+            problems.append(Problem.at(_text_where(rel, text, href), f"章节的链接“{href}”指向的章节不存在；"
+                                       "链接别的章节请写 guides/ 下的文件名，如“02-six-tasks.md”"))
+            return None
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     if not first.startswith("# "):
         problems.append(Problem(rel, 1, 1, "章节应以一级标题开头，如“# 什么是安全生产标准化”"))
