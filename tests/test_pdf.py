@@ -385,7 +385,10 @@ def test_failed_rendering_keeps_the_good_pdf(built: Built, tmp_path: Path) -> No
     images = [img.src for e in sc.enterprises for p in e.practices for img in p.images]
     assert images, "fixture sector needs an image"
     for src in images:
-        (root / "sectors" / sc.id / src).write_bytes(b"not an image")
+        # A file the check cannot tell is broken: the right signature, then garbage (the check
+        # already refuses an image whose first bytes do not match its extension).
+        if src.endswith(".png"):
+            (root / "sectors" / sc.id / src).write_bytes(b"\x89PNG\r\n\x1a\nnot an image")
     with pytest.raises(pdf.PrintError, match="出错"):
         _build(root, tmp_path / "out", sectors=(sc.id,), jobs=2)
     assert target.read_bytes() == good

@@ -117,8 +117,8 @@ CASES: dict[str, tuple[str, str | bytes, str]] = {
     "javascript link": (
         "sectors/demo/enterprises/sample-a.yml",
         ENTERPRISE.replace("summary: 示例企业。", "summary: 见[官网](javascript:alert(1))"),
-        "sectors/demo/enterprises/sample-a.yml:5:16: 错误: 字段“summary”（企业简介）含有不允许的 HTML 或脚本“javascript:”；"
-        "请只用 Markdown 书写（链接写成 [文字](https://…)，不要用 <标签> 或 javascript:）",
+        "sectors/demo/enterprises/sample-a.yml:5:16: 错误: 字段“summary”（企业简介）的链接地址“javascript:alert(1)”不允许："
+        "链接只能是相对路径，或以 http:、https:、mailto: 开头的地址",
     ),
     "anchors and aliases": (
         "sectors/demo/enterprises/sample-a.yml",
@@ -189,7 +189,8 @@ CASES: dict[str, tuple[str, str | bytes, str]] = {
     "chapter raw html": (
         "guides/01-intro.md",
         "# 总则\n\n正文<iframe src=x></iframe>\n",
-        "guides/01-intro.md:3:3: 错误: 章节含有不允许的 HTML 或脚本“<iframe”；请只用 Markdown 书写",
+        "guides/01-intro.md:3:3: 错误: 章节含有不允许的 HTML 或脚本“<iframe”；请只用 Markdown 书写"
+        "（链接写成 [文字](https://…)，不要用 <标签> 或 javascript:）",
     ),
     "empty required list": (
         "sectors/demo/checklist.yml",

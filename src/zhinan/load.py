@@ -5,6 +5,7 @@ Nothing here knows the content model: it turns bytes into YAML nodes (or problem
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -22,9 +23,22 @@ except AttributeError:  # pragma: no cover - LibYAML missing
     _Loader = yaml.SafeLoader
 
 
+def inside(root: Path, path: Path) -> bool:
+    """Whether `path`, with every symbolic link followed, is within the content root."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def outside_message(rel: str) -> str:
+    return f"{rel} 是指向仓库（内容根目录）之外的符号链接，不会读取也不会发布；请把文件本身放进仓库"
+
+
 def read_text(root: Path, rel: str, problems: list[Problem]) -> str | None:
-    """Read a UTF-8 text file of sane size, or record why it cannot be read."""
+    """Read a UTF-8 text file of sane size inside the root, or record why it cannot be read."""
     path = root / rel
+    if not inside(root, path):
+        problems.append(Problem(rel, 1, 1, outside_message(rel)))
+        return None
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

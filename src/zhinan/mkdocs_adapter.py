@@ -8,9 +8,12 @@ The content root is the parent of `docs_dir` (which is `guides/`).
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +23,15 @@ from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import config_options, load_config
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from zhinan import site
+from zhinan.build import BuildError
 from zhinan.problems import ContentError
 from zhinan.validate import load_content
 
@@ -47,14 +53,20 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         super().__init__()
         self.source: site.SiteSource | None = None
         """Set beforehand by `build_site`, so `zhinan build` does not load the content twice."""
+        self.preview = False
+        """True under `zhinan serve` / `mkdocs serve`: MkDocs injects its live-reload script inline."""
         self.downloads_later = False
         """Set by `build_site`: the downloads may still be being built, and `zhinan.site` copies
         them into the site afterwards; MkDocs writes an empty placeholder for each link target."""
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # (With this method MkDocs keeps the plugin across the rebuilds of `serve`.)
+        self.preview = command == "serve"
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _load_safety_terms()
         root = Path(config.docs_dir).parent
-        if self.source is None:
+        if self.source is None or self.preview:  # under serve the plugin lives on: reload each time
             try:
                 content = load_content(root)
             except ContentError as exc:
@@ -78,6 +90,24 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
                         else File.generated(config, d.src, abs_src_path=str(d.path)))
         return Files(kept)
 
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # A chapter never reaches MkDocs' Markdown (its attribute lists, raw HTML, link warnings):
+        # `on_page_content` renders it.
+        assert self.source is not None
+        return "" if page.file.src_uri in self.source.chapters else markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A chapter is the contributor's Markdown as a whole: rendered again through the one allow-list
+        (`zhinan.sanitize`), without the attribute lists and raw HTML the site's own templates use."""
+        assert self.source is not None
+        src = page.file.src_uri
+        if src not in self.source.chapters:
+            return html
+        slugify = config.mdx_configs.get("toc", {}).get("slugify") or _default_slugify
+        clean, tokens = site.chapter_html(src, self.source.pages[src], slugify)
+        page.toc = get_toc(tokens)  # type: ignore[arg-type]
+        return clean
+
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         root = Path(config.docs_dir).parent
         for folder in WATCHED:
@@ -85,9 +115,45 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
                 server.watch(str(root / folder))  # watching docs_dir twice is harmless
         return server
 
+    @event_priority(-100)  # after every other plugin has changed the page
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        return with_csp(output, page.content or "", preview=self.preview)
+
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         write_search_index(Path(config.site_dir) / "search")
+
+
+CSP = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-src 'self' blob:; "
+       "object-src 'none'; base-uri 'self'; form-action 'none'")
+"""The Content-Security-Policy of every page. Scripts, styles, fonts and images only from the site
+itself: no other origin, no inline event handler (`onclick=`), no `javascript:` URL. The theme's few
+inline scripts (its local-storage helpers in <head>) are allowed by their SHA-256 hashes, computed
+for each page as it is written, and only for scripts outside the page's content (the content holds
+none: it is cleaned by `zhinan.sanitize`). mkdocs-material needs inline styles (`style-src
+'unsafe-inline'`: its icons and the search highlighting set style attributes), `data:` for its
+inline SVG icons in CSS, and `blob:` for the search worker the offline shim starts from file://."""
+
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>(.*?)</script>", re.DOTALL)
+
+
+def with_csp(output: str, content: str, preview: bool = False) -> str:
+    """The page with its CSP as the first element of <head>. The local preview (`serve`) allows inline
+    scripts instead of hashing them: MkDocs adds its live-reload call to each page as it serves it."""
+    theme = output.replace(content, "") if content else output
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "'"
+                     for m in _INLINE_SCRIPT.finditer(theme)})
+    if preview:
+        hashes = ["'unsafe-inline'"]
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(hashes=" ".join(hashes))}">'
+    return output.replace("<head>", f"<head>\n    {meta}", 1)
+
+
+def _default_slugify(value: str, separator: str) -> str:
+    from markdown.extensions.toc import slugify_unicode
+
+    return str(slugify_unicode(value, separator))
 
 
 @functools.cache
@@ -126,10 +192,28 @@ def build_site(source: site.SiteSource, config_file: Path, *, docs_dir: Path, si
     plugin.source = source
     plugin.downloads_later = True
     config.plugins.on_startup(command="build", dirty=False)
+    warnings = _Warnings()
+    logging.getLogger("mkdocs").addHandler(warnings)
     try:
         mkdocs_build(config)
+    except Abort as exc:
+        # "Aborted with N warnings" alone tells nobody what to fix: give every warning.
+        detail = "\n".join(f"  {m}" for m in warnings.messages)
+        raise BuildError(f"网站生成失败（MkDocs：{exc}）：\n{detail}" if detail else f"网站生成失败（MkDocs：{exc}）") from exc
     finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
         config.plugins.on_shutdown()
+
+
+class _Warnings(logging.Handler):
+    """The warnings MkDocs logs during a build, kept to be reported in full."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def serve(config_file: Path, *, docs_dir: Path, dev_addr: str, open_in_browser: bool = False) -> None:

@@ -26,6 +26,8 @@ import shutil
 import subprocess
 import threading
 import time
+import urllib.parse
+import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,7 +37,6 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import markdown
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
@@ -44,6 +45,7 @@ from pypdf.constants import PageLabelStyle
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
 
 from zhinan import cache as hashcache
+from zhinan import sanitize
 from zhinan.build import BuildError
 from zhinan.model import Content, Enterprise, Guide, SectorContent
 from zhinan.output import write_bytes
@@ -118,16 +120,11 @@ def join_cjk_lines(text: str) -> str:
 
 
 def _md(text: str, slug_prefix: str = "") -> tuple[Markup, list[dict[str, Any]]]:
-    # Content is validated to hold no raw HTML; escaping "<" keeps it so whatever slips through.
+    # Contributor Markdown goes through the one allow-list (zhinan.sanitize), as on the site.
     def slugify(value: str, separator: str) -> str:
         return slug_prefix + str(slugify_unicode(value, separator))
 
-    md = markdown.Markdown(
-        extensions=["sane_lists", "tables", "toc"],
-        extension_configs={"toc": {"slugify": slugify}},
-    )
-    html = md.convert(join_cjk_lines(text.replace("<", "&lt;")))
-    return Markup(html), list(getattr(md, "toc_tokens", []))
+    return sanitize.render_with_toc(join_cjk_lines(text), slugify if slug_prefix else None)
 
 
 def md_filter(text: str) -> Markup:
@@ -295,6 +292,8 @@ class Job:
     pdfa: bool
     anchors: tuple[str, ...] = ()
     size_hint: int = 0
+    root: str = ""
+    """The content root: the only place WeasyPrint may read files from (see `fetcher`)."""
 
 
 @dataclass
@@ -402,9 +401,35 @@ def _weasyprint(job: Job, html: str) -> tuple[Any, bytes, list[logging.LogRecord
     with _weasyprint_log() as log, warnings.catch_warnings(), _collect_afterwards():
         # WeasyPrint hands the sRGB profile of PDF/A to Pillow as an open file and never closes it.
         warnings.filterwarnings("ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning)
-        document = HTML(string=html, base_url=job.base_url).render()
+        document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher(job.root)).render()
         data = document.write_pdf(**options)
     return document, data, log.records
+
+
+def fetcher(root: str) -> Any:
+    """WeasyPrint's URL fetcher, limited to files inside the content root: a path in the content that
+    leaves it (/…, ../, a symbolic link, file:) or any network address (http:, https:, ftp:) is refused,
+    and the refusal stops the PDF with its reason. Nothing else is ever fetched (the stylesheet is
+    inline, fonts come from fontconfig)."""
+    from weasyprint.urls import URLFetcher
+
+    top = os.path.realpath(root) if root else ""
+
+    class RootOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme != "file":
+                raise PrintError(f"PDF 只能使用仓库内的文件，已拒绝读取“{url[:200]}”（{scheme or '无协议'} 地址）")
+            path = os.path.realpath(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+            if not top or not (path == top or path.startswith(top.rstrip(os.sep) + os.sep)):
+                raise PrintError(f"PDF 只能使用仓库内的文件，已拒绝读取仓库之外的“{path}”")
+            if path.lower().endswith(".svg") and os.path.isfile(path):
+                found = sanitize.svg_problems(Path(path).read_bytes())
+                if found:
+                    raise PrintError(f"SVG 图片 {path} 不能使用：{'；'.join(found)}")
+            return super().fetch(url, headers)
+
+    return RootOnly(allowed_protocols=("file",), allow_redirects=False)
 
 
 class Renderer:
@@ -487,7 +512,8 @@ def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa:
         "volume_title": volume_title(sc), "duplex": duplex,
     }
     return Job(sc.id, VOLUME_TEMPLATE, ctx, _sector_base_url(root, sc), out / f"{sc.id}.pdf", pdfa,
-               anchors=tuple(e.anchor for e in toc), size_hint=len(sc.items) + 10 * len(sc.enterprises))
+               anchors=tuple(e.anchor for e in toc), size_hint=len(sc.items) + 10 * len(sc.enterprises),
+               root=str(root))
 
 
 def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool, duplex: bool = True) -> Job:
@@ -499,7 +525,7 @@ def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: b
         "guide": guide, "s": sc.sector, "aspects": aspects_of(sc), "record": form_context(),
     }
     return Job(f"{sc.id}-form", "print/form.html", ctx, _sector_base_url(root, sc), out / f"{sc.id}-form.pdf", pdfa,
-               size_hint=len(sc.items) // 4)
+               size_hint=len(sc.items) // 4, root=str(root))
 
 
 def _chapters(content: Content) -> tuple[list[Markup], list[TocEntry]]:
@@ -542,7 +568,7 @@ def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], r
         "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "chapters": chapters, "duplex": duplex,
     }
     return Job("guide-front", "print/guide.html", ctx, (root / "guides").resolve().as_uri() + "/",
-               out / ".guide-front.pdf", pdfa)
+               out / ".guide-front.pdf", pdfa, root=str(root))
 
 
 # ---- binding the combined volume -------------------------------------------------------------

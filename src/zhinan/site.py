@@ -13,8 +13,10 @@ import filecmp
 import functools
 import gzip
 import importlib.util
+import json
 import os
 import posixpath
+import re
 import shutil
 import statistics
 import time
@@ -23,12 +25,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import escape
 
 from zhinan import cache as hashcache
-from zhinan import stats
+from zhinan import load, sanitize, stats
 from zhinan.build import BuildError
 from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent
 from zhinan.output import replace_dir, temp_dir_beside
@@ -64,6 +68,22 @@ class SiteSource:
     site_name: str
     copyright: str
     downloads: dict[str, Download] = field(default_factory=dict)
+    chapters: set[str] = field(default_factory=set)
+    """Pages that are a contributor's Markdown file as a whole (the chapters, 本版修订说明): the
+    generator must render them with `chapter_html`, not with the site's own Markdown."""
+
+
+def chapter_html(src: str, markdown: str, slugify: sanitize.Slugify) -> tuple[str, list[dict[str, Any]]]:
+    """A chapter page's clean HTML and its headings; its images are published under guide/, and a
+    link to another chapter (`02-six-tasks.md`) leads to that chapter's page."""
+    base = _rel(url_of(src).rstrip("/"), "guide/")
+    html, toc = sanitize.render_with_toc(markdown, slugify, image_base="" if base == "." else base)
+
+    def page_url(m: re.Match[str]) -> str:
+        target = posixpath.normpath(posixpath.join("guide", m.group(1)))
+        return f'href="{_rel(url_of(src).rstrip("/"), url_of(target))}{m.group(2)}"'
+
+    return re.sub(r'href="([^":/?#]+\.md)((?:#[^"]*)?)"', page_url, str(html)), toc
 
 
 # ---- Downloads ----------------------------------------------------------------------------
@@ -72,15 +92,23 @@ class SiteSource:
 def _download_plan(content: Content) -> list[tuple[str, str, str, str]]:
     """(key, label, path under the build folder, name on the site) of every possible download."""
     g = content.guide
-    plan = [("guide", "指南全文（PDF）", "pdf/guide.pdf", f"{g.title}（{g.edition}）.pdf")]
+    title = _file_name(g.title)
+    plan = [("guide", "指南全文（PDF）", "pdf/guide.pdf", f"{title}（{_file_name(g.edition)}）.pdf")]
     for sc in content.sectors:
-        name = sc.sector.name
+        name = _file_name(sc.sector.name)
         plan += [
-            (f"{sc.id}/pdf", "行业指南（PDF）", f"pdf/{sc.id}.pdf", f"{name}-{g.title}.pdf"),
+            (f"{sc.id}/pdf", "行业指南（PDF）", f"pdf/{sc.id}.pdf", f"{name}-{title}.pdf"),
             (f"{sc.id}/form", "空白检查表（PDF，打印后填写）", f"pdf/{sc.id}-form.pdf", f"{name}-安全生产标准化检查表.pdf"),
             (f"{sc.id}/sheets", "三张清单（Excel 工作簿）", f"sheets/{sc.id}.xlsx", f"{name}-三张清单.xlsx"),
         ]
     return plan
+
+
+def _file_name(text: str) -> str:
+    """Text as part of a download's file name: whatever a file system, a URL or a Markdown link would
+    read as syntax (quotes, brackets, slashes, spaces…) becomes “_”. A `"` in the guide title once
+    broke the link to guide.pdf and with it the whole site build."""
+    return re.sub(r"[\\/:*?\"'<>|()\[\]{}#%&;`\s]+", "_", text).strip("_.") or "_"
 
 
 def find_downloads(content: Content, out: Path, pending: Iterable[Path] = ()) -> dict[str, Download]:
@@ -143,6 +171,28 @@ def _url(ctx: Context, target: str) -> str:
     return "./" if rel == "." else rel
 
 
+@pass_context
+def _markdown(ctx: Context, text: str) -> str:
+    """A contributor's Markdown field as clean HTML (zhinan.sanitize), set apart as a raw HTML block so
+    that the site's own Markdown (attribute lists, raw HTML for the templates) never reads it.
+    Its images are relative to the sector folder; the page may be deeper."""
+    sc = ctx.get("sc")
+    folder = f"sectors/{sc.id}/" if sc is not None else ""
+    base = _rel(url_of(ctx["src"]).rstrip("/"), folder)
+    html = sanitize.render(text, image_base="" if base == "." else base)
+    return f'<div class="zn-md">\n{html}\n</div>'
+
+
+def html_text(value: Any) -> str:
+    """Plain text for places the theme prints without escaping (titles, navigation, site name)."""
+    return str(escape(str(value)))
+
+
+def _meta(value: Any) -> str:
+    """A front-matter value: escaped for HTML, quoted for YAML (JSON is YAML)."""
+    return json.dumps(html_text(value), ensure_ascii=False)
+
+
 def _plain(value: Any) -> str:
     return str(value).translate(_PLAIN)
 
@@ -164,7 +214,7 @@ def _env() -> Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date)
+    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date, md=_markdown, meta=_meta)
     env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src)
     return env
 
@@ -279,11 +329,11 @@ def _nav(content: Content, pages: dict[str, str]) -> list[Any]:
     for sc in content.sectors:
         children: list[Any] = [sector_src(sc), {"检查清单": sector_src(sc, "checklist")}]
         if sc.enterprises:
-            children.append({"标杆企业": [{e.name: enterprise_src(sc, e)} for e in sc.enterprises]})
-        sectors.append({sc.sector.name: children})
+            children.append({"标杆企业": [{html_text(e.name): enterprise_src(sc, e)} for e in sc.enterprises]})
+        sectors.append({html_text(sc.sector.name): children})
     nav: list[Any] = [
         {"首页": "index.md"},
-        {"通用章节": [{ch.title: f"guide/{ch.name}"} for ch in content.chapters]},
+        {"通用章节": [{html_text(ch.title): f"guide/{ch.name}"} for ch in content.chapters]},
         {"行业指南": sectors},
         {"索引": [{"标杆企业名录": "enterprises.md"}, {"重大隐患": "hazards.md"}, {"核心要素索引": "elements.md"}]},
     ]
@@ -295,12 +345,35 @@ def _static_files(content: Content, root: Path) -> dict[str, Path]:
     """Images of practices and the site's own assets: copied as they are."""
     files: dict[str, Path] = {}
     for sc in content.sectors:
-        for img in {i.src for e in sc.enterprises for p in e.practices for i in p.images}:
-            files[f"sectors/{sc.id}/{img}"] = root / "sectors" / sc.id / img
+        for img in {i.src for e in sc.enterprises for p in e.practices for i in p.images} | _markdown_images(sc):
+            files[f"sectors/{sc.id}/{img}"] = _publishable(root, f"sectors/{sc.id}", img)
+    for img in {src for ch in content.chapters for src in sanitize.images(ch.markdown)}:
+        files[f"guide/{img}"] = _publishable(root, "guides", img)
     assets = resources.files("zhinan") / "assets" / "zhinan"
     for path in _walk(Path(str(assets))):
         files[f"{ASSET_DIR}/{path.relative_to(Path(str(assets))).as_posix()}"] = path
     return files
+
+
+def _markdown_images(sc: SectorContent) -> set[str]:
+    """Images written in the sector's Markdown fields (paths relative to the sector folder)."""
+    texts = [sc.sector.summary, sc.sector.scope or "", *(it.rectification or "" for it in sc.items)]
+    for e in sc.enterprises:
+        texts += [e.summary, *(t for p in e.practices for t in (p.body, p.results or ""))]
+    return {unquote(src) for text in texts for src in sanitize.images(text)}
+
+
+def _publishable(root: Path, folder: str, src: str) -> Path:
+    """A content image that may be published: inside its folder (links followed), nothing active in an SVG.
+    The check reports these first; the build refuses them again, in case it was bypassed."""
+    path = root / folder / src
+    if not load.inside(root / folder, path):
+        raise BuildError(load.outside_message(f"{folder}/{src}"))
+    if path.suffix.lower() == ".svg" and path.is_file():
+        found = sanitize.svg_problems(path.read_bytes())
+        if found:
+            raise BuildError(f"SVG 图片 {folder}/{src} 不能发布：{'；'.join(found)}")
+    return path
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -316,9 +389,10 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         pages=pages,
         files=_static_files(content, root),
         nav=_nav(content, pages),
-        site_name=g.title,
-        copyright=f"{g.issuer} · {g.edition} · {_cn_date(g.date)}发布",
+        site_name=html_text(g.title),
+        copyright=html_text(f"{g.issuer} · {g.edition} · {_cn_date(g.date)}发布"),
         downloads=downloads,
+        chapters={f"guide/{ch.name}" for ch in content.chapters} | ({"changes.md"} if content.changes else set()),
     )
 
 

@@ -11,15 +11,17 @@ import dataclasses
 import datetime
 import difflib
 import functools
+import html
 import re
 import typing
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-from zhinan import load
+from zhinan import load, sanitize
 from zhinan.model import (
     CHANGES_FILE,
     IMAGE_SUFFIXES,
@@ -40,12 +42,6 @@ from zhinan.model import (
 from zhinan.problems import WARNING, ContentError, Problem
 
 _BAD = object()  # a value that failed validation (its problem is already recorded)
-
-_RAW_HTML = re.compile(
-    r"<!--|<[!?][A-Za-z]|<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(?=[\s/>]|$)"
-    r"|(?:java|vb)script\s*:|data\s*:\s*text/html|\{[^}\n]*\bon[a-z]+\s*=",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 _TYPE_NAMES = {str: "文本", int: "整数", bool: "布尔值（true 或 false）", datetime.date: "日期（YYYY-MM-DD）"}
 _NODE_NAMES = {yaml.MappingNode: "映射（键: 值）", yaml.SequenceNode: "列表", yaml.ScalarNode: "单个值"}
@@ -71,10 +67,12 @@ def _shape(tp: Any) -> tuple[Any, Any]:
 class FileValidator:
     """Validates one content file against a record class of the model."""
 
-    def __init__(self, rel: str, text: str, problems: list[Problem]) -> None:
+    def __init__(self, rel: str, text: str, problems: list[Problem], root: Path | None = None) -> None:
         self.rel = rel
         self.text = text
         self.problems = problems
+        self.root = root
+        """Given, images in Markdown fields are checked against the files under it."""
 
     def error(self, node: yaml.Node, message: str) -> None:
         self.problems.append(Problem.at(load.where(self.rel, node), message))
@@ -179,18 +177,20 @@ class FileValidator:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"{label}应为{_TYPE_NAMES[tp]}，这里是{_NODE_NAMES[type(node)]}")
             return _BAD
-        convert: Callable[[yaml.ScalarNode, str], Any] = {
-            str: self._text,
-            int: self._int,
-            bool: self._bool,
-            datetime.date: self._date,
-        }[tp]
-        value = convert(node, label)
+        if tp is str:
+            value = self._text(node, label, markdown=bool(f.metadata.get("markdown")))
+        else:
+            convert: Callable[[yaml.ScalarNode, str], Any] = {
+                int: self._int,
+                bool: self._bool,
+                datetime.date: self._date,
+            }[tp]
+            value = convert(node, label)
         if value is _BAD:
             return _BAD
         return self._constrain(node, value, f, label)
 
-    def _text(self, node: yaml.ScalarNode, label: str) -> Any:
+    def _text(self, node: yaml.ScalarNode, label: str, markdown: bool = False) -> Any:
         # Numbers are accepted as text (a name may be "2021"); booleans almost always mean a
         # forgotten pair of quotes around yes/no/on/off.
         if node.tag.endswith((":bool", ":null")) or node.tag.endswith(("map", "seq")):
@@ -200,18 +200,17 @@ class FileValidator:
         if not value:
             self.error(node, f"{label}不能为空")
             return _BAD
-        match = _RAW_HTML.search(value)
-        if match:
-            snippet = match.group(0)
-            self.problems.append(
-                Problem.at(
-                    load.locate(self.rel, self.text, node, snippet),
-                    f"{label}含有不允许的 HTML 或脚本“{snippet.strip()}”；请只用 Markdown 书写"
-                    "（链接写成 [文字](https://…)，不要用 <标签> 或 javascript:）",
-                )
-            )
-            return _BAD
-        return value
+        found = sanitize.findings(value)
+        if not markdown:  # plain text is shown as it is written: only a tag in it is a mistake
+            found = [f for f in found if f.kind == "html"]
+        bad = False
+        for f in found:
+            self.problems.append(Problem.at(_locate(self.rel, self.text, node, f.needle), finding_message(label, f)))
+            bad = True
+        if markdown and self.root is not None:
+            bad |= _check_markdown_images(self.root, self.rel, value,
+                                          lambda src: _locate(self.rel, self.text, node, src), label, self.problems)
+        return _BAD if bad else value
 
     def _int(self, node: yaml.ScalarNode, label: str) -> Any:
         if node.tag.endswith(":int"):
@@ -249,6 +248,78 @@ class FileValidator:
         return value
 
 
+_HINT = "请只用 Markdown 书写（链接写成 [文字](https://…)，不要用 <标签> 或 javascript:）"
+
+
+def finding_message(label: str, f: sanitize.Finding) -> str:
+    """What a contributor reads for something the sanitizer would not publish as written."""
+    if f.kind == "html":
+        return f"{label}含有不允许的 HTML 或脚本“{f.detail}”；{_HINT}"
+    if f.kind == "attr_list":
+        what = f"（其中有“{f.detail}”）" if f.detail else ""
+        return (f"{label}使用了属性列表“{{ … }}”{what}；指南不支持在花括号里给标题、链接或段落加属性，"
+                "请删除花括号及其中的内容")
+    if f.kind == "url":
+        return (f"{label}的链接地址“{f.detail}”不允许：链接只能是相对路径，或以 "
+                f"{'、'.join(s + ':' for s in sorted(sanitize.URL_SCHEMES))} 开头的地址")
+    if f.kind == "image":
+        return (f"{label}的图片地址“{f.detail}”不允许：图片只能写相对于本文件夹的路径（如 images/示意图.png），"
+                "不能是绝对路径、不能用 .. 跳出文件夹，也不能是 http:、file:、data: 等地址")
+    return f"{label}中的 {f.detail} 不在允许范围内，发布时会被删除；{_HINT}"
+
+
+def _locate(rel: str, text: str, node: yaml.Node, needle: str) -> Where:
+    """Where `needle` is within a scalar's source, also when the source writes it with character
+    references (`&#106;` for j); else the scalar's start."""
+    found = load.locate(rel, text, node, needle)
+    if found != load.where(rel, node) or not needle:
+        return found
+    lines = text.splitlines()
+    for n in range(node.start_mark.line, min(node.end_mark.line, len(lines) - 1) + 1):
+        col = _unescaped_find(lines[n], needle)
+        if col >= 0:
+            return Where(rel, n + 1, col + 1)
+    return found
+
+
+def _unescaped_find(line: str, needle: str) -> int:
+    """The column in `line` where `needle` starts once character references are decoded, or -1."""
+    plain = html.unescape(line)
+    at = plain.find(needle) if needle in plain else plain.find(html.unescape(needle))
+    if at < 0:
+        return -1
+    return next((i for i in range(len(line) + 1) if len(html.unescape(line[:i])) > at), len(line)) - 1
+
+
+def _text_where(rel: str, text: str, needle: str) -> Where:
+    """Where `needle` is in a whole Markdown file (a chapter)."""
+    for n, line in enumerate(text.splitlines()):
+        col = line.find(needle)
+        if col < 0 and needle:
+            col = _unescaped_find(line, needle)
+        if col >= 0:
+            return Where(rel, n + 1, col + 1)
+    return Where(rel)
+
+
+def image_folder(rel: str) -> str:
+    """The folder images of a content file are relative to: its sector's folder, or guides/."""
+    parts = PurePosixPath(rel).parts
+    return "/".join(parts[:2]) if parts[0] == "sectors" else parts[0]
+
+
+def _check_markdown_images(root: Path, rel: str, text: str, where: Callable[[str], Where], label: str,
+                           problems: list[Problem]) -> bool:
+    """Every image of Markdown text exists inside its folder; True if one does not."""
+    bad = False
+    folder = image_folder(rel)
+    for src in sanitize.images(text):
+        before = len(problems)
+        check_image_file(root, folder, urllib.parse.unquote(src), where(src), problems, label)
+        bad |= len(problems) > before
+    return bad
+
+
 def validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> Any:
     text = load.read_text(root, rel, problems)
     if text is None:
@@ -257,7 +328,7 @@ def validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> A
     if node is None:
         return None
     kind = cls.__doc__.split("（")[0].rstrip("。") if cls.__doc__ else cls.__name__
-    validator = FileValidator(rel, text, problems)
+    validator = FileValidator(rel, text, problems, root)
     if not validator.refuse_aliases(node):
         return None
     value = validator.record(node, cls, f"{kind}文件的内容")
@@ -278,12 +349,17 @@ def _chapter(root: Path, name: str, where: Where, problems: list[Problem]) -> Ch
     text = load.read_text(root, rel, problems)
     if text is None:
         return None
-    match = _RAW_HTML.search(text)
-    if match:
-        line = text.count("\n", 0, match.start()) + 1
-        col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-        problems.append(Problem(rel, line, col, f"章节含有不允许的 HTML 或脚本“{match.group(0)}”；请只用 Markdown 书写"))
+    found = sanitize.findings(text)
+    for f in found:
+        problems.append(Problem.at(_text_where(rel, text, f.needle), finding_message("章节", f)))
+    if _check_markdown_images(root, rel, text, lambda src: _text_where(rel, text, src), "章节的", problems) or found:
         return None
+    for href in sanitize.page_links(text):
+        target = href.split("#", 1)[0]
+        if PurePosixPath(target).name != target or not (root / "guides" / target).is_file():
+            problems.append(Problem.at(_text_where(rel, text, href), f"章节的链接“{href}”指向的章节不存在；"
+                                       "链接别的章节请写 guides/ 下的文件名，如“02-six-tasks.md”"))
+            return None
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     if not first.startswith("# "):
         problems.append(Problem(rel, 1, 1, "章节应以一级标题开头，如“# 什么是安全生产标准化”"))
@@ -361,22 +437,41 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
                     problems.append(Problem.at(p.where, f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
             for img in p.images:
                 before = len(problems)
-                _check_image(folder, img.src, img.where, problems)
+                check_image_file(root, f"sectors/{folder.name}", img.src, img.where, problems)
                 if len(problems) == before:
                     _check_image_file(folder, img.src, img.where, f"{ent.id}-{len(seen_images) + 1}", problems)
                 seen_images.append(img.src)
 
 
-def _check_image(folder: Path, src: str, where: Where, problems: list[Problem]) -> None:
+def check_image_file(root: Path, folder: str, src: str, where: Where, problems: list[Problem],
+                     label: str = "") -> None:
+    """An image path relative to `folder` (of the root) names a png/jpg/svg file inside that folder,
+    with nothing active in it."""
     rel = PurePosixPath(src)
-    if rel.is_absolute() or "\\" in src or ".." in rel.parts or "://" in src:
-        problems.append(Problem.at(where, f"图片路径“{src}”应为相对于行业文件夹的路径，如 images/示意图.png，不能跳出行业文件夹"))
+    kind = "行业文件夹" if folder.startswith("sectors/") else f"{folder} 文件夹"
+    if rel.is_absolute() or "\\" in src or ".." in rel.parts or "://" in src or ":" in rel.parts[0]:
+        problems.append(Problem.at(where, f"{label}图片路径“{src}”应为相对于{kind}的路径，如 images/示意图.png，不能跳出{kind}"))
         return
     if rel.suffix.lower() not in IMAGE_SUFFIXES:
-        problems.append(Problem.at(where, f"图片“{src}”格式不支持，应为 png、jpg 或 svg"))
+        problems.append(Problem.at(where, f"{label}图片“{src}”格式不支持，应为 png、jpg 或 svg"))
         return
-    if not (folder / rel).is_file():
-        problems.append(Problem.at(where, f"图片文件 sectors/{folder.name}/{src} 不存在"))
+    path = root / folder / rel
+    if not path.is_file():
+        problems.append(Problem.at(where, f"{label}图片文件 {folder}/{src} 不存在"))
+        return
+    if not load.inside(root / folder, path):
+        problems.append(Problem.at(where, load.outside_message(f"{folder}/{src}")))
+        return
+    data = path.read_bytes()
+    magic = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}.get(rel.suffix.lower())
+    if magic is not None and not data.startswith(magic):
+        problems.append(Problem.at(where, f"图片文件 {folder}/{src} 不是有效的 {rel.suffix.lower()[1:]} 图片（文件内容与扩展名不符）"))
+    if rel.suffix.lower() == ".svg":
+        found = sanitize.svg_problems(data)
+        if found:
+            problems.append(Problem.at(where, f"SVG 图片 {folder}/{src} 不能发布：{'；'.join(found)}。"
+                                       "SVG 里不能有脚本、事件属性（on…）、<foreignObject> 或指向外部的链接，"
+                                       "请用绘图软件重新导出为普通 SVG，或改用 png"))
 
 
 # A printed figure is set the full width of the A4 text block (print.css: 210 mm page, 20 mm
@@ -496,6 +591,9 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
     sroot = root / "sectors"
     folders = sorted(p for p in sroot.iterdir() if p.is_dir() and not p.name.startswith(".")) if sroot.is_dir() else []
     for folder in folders:
+        if not load.inside(root, folder):
+            problems.append(Problem(f"sectors/{folder.name}/", 1, 1, load.outside_message(f"sectors/{folder.name}/")))
+            continue
         sc = _load_sector(root, folder, problems)
         if sc is not None:
             _check_sector(root, folder, sc, problems)
