@@ -433,3 +433,13 @@ def test_printed_by_libreoffice_the_text_is_9_pt_or_more_and_rows_to_write_in_8_
     # Each sheet numbers its own pages: the first page of each of the four sheets is 第 1 页.
     whole = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert len(re.findall(r"第\s*1\s*页", whole)) == 4
+
+
+def test_a_filled_workbook_saved_again_by_libreoffice_reads_back_the_same(built: tuple[Content, Path], tmp_path: Path) -> None:
+    content, _ = built
+    sc = content.sector("urban-gas")
+    record = sample(sc)
+    book = tmp_path / f"{sc.id}.xlsx"
+    book.write_bytes(workbook.workbook_bytes(sc, content, record))
+    soffice(tmp_path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", book)
+    assert workbook.read_inspection((tmp_path / "lo" / book.name).read_bytes(), sc) == record
