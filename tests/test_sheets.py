@@ -16,7 +16,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 from openpyxl.cell.rich_text import CellRichText
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import absolute_coordinate, get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
@@ -94,6 +94,8 @@ def test_the_layout_names_the_cells_the_workbook_really_has(built: tuple[Content
                 assert ws[f"{col['letter']}{sheet['header_row']}"].value == col["title"]
             assert sheet["first_row"] == sheet["header_row"] + 1
             assert sheet["last_row"] - sheet["first_row"] + 1 >= 500
+            if role != "checklist":  # the lists print the header and a page of blank rows
+                assert ws.print_area == f"'{sheet['name']}'!{absolute_coordinate(sheet['print_area'])}"
         fields = {c["field"] for c in layout["sheets"]["findings"]["columns"]}
         assert fields == {f.name for f in public_fields(Finding)}
         assert {"result", "remark", "id"} <= {c["field"] for c in layout["sheets"]["checklist"]["columns"]}
