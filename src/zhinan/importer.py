@@ -16,6 +16,7 @@ import datetime
 import difflib
 import io
 import re
+import shutil
 import tempfile
 import typing
 import unicodedata
@@ -411,11 +412,13 @@ def _existing(root: Path, rel: str, y: YAML) -> tuple[CommentedMap, CommentedSeq
 def problems_after(root: Path, sector_id: str, text: str) -> list[Problem]:
     """The problems `zhinan check` would report with `text` as the sector's checklist.yml that it
     does not report now: the whole tree is checked (practices refer to items, ids are unique
-    across sectors) through a shadow tree of links, so nothing in `root` is touched."""
+    across sectors) on a copy of the tree, so nothing in `root` is touched. A copy, not links: the
+    check refuses every link that leaves the content root, and the copy keeps the root's own links
+    as they are, so `before` and `after` see the same files."""
     before = set(collect(root)[1])
     with tempfile.TemporaryDirectory(prefix="zhinan-import-") as tmp:
         shadow = Path(tmp)
-        (shadow / "guides").symlink_to((root / "guides").resolve(), target_is_directory=True)
+        _link(shadow / "guides", root / "guides")
         for folder in sorted((root / "sectors").iterdir()):
             if folder.name != sector_id:
                 _link(shadow / "sectors" / folder.name, folder)
@@ -431,7 +434,10 @@ def problems_after(root: Path, sector_id: str, text: str) -> list[Problem]:
 
 def _link(link: Path, to: Path) -> None:
     link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(to.resolve(), target_is_directory=to.is_dir())
+    if to.is_dir() and not to.is_symlink():
+        shutil.copytree(to, link, symlinks=True)
+    else:
+        shutil.copy2(to, link, follow_symlinks=False)
 
 
 def _explain(problems: list[Problem], rel: str, text: str, rows: list[Row], where: str) -> list[str]:
