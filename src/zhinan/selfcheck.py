@@ -1,0 +1,149 @@
+"""The browser self-check: what the page of each sector needs, derived from the model and the record.
+
+The self-check page (`sectors/<id>/self-check/`) lets an enterprise go through its sector's
+检查清单 in the browser and leave with its own 隐患清单, 整改清单 and 自查报告. The page itself is
+one static template and two asset files (`selfcheck.js`, `selfcheck.css`); everything it knows
+about the sector and about the record format comes from here, at build time, as a data file
+beside the page. Nothing is copied by hand into JavaScript: field names, titles, allowed values,
+the items with their 典型隐患 and 整改要求, and the enterprise workbook of the sector.
+
+The data file is a script that assigns a global (`ZHINAN_SELFCHECK`) rather than JSON, because a
+page opened from disk (file://) may not fetch() a local file, but may load a local script.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import markdown
+
+from zhinan import record
+from zhinan.model import ASPECTS, HAZARD_LEVELS, CheckItem, Content, SectorContent, field_types, unwrap_optional
+
+GLOBAL = "ZHINAN_SELFCHECK"
+"""The name of the global the data file assigns."""
+
+DATA_FILE = "data.js"
+"""The data file's name, beside the page (`sectors/<id>/self-check/data.js`)."""
+
+PAGE = "self-check"
+"""The page's name under its sector (`sectors/<id>/self-check.md`)."""
+
+
+def storage_key(sector_id: str) -> str:
+    """The browser's localStorage key of a sector's self-check: a new record VERSION starts afresh
+    instead of misreading an old record."""
+    return f"zhinan-self-check:{sector_id}:v{record.VERSION}"
+
+
+# ---- Field facts ----------------------------------------------------------------------------------
+
+
+def _kind(tp: Any) -> str:
+    base = unwrap_optional(tp)
+    if base is float or base is int:
+        return "number"
+    if getattr(base, "__name__", "") == "date":
+        return "date"
+    if getattr(base, "__origin__", None) is tuple:
+        return "list"
+    return "text"
+
+
+def record_fields(rec: type) -> list[dict[str, Any]]:
+    """A record's fields as the page reads them: name, title, description, allowed values,
+    pattern, kind (text, number, date or list) and default."""
+    hints = field_types(rec)
+    out = []
+    for f in dataclasses.fields(rec):
+        meta = f.metadata
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        out.append({
+            "name": f.name,
+            "title": meta["title"],
+            "description": meta["description"],
+            "enum": list(meta["enum"] or ()),
+            "pattern": meta["pattern"],
+            "kind": _kind(hints[f.name]),
+            "required": required,
+            "default": None if required or f.default is dataclasses.MISSING else f.default,
+        })
+    return out
+
+
+def record_facts() -> dict[str, Any]:
+    """The record format, for the page: every record's fields and the values it uses."""
+    return {
+        "format": record.FORMAT,
+        "version": record.VERSION,
+        "results": list(record.CHECK_RESULTS),
+        "kinds": list(record.INSPECTION_KINDS),
+        "statuses": list(record.STATUSES),
+        "doneStatus": record.DONE_STATUS,
+        "levels": list(HAZARD_LEVELS),
+        "aspects": list(ASPECTS),
+        "findingPattern": record.FINDING_ID_PATTERN,
+        "fields": {rec.__name__: record_fields(rec) for rec in record.RECORD_TYPES},
+    }
+
+
+# ---- Items ----------------------------------------------------------------------------------------
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("p", "li", "br") and self.parts:
+            self.parts.append("\n")
+
+
+def plain_text(md: str) -> str:
+    """Markdown as the plain text a reader would type into a cell: markup gone, one paragraph or
+    list entry per line."""
+    parser = _Text()
+    parser.feed(markdown.markdown(md))
+    return re.sub(r"\n\s*\n+", "\n", "".join(parser.parts)).strip()
+
+
+def item_data(it: CheckItem) -> dict[str, Any]:
+    return {
+        "id": it.id,
+        "aspect": it.aspect,
+        "item": it.item,
+        "content": it.content,
+        "method": it.method or "",
+        "basis": list(it.basis),
+        "hazards": [{"text": h.text, "level": h.level} for h in it.hazards],
+        "rectification": plain_text(it.rectification) if it.rectification else "",
+    }
+
+
+# ---- The data file --------------------------------------------------------------------------------
+
+
+def sector_data(sc: SectorContent, content: Content) -> dict[str, Any]:
+    """Everything the self-check page of a sector needs."""
+    return {
+        "sector": {"id": sc.id, "name": sc.sector.name, "department": sc.sector.department},
+        "guide": {"title": content.guide.title, "edition": content.guide.edition},
+        "storageKey": storage_key(sc.id),
+        "record": record_facts(),
+        "items": [item_data(it) for it in sc.items],
+    }
+
+
+def data_script(data: dict[str, Any]) -> str:
+    """The data as a script assigning the global. `</` is escaped so that no value can end a
+    script element, whichever way the file is loaded."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f"window.{GLOBAL} = {text};\n"
