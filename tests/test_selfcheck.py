@@ -7,14 +7,17 @@ from record.py directly, never from the page's own data file.
 
 from __future__ import annotations
 
+import base64
 import csv
 import dataclasses
+import datetime
 import gzip
 import importlib.util
 import io
 import json
 import random
 import re
+import subprocess
 import sys
 import time
 import unicodedata
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from test_site import AXE, Visit, browser, build_site, server, visit
@@ -374,6 +378,203 @@ def test_phone(browser: Any, built: Path, sc: SectorContent, tmp_path: Path) -> 
         .filter(e => e.offsetParent && e.getBoundingClientRect().height < 44).map(e => e.textContent)""")
     assert small == []
     page.screenshot(path=str(tmp_path / "phone.png"), full_page=False)
+    page.get_by_role("button", name="清除本机数据").click()
+    v.page.close()
+    assert v.errors == [] and v.foreign() == []
+
+
+# ---- Excel: export, import, LibreOffice ------------------------------------------------------------------
+
+ID_TITLES = ("编号", "检查项编号")
+"""The header of the item id column on the checklist sheet (the model's or the record's title)."""
+
+
+def titles(rec: type) -> dict[str, str]:
+    return {f.name: str(f.metadata["title"]) for f in dataclasses.fields(rec)}
+
+
+def header(ws: Any, wanted: set[str]) -> tuple[int, dict[str, int]] | None:
+    """The first row (within 10) holding all `wanted` titles, and every title's column there."""
+    for row in ws.iter_rows(min_row=1, max_row=10):
+        found = {str(c.value).strip(): c.column for c in row if c.value is not None}
+        if wanted <= set(found):
+            return row[0].row, found
+    return None
+
+
+def cell_value(value: Any) -> Any:
+    """A cell as the record would hold it: dates as YYYY-MM-DD, whole numbers as int, blanks as None."""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None if value == "" else value
+
+
+def read_list(wb: Any, rec: type, must: set[str]) -> list[dict[str, Any]]:
+    """The rows of the sheet whose header holds the `must` titles, by field name of `rec`."""
+    t = titles(rec)
+    for ws in wb.worksheets:
+        found = header(ws, must)
+        if found is None:
+            continue
+        row0, cols = found
+        key = cols[t[next(iter(f.name for f in dataclasses.fields(rec)))]]
+        out = []
+        for r in range(row0 + 1, ws.max_row + 1):
+            if ws.cell(r, key).value in (None, ""):
+                break
+            out.append({name: cell_value(ws.cell(r, cols[title]).value) for name, title in t.items() if title in cols})
+        return out
+    raise AssertionError(f"工作簿中没有表头含 {must} 的工作表")
+
+
+def read_results(wb: Any) -> dict[str, str]:
+    result = titles(record.ItemResult)["result"]
+    for ws in wb.worksheets:
+        found = header(ws, {result})
+        if found is None:
+            continue
+        row0, cols = found
+        id_col = next(cols[t] for t in ID_TITLES if t in cols)
+        return {str(ws.cell(r, id_col).value): str(ws.cell(r, cols[result]).value)
+                for r in range(row0 + 1, ws.max_row + 1) if ws.cell(r, cols[result]).value}
+    raise AssertionError("工作簿中没有检查结果列")
+
+
+def all_cells(wb: Any) -> list[Any]:
+    return [cell_value(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+
+
+def export_xlsx(page: Any, path: Path) -> Path:
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="导出 Excel 工作簿").click()
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    dl.value.save_as(str(path))
+    return path
+
+
+def check_workbook(path: Path, entered: dict[str, Any]) -> None:
+    """What was entered is in the workbook, read by the record's column titles."""
+    wb = load_workbook(path)
+    cells = all_cells(wb)
+    assert {ENTERPRISE, "王五、赵六", "专项检查", "2026-11-20"} <= set(cells)
+    assert read_results(wb) == entered["results"]
+    t, tr = titles(record.Finding), titles(record.Rectification)
+    findings = read_list(wb, record.Finding, {t["id"], t["text"], t["level"]})
+    assert [filled(f) for f in findings] == [filled(f) for f in entered["findings"]]
+    rects = read_list(wb, record.Rectification, {tr["measure"], tr["status"]})
+    assert rects[0]["measure"].replace("\n", "") == plain(entered["major"].rectification)
+    assert [filled({**r, "measure": None}) for r in rects] == [filled({**r, "measure": None}) for r in entered["rectifications"]]
+
+
+def filled(row: dict[str, Any]) -> dict[str, Any]:
+    """A row without its empty fields (an empty cell reads back as nothing, whatever was meant)."""
+    return {k: v for k, v in row.items() if v not in (None, "")}
+
+
+def import_xlsx(page: Any, path: Path) -> str:
+    page.set_input_files("#zn-sc-import", str(path))
+    page.wait_for_function("() => /导入/.test(document.querySelector('.zn-sc-message').textContent)")
+    text: str = page.locator(".zn-sc-message").inner_text()
+    return text
+
+
+def test_excel_round_trip(tab: Visit, sc: SectorContent, tmp_path: Path) -> None:
+    page = open_check(tab, sc)
+    page.get_by_role("button", name="清除本机数据").click()
+    entered = fill_check(page, sc)
+    before = record_of(page)
+    path = export_xlsx(page, tmp_path / "check.xlsx")
+    check_workbook(path, entered)
+    page.get_by_role("button", name="清除本机数据").click()
+    assert record_of(page)["findings"] == []
+    assert "已导入" in import_xlsx(page, path)
+    assert record_of(page) == before
+    open_aspect(page, ASPECTS[0])
+    assert card(page, "YH-002").get_by_label("部位").input_value() == "质检中心"
+    page.reload()
+    page.wait_for_selector("#zn-sc .zn-sc-item")
+    assert record_of(page) == before
+    page.get_by_role("button", name="清除本机数据").click()
+    assert tab.errors == [] and tab.foreign() == []
+
+
+def test_import_refuses_a_wrong_file_and_changes_nothing(tab: Visit, content: Content, sc: SectorContent,
+                                                         built: Path, tmp_path: Path) -> None:
+    other = next(s for s in content.sectors if s.id != sc.id)
+    theirs = tmp_path / "other.xlsx"
+    theirs.write_bytes(base64.b64decode(data_file(built, other)["workbook"]["blank"]))
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    page = open_check(tab, sc)
+    page.get_by_role("button", name="清除本机数据").click()
+    entered = fill_check(page, sc)
+    good = export_xlsx(page, tmp_path / "good.xlsx")
+    wb = load_workbook(good)
+    t = titles(record.Finding)
+    ws = next(ws for ws in wb.worksheets if header(ws, {t["level"], t["text"]}))
+    row0, cols = header(ws, {t["level"], t["text"]}) or (0, {})
+    ws.cell(row0 + 1, cols[t["level"]], "很大")
+    bad_value = tmp_path / "bad-value.xlsx"
+    wb.save(bad_value)
+    before = record_of(page)
+    for path, words in ((theirs, f"不是“{sc.sector.name}”的工作簿"), (broken, "不是有效的 Excel 工作簿"),
+                        (bad_value, "“很大”不是 一般、重大 之一")):
+        text = import_xlsx(page, path)
+        assert "未导入" in text and words in text and "本页数据没有改变" in text, text
+        assert record_of(page) == before
+    page.reload()
+    page.wait_for_selector("#zn-sc .zn-sc-item")
+    assert record_of(page) == before
+    check_record(before, entered)
+    page.get_by_role("button", name="清除本机数据").click()
+    assert tab.errors == [] and tab.foreign() == []
+
+
+def recalculated(path: Path, tmp_path: Path) -> Any:
+    """The workbook as LibreOffice computes it on opening (saved again, with the formulas' results)."""
+    out = tmp_path / "lo"
+    done = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+                           "--calc", "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return load_workbook(out / path.name, data_only=True)
+
+
+def labelled(wb: Any, label: str) -> Any:
+    """The value beside the first cell that reads `label`, on any sheet."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value == label:
+                    return ws.cell(c.row, c.column + 1).value
+    raise AssertionError(f"工作簿中没有“{label}”")
+
+
+def test_libreoffice_summary_matches_the_page(browser: Any, server: str, sc: SectorContent, tmp_path: Path) -> None:
+    v = new_visit(browser, server)
+    page = open_check(v, sc)
+    page.get_by_role("button", name="清除本机数据").click()
+    entered = fill_check(page, sc)
+    wb = recalculated(export_xlsx(page, tmp_path / "check.xlsx"), tmp_path)
+    page.get_by_role("button", name="查看自查报告").click()
+    shown = norm(page.locator("#zn-sc-report").inner_text())
+    results = list(entered["results"].values())
+    n_ok, n_bad, n_na = (results.count(v) for v in record.CHECK_RESULTS)
+    # The figures of the report, as the page shows them and as LibreOffice computes them.
+    assert f"已查{len(results)}/{len(sc.items)}项" in shown
+    assert norm("一般隐患1重大隐患1合计2") in shown and norm("整改完成率（已销号/整改总数）：50.0%（1/2）") in shown
+    assert norm("整改资金合计：6,200.50元") in shown
+    assert (labelled(wb, "一般隐患"), labelled(wb, "重大隐患")) == (1, 1)
+    assert labelled(wb, "整改总数") == 2 and labelled(wb, record.DONE_STATUS) == 1
+    assert labelled(wb, "整改完成率") == pytest.approx(0.5)
+    assert labelled(wb, "整改资金合计（元）") == pytest.approx(6200.5)
+    ws = next(ws for ws in wb.worksheets if header(ws, {"方面", *record.CHECK_RESULTS}))
+    row0, cols = header(ws, {"方面", *record.CHECK_RESULTS}) or (0, {})
+    rows = {ws.cell(r, cols["方面"]).value: r for r in range(row0 + 1, row0 + 5)}
+    assert [ws.cell(rows[ASPECTS[0]], cols[v]).value for v in record.CHECK_RESULTS] == [n_ok, n_bad, n_na]
+    assert f"{ASPECTS[0]}{len(results)}{n_ok}{n_bad}{n_na}0" in shown
     page.get_by_role("button", name="清除本机数据").click()
     v.page.close()
     assert v.errors == [] and v.foreign() == []
