@@ -19,6 +19,7 @@ from sheetkit import REPO, SMALL, build_stages, copy_content
 from zhinan import sheets
 from zhinan.cli import main
 from zhinan.validate import collect, load_content
+from zhinan.workbook import CHECKLIST_HEAD_ROW
 
 Quirk = Callable[[Worksheet], None]
 CHECKLIST = "sectors/paint/checklist.yml"
@@ -38,8 +39,13 @@ def small(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def messy(book: Path, quirk: Quirk, dest: Path) -> Path:
+    """The exported workbook with its cover block removed (header on row 1), then the quirk applied."""
     wb = load_workbook(book)
-    quirk(wb[sheets.CHECKLIST_SHEET])
+    ws = wb[sheets.CHECKLIST_SHEET]
+    for merged in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(merged))
+    ws.delete_rows(1, CHECKLIST_HEAD_ROW - 1)
+    quirk(ws)
     wb.save(dest)
     return dest
 
@@ -212,7 +218,7 @@ def refused(small: tuple[Path, Path], quirk: Quirk) -> tuple[Path, list[str]]:
 
 REJECTED: list[tuple[str, Quirk, list[str]]] = [
     ("no-checklist-sheet", _rename, [
-        "{f}: 错误: 找不到名为“检查清单”的工作表；工作簿中的工作表有：“自查表”、“隐患清单”、“整改清单”",
+        "{f}: 错误: 找不到名为“检查清单”的工作表；工作簿中的工作表有：“自查表”、“隐患清单”、“整改清单”、“汇总”",
     ]),
     ("no-header", _delete_row(1), [
         "{f}:检查清单!A1: 错误: 前 20 行中找不到表头行；表头应包含“编号”、“检查类别”、“检查项目”、“检查内容”等列名",

@@ -1,0 +1,728 @@
+"""The enterprise's workbook: one sector's 三张清单 laid out, written (blank or filled) and read back.
+
+`enterprise_layout` says where everything is — sheet names, header and data rows, the column of
+each record field, the cover cells — as plain JSON, so the browser self-check writes and reads the
+very same cells as `workbook_bytes` and `read_inspection` here. The sheets:
+
+- 检查清单: a cover block (企业名称、行业、检查日期、检查人员、检查类型) above the checklist, whose
+  columns are `sheets.checklist_columns()` (the importer reads the same sheet back); 典型隐患 lists
+  each hazard on its own line, 重大 ones prefixed 【重大】 in bold on a gray fill.
+- 隐患清单: one row per hazard, 隐患编号 prefilled YH-001 … YH-500.
+- 整改清单: the same 隐患编号 on the same row, the hazard's 隐患描述 and 等级 looked up by
+  INDEX/MATCH, then the rectification.
+- 汇总: counts only (COUNTIF/COUNTIFS/COUNTA/SUM): results per aspect, hazards per aspect and
+  level, rectifications per status, 整改完成率 and the funds. No scores: grading belongs to each
+  industry's 定级标准.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from zhinan.model import ASPECTS, HAZARD_LEVELS, Content, SectorContent, public_fields
+from zhinan.record import (
+    CHECK_RESULTS,
+    DONE_STATUS,
+    FORMAT,
+    INSPECTION_KINDS,
+    STATUSES,
+    VERSION,
+    Finding,
+    Inspection,
+    ItemResult,
+    Rectification,
+    finding_id,
+)
+from zhinan.sheets import (
+    CHECKLIST_SHEET,
+    FINDING_COLUMNS,
+    FINDINGS_SHEET,
+    MAJOR_MARK,
+    RECTIFICATION_COLUMNS,
+    RECTIFICATIONS_SHEET,
+    SUMMARY_SHEET,
+    Column,
+    checklist_columns,
+    checklist_rows,
+    xlsx_bytes,
+)
+
+PREPARED_ROWS = 500
+"""Rows made ready to fill (drop-downs, date checks, formulas, 隐患编号) in each list, and rows
+below the last item of the 检查清单 whose 检查结果 drop-down is ready for items added by hand."""
+
+PRINTED_BLANK_ROWS = 15
+"""Blank rows of a list printed with a blank workbook: one landscape page to write in by hand."""
+
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+
+FONT = "Noto Sans CJK SC"
+"""The font every cell names. It carries Latin letters and digits too, so Latin text is set in the
+same sans-serif; `family=2` (swiss) and `charset=134` (GB2312) let Excel and WPS substitute a
+sans-serif Chinese font where it is not installed, instead of a serif."""
+
+BODY_PT, HEAD_PT = 10, 10
+"""Cell text sizes. Printed at the fit-to-width scale (about 0.93 for the widest sheet) the body
+stays above 9 pt."""
+
+LINE_HEIGHT = 14.0
+"""Points per line of wrapped 10-point text, CJK fonts included."""
+
+CHARS_PER_WIDTH = 1.2
+"""Display columns (a CJK character counts two) that fit a line per unit of column width, at 10 pt
+in LibreOffice's rendering (measured: 16 CJK characters in a 24-wide column)."""
+
+WRITING_ROW = 26.0
+"""Height in points of a row to write in by hand: 9.2 mm on screen, above 8 mm once scaled to print."""
+
+CHECKLIST_HEAD_ROW = 3
+LIST_HEAD_ROW = 2
+GRAY = "D9D9D9"
+"""The fill of 重大 cells and header rows: a plain gray that prints the same in black and white."""
+
+COVER = {
+    "enterprise": ("A1", "C1", "C1:E1"),
+    "date": ("F1", "G1", "G1:H1"),
+    "kind": ("I1", "J1", "J1:L1"),
+    "sector": ("A2", "C2", "C2:E2"),
+    "inspectors": ("F2", "G2", "G2:L2"),
+}
+"""Cover fields on the 检查清单 sheet: the label's cell, the value's cell, the value's merged range."""
+
+
+class RecordError(ValueError):
+    """A workbook cannot be read as this sector's record; carries every message, `表!单元格: 错误: …`."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
+# ---- Layout ----------------------------------------------------------------------------------
+
+
+def _letters(columns: Sequence[Column]) -> dict[str, str]:
+    """Column letter by layout field name."""
+    return {_field(c): get_column_letter(i) for i, c in enumerate(columns, 1)}
+
+
+def _field(c: Column) -> str:
+    return c.record or c.field or c.shows or c.kind
+
+
+def _rows(head: int, count: int) -> tuple[int, int]:
+    return head + 1, head + count
+
+
+def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
+    """Where every part of the record sits in this sector's workbook (JSON-serialisable).
+
+    Field names are the record's (`zhinan.record`): ItemResult's `result`/`remark` and the
+    CheckItem fields on the checklist, Finding's on the 隐患清单, Rectification's on the 整改清单
+    (with `finding.text`/`finding.level` for the two looked-up columns)."""
+    n = len(sc.items)
+    first, _ = _rows(CHECKLIST_HEAD_ROW, n)
+    lists = {}
+    for role, name, columns in (("findings", FINDINGS_SHEET, FINDING_COLUMNS),
+                                ("rectifications", RECTIFICATIONS_SHEET, RECTIFICATION_COLUMNS)):
+        lo, hi = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        lists[role] = {"name": name, "header_row": LIST_HEAD_ROW, "first_row": lo, "last_row": hi,
+                       "columns": _columns_json(columns)}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "sector": sc.id,
+        "sector_name": sc.sector.name,
+        "cover": {"sheet": CHECKLIST_SHEET, "cells": {k: v[1] for k, v in COVER.items()}},
+        "sheets": {
+            "checklist": {
+                "name": CHECKLIST_SHEET, "header_row": CHECKLIST_HEAD_ROW, "first_row": first,
+                "last_item_row": CHECKLIST_HEAD_ROW + n, "last_row": CHECKLIST_HEAD_ROW + n + PREPARED_ROWS,
+                "columns": _columns_json(checklist_columns()),
+            },
+            **lists,
+            "summary": {"name": SUMMARY_SHEET, "cells": summary_cells()},
+        },
+    }
+
+
+def _columns_json(columns: Sequence[Column]) -> list[dict[str, Any]]:
+    return [{"field": _field(c), "title": c.title, "letter": get_column_letter(i), **({"computed": True} if c.kind == "lookup" else {})}
+            for i, c in enumerate(columns, 1)]
+
+
+# ---- Styles ----------------------------------------------------------------------------------
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_BODY_ALIGN = Alignment(vertical="top", wrap_text=True)
+HEAD_STYLE, BODY_STYLE, DATE_STYLE, MONEY_STYLE, LABEL_STYLE = "表头", "正文", "日期", "金额", "标签"
+
+
+def _font(size: float = BODY_PT, bold: bool = False) -> Font:
+    return Font(name=FONT, size=size, bold=bold, family=2, charset=134)
+
+
+def _add_styles(wb: Workbook) -> None:
+    # Named cell styles: one lookup per cell instead of four style objects (5x faster to build),
+    # and they show up in Excel's style gallery for whoever extends the sheet.
+    head_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    gray = PatternFill("solid", fgColor=GRAY)
+    styles = (
+        NamedStyle(HEAD_STYLE, font=_font(HEAD_PT, bold=True), fill=gray, alignment=head_align, border=_BORDER),
+        NamedStyle(BODY_STYLE, font=_font(), alignment=_BODY_ALIGN, border=_BORDER),
+        NamedStyle(DATE_STYLE, font=_font(), alignment=_BODY_ALIGN, border=_BORDER, number_format="yyyy-mm-dd"),
+        NamedStyle(MONEY_STYLE, font=_font(), alignment=_BODY_ALIGN, border=_BORDER, number_format="#,##0.00"),
+        NamedStyle(LABEL_STYLE, font=_font(bold=True), fill=gray, alignment=head_align, border=_BORDER),
+    )
+    for style in styles:
+        wb.add_named_style(style)
+
+
+def _normal_font(wb: Workbook) -> None:
+    """The workbook's default font (the Normal style): blank cells and rows added by hand get it, and
+    column widths are counted in its digits, so the widths print the same wherever the font is."""
+    wb._fonts = IndexedList([_font()])  # openpyxl has no public way to change the default font
+    wb._named_styles["Normal"].font = _font()
+
+
+def _style(col: Column) -> str:
+    return {"date": DATE_STYLE, "money": MONEY_STYLE}.get(col.kind, BODY_STYLE)
+
+
+def row_height(row: Sequence[Any], columns: Sequence[Column]) -> float:
+    """Enough height for the longest wrapped cell, and never less than a row to write in.
+
+    Neither LibreOffice nor Excel re-measures rows when opening a file, so wrapped text would show
+    one line per row; the height is computed here instead, in display widths (a CJK character
+    is two columns wide)."""
+    lines = max(_lines(str(v), c.width) for v, c in zip(row, columns, strict=True))
+    return max(WRITING_ROW, LINE_HEIGHT * lines + 4)
+
+
+def _lines(text: str, width: int) -> int:
+    per_line = max(1, int(width * CHARS_PER_WIDTH) - 1)
+    return sum(max(1, -(-_display_width(part) // per_line)) for part in text.split("\n"))
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# ---- Writing ---------------------------------------------------------------------------------
+
+
+def workbook(sc: SectorContent, content: Content, inspection: Inspection | None = None) -> Workbook:
+    """The sector's workbook, blank or filled from a record."""
+    if inspection is not None and inspection.sector != sc.id:
+        raise ValueError(f"记录的行业“{inspection.sector}”与工作簿的行业“{sc.id}”不同")
+    wb = Workbook()
+    wb.remove(wb.active)
+    _normal_font(wb)
+    _add_styles(wb)
+    _checklist(wb.create_sheet(CHECKLIST_SHEET), sc, inspection)
+    printed = PRINTED_BLANK_ROWS
+    if inspection is not None:
+        printed = max(printed, *(_finding_number(x.id) for x in inspection.findings),
+                      *(_finding_number(r.finding) for r in inspection.rectifications))
+    _findings(wb.create_sheet(FINDINGS_SHEET), sc, inspection, printed)
+    _rectifications(wb.create_sheet(RECTIFICATIONS_SHEET), sc, inspection, printed)
+    _summary(wb.create_sheet(SUMMARY_SHEET), sc)
+    props = wb.properties
+    props.title = f"{sc.sector.name}三张清单"
+    props.subject = f"{content.guide.title}（{content.guide.edition}）"
+    props.identifier = f"{FORMAT}/{VERSION}/{sc.id}"
+    props.creator = props.lastModifiedBy = content.guide.issuer
+    props.created = props.modified = datetime.datetime.combine(content.guide.date, datetime.time())
+    return wb
+
+
+def workbook_bytes(sc: SectorContent, content: Content, inspection: Inspection | None = None) -> bytes:
+    """The sector's workbook as .xlsx bytes, blank or filled from a record; the same input, the same bytes."""
+    return xlsx_bytes(workbook(sc, content, inspection), content.guide.date)
+
+
+def _header(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
+    for i, col in enumerate(columns, 1):
+        ws.cell(row, i, col.title).style = HEAD_STYLE
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    ws.row_dimensions[row].height = LINE_HEIGHT * max(_lines(c.title, c.width) for c in columns) + 6
+    ws.freeze_panes = ws.cell(row + 1, 1).coordinate
+    ws.auto_filter.ref = f"A{row}:{get_column_letter(len(columns))}{row}"
+
+
+def _body(ws: Worksheet, columns: Sequence[Column], first: int, last: int) -> None:
+    for i, col in enumerate(columns, 1):
+        style = _style(col)
+        for r in range(first, last + 1):
+            ws.cell(r, i).style = style
+
+
+def _checklist(ws: Worksheet, sc: SectorContent, inspection: Inspection | None) -> None:
+    columns = checklist_columns()
+    for key, (label, _, merged) in COVER.items():
+        ws[label] = _record_title(Inspection, key)
+        ws[label].style = LABEL_STYLE
+        if label.startswith("A"):  # the first labels span 序号 and 编号
+            ws[label.replace("A", "B")].style = LABEL_STYLE
+            ws.merge_cells(f"{label}:{label.replace('A', 'B')}")
+        for row in ws[merged]:
+            for cell in row:
+                cell.style = DATE_STYLE if key == "date" else BODY_STYLE
+        ws.merge_cells(merged)
+    ws[COVER["sector"][1]] = sc.sector.name
+    for r in (1, 2):
+        ws.row_dimensions[r].height = WRITING_ROW
+    if inspection is not None:
+        for key in ("enterprise", "date", "inspectors", "kind"):
+            ws[COVER[key][1]] = getattr(inspection, key) or None
+    _header(ws, CHECKLIST_HEAD_ROW, columns)
+    rows = checklist_rows(sc)
+    first = CHECKLIST_HEAD_ROW + 1
+    letters = _letters(columns)
+    results = {r.item: r for r in inspection.results} if inspection else {}
+    hazard_col = list(letters).index("hazards") + 1
+    for r, row in enumerate(rows, first):
+        for i, value in enumerate(row, 1):
+            if value != "":
+                ws.cell(r, i, value)
+        ws.row_dimensions[r].height = row_height(row, columns)
+        item = sc.items[r - first]
+        if any(h.level == HAZARD_LEVELS[1] for h in item.hazards):
+            ws.cell(r, hazard_col).value = _marked(str(row[hazard_col - 1]))
+        if (res := results.get(item.id)) is not None:
+            ws[f"{letters['result']}{r}"] = res.result
+            ws[f"{letters['remark']}{r}"] = res.remark or None
+    last_item = CHECKLIST_HEAD_ROW + len(rows)
+    _body(ws, columns, first, last_item)
+    for r in range(first, last_item + 1):  # the 重大 fill, over the body style
+        if MAJOR_MARK in str(ws.cell(r, hazard_col).value or ""):
+            ws.cell(r, hazard_col).fill = PatternFill("solid", fgColor=GRAY)
+    prepared = last_item + PREPARED_ROWS
+    for i, col in enumerate(columns, 1):
+        if col.choices and col.record:
+            _validate(ws, col, f"{get_column_letter(i)}{first}:{get_column_letter(i)}{prepared}")
+    _validate(ws, Column(_record_title(Inspection, "date"), 0, kind="date"), COVER["date"][1])
+    _validate(ws, Column(_record_title(Inspection, "kind"), 0, choices=INSPECTION_KINDS), COVER["kind"][1])
+    _print_setup(ws, sc, f"1:{CHECKLIST_HEAD_ROW}", None)
+
+
+def _marked(text: str) -> CellRichText:
+    """典型隐患 with each 【重大】 line in bold."""
+    bold = InlineFont(rFont=FONT, sz=BODY_PT, b=True)
+    plain = InlineFont(rFont=FONT, sz=BODY_PT)
+    parts: list[str | TextBlock] = []
+    for n, line in enumerate(text.split("\n")):
+        piece = ("\n" if n else "") + line
+        parts.append(TextBlock(bold if line.startswith(MAJOR_MARK) else plain, piece))
+    return CellRichText(parts)
+
+
+def _record_title(record: type, name: str) -> str:
+    return next(str(f.metadata["title"]) for f in public_fields(record) if f.name == name)
+
+
+def _finding_number(fid: str) -> int:
+    n = int(fid.rsplit("-", 1)[1])
+    if not 1 <= n <= PREPARED_ROWS:
+        raise ValueError(f"隐患编号“{fid}”超出工作簿的 {PREPARED_ROWS} 行")
+    return n
+
+
+def _enterprise_line(ws: Worksheet, width: int) -> None:
+    """Row 1 of the lists and the 汇总: the enterprise's name from the cover, printed on every page."""
+    ref = f"'{CHECKLIST_SHEET}'!${COVER['enterprise'][1][0]}${COVER['enterprise'][1][1:]}"
+    ws["A1"] = f'="被检查单位："&{ref}'
+    ws["A1"].font = _font(bold=True)
+    ws.merge_cells(f"A1:{get_column_letter(width)}1")
+    ws.row_dimensions[1].height = WRITING_ROW
+
+
+def _list_sheet(ws: Worksheet, sc: SectorContent, columns: Sequence[Column], printed: int) -> tuple[int, int]:
+    _enterprise_line(ws, len(columns))
+    _header(ws, LIST_HEAD_ROW, columns)
+    first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+    _body(ws, columns, first, last)
+    for r in range(first, last + 1):
+        ws.row_dimensions[r].height = WRITING_ROW
+        ws.cell(r, 1, finding_id(r - first + 1))
+    for i, col in enumerate(columns, 1):
+        if col.choices or col.kind in ("item", "date", "money"):
+            _validate(ws, col, f"{get_column_letter(i)}{first}:{get_column_letter(i)}{last}", sc)
+    _print_setup(ws, sc, f"1:{LIST_HEAD_ROW}", f"A1:{get_column_letter(len(columns))}{LIST_HEAD_ROW + printed}")
+    return first, last
+
+
+def _major_rows(ws: Worksheet, columns: Sequence[Column], level_letter: str, first: int, last: int) -> None:
+    """Rows whose 隐患等级 is 重大 turn bold on gray, the same as in the 检查清单."""
+    ws.conditional_formatting.add(
+        f"A{first}:{get_column_letter(len(columns))}{last}",
+        FormulaRule(formula=[f'${level_letter}{first}="{HAZARD_LEVELS[1]}"'], font=Font(bold=True),
+                    fill=PatternFill(start_color=GRAY, end_color=GRAY, fill_type="solid")),
+    )
+
+
+def _findings(ws: Worksheet, sc: SectorContent, inspection: Inspection | None, printed: int) -> None:
+    first, last = _list_sheet(ws, sc, FINDING_COLUMNS, printed)
+    letters = _letters(FINDING_COLUMNS)
+    _major_rows(ws, FINDING_COLUMNS, letters["level"], first, last)
+    for f in inspection.findings if inspection else ():
+        r = first + _finding_number(f.id) - 1
+        for name, letter in letters.items():
+            ws[f"{letter}{r}"] = getattr(f, name) or None
+
+
+def _finding_range(name: str) -> str:
+    letter = _letters(FINDING_COLUMNS)[name]
+    first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+    return f"'{FINDINGS_SHEET}'!${letter}${first}:${letter}${last}"
+
+
+def _rectifications(ws: Worksheet, sc: SectorContent, inspection: Inspection | None, printed: int) -> None:
+    first, last = _list_sheet(ws, sc, RECTIFICATION_COLUMNS, printed)
+    letters = _letters(RECTIFICATION_COLUMNS)
+    key = letters["finding"]
+    for r in range(first, last + 1):
+        for name in ("text", "level"):
+            # INDEX/MATCH rather than VLOOKUP: the key need not be the first column, and both
+            # LibreOffice and Excel calculate it; &"" shows an empty cell as empty, not 0.
+            ws[f"{letters['finding.' + name]}{r}"] = (
+                f'=IF(${key}{r}="","",IFERROR(INDEX({_finding_range(name)},'
+                f'MATCH(${key}{r},{_finding_range("id")},0))&"",""))'
+            )
+    _major_rows(ws, RECTIFICATION_COLUMNS, letters["finding.level"], first, last)
+    for rect in inspection.rectifications if inspection else ():
+        r = first + _finding_number(rect.finding) - 1
+        for name, letter in letters.items():
+            if not name.startswith("finding."):  # the looked-up columns keep their formulas
+                value = getattr(rect, name)
+                ws[f"{letter}{r}"] = None if value in ("", None) else value
+
+
+def summary_cells() -> dict[str, Any]:
+    """The 汇总 sheet's figures and their cells."""
+    cells: dict[str, Any] = {"results": {}, "hazards": {}, "statuses": {}}
+    for n, aspect in enumerate([*ASPECTS, "合计"]):
+        r = 4 + n
+        cells["results"][aspect] = {"items": f"B{r}", **{res: f"{'CDE'[i]}{r}" for i, res in enumerate(CHECK_RESULTS)},
+                                    "blank": f"F{r}"}
+        r = 11 + n
+        cells["hazards"][aspect] = {HAZARD_LEVELS[0]: f"B{r}", HAZARD_LEVELS[1]: f"C{r}", "total": f"D{r}"}
+    for n, status in enumerate(STATUSES):
+        cells["statuses"][status] = f"B{18 + n}"
+    cells["completion"] = "B22"
+    cells["funds"] = "B23"
+    return cells
+
+
+def _summary(ws: Worksheet, sc: SectorContent) -> None:
+    cl = checklist_columns()
+    cl_letters = _letters(cl)
+    lo, hi = CHECKLIST_HEAD_ROW + 1, CHECKLIST_HEAD_ROW + len(sc.items) + PREPARED_ROWS
+
+    def cl_range(name: str) -> str:
+        return f"'{CHECKLIST_SHEET}'!${cl_letters[name]}${lo}:${cl_letters[name]}${hi}"
+
+    rc_letters = _letters(RECTIFICATION_COLUMNS)
+    f_lo, f_hi = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+
+    def rc_range(name: str) -> str:
+        return f"'{RECTIFICATIONS_SHEET}'!${rc_letters[name]}${f_lo}:${rc_letters[name]}${f_hi}"
+
+    cells = summary_cells()
+    _enterprise_line(ws, 6)
+    widths = (16, 12, 12, 12, 12, 12)
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+
+    def table(row: int, heads: Sequence[str]) -> None:
+        for i, h in enumerate(heads, 1):
+            ws.cell(row, i, h).style = HEAD_STYLE
+        ws.row_dimensions[row].height = WRITING_ROW
+
+    def put(ref: str, value: Any, style: str = BODY_STYLE) -> None:
+        ws[ref] = value
+        ws[ref].style = style
+        ws.row_dimensions[ws[ref].row].height = WRITING_ROW
+
+    ws["A2"] = "一、检查结果（按方面）"
+    table(3, ["方面", "检查项数", *CHECK_RESULTS, "未填"])
+    ws["A9"] = "二、隐患（按方面和等级）"
+    table(10, ["方面", f"{HAZARD_LEVELS[0]}隐患", f"{HAZARD_LEVELS[1]}隐患", "合计"])
+    ws["A16"] = "三、整改（按状态；未填状态的隐患计为待整改）"
+    table(17, ["状态", "条数"])
+    for ref in ("A2", "A9", "A16"):
+        ws[ref].font = _font(bold=True)
+    n_aspects = len(ASPECTS)
+    for n, aspect in enumerate([*ASPECTS, "合计"]):
+        res = cells["results"][aspect]
+        haz = cells["hazards"][aspect]
+        put(f"A{res['items'][1:]}", aspect, LABEL_STYLE)
+        put(f"A{haz['total'][1:]}", aspect, LABEL_STYLE)
+        if n < n_aspects:
+            where = f'{cl_range("aspect")},"{aspect}"'
+            put(res["items"], f"=COUNTIFS({where},{cl_range('id')},\"<>\")")
+            for value in CHECK_RESULTS:
+                put(res[value], f'=COUNTIFS({where},{cl_range("result")},"{value}")')
+            hz = f'{_finding_range("aspect")},"{aspect}"'
+            for level in HAZARD_LEVELS:
+                put(haz[level], f'=COUNTIFS({hz},{_finding_range("level")},"{level}")')
+            put(haz["total"], f"=COUNTIFS({hz},{_finding_range('text')},\"<>\")")
+        else:
+            top, bottom = 4, 3 + n_aspects
+            for key in ("items", *CHECK_RESULTS):
+                c = res[key][0]
+                put(res[key], f"=SUM({c}{top}:{c}{bottom})")
+            for level in HAZARD_LEVELS:
+                put(haz[level], f'=COUNTIF({_finding_range("level")},"{level}")')
+            put(haz["total"], f"=COUNTA({_finding_range('text')})")
+        c = res["items"][1:]
+        put(res["blank"], f"=B{c}-C{c}-D{c}-E{c}")
+    total = cells["hazards"]["合计"]["total"]
+    statuses = cells["statuses"]
+    others = [s for s in STATUSES if s != STATUSES[0]]
+    for status in STATUSES:
+        put(f"A{statuses[status][1:]}", status, LABEL_STYLE)
+        if status == STATUSES[0]:
+            put(statuses[status], f"={total}-" + "-".join(statuses[s] for s in others))
+        else:
+            put(statuses[status], f'=COUNTIF({rc_range("status")},"{status}")')
+    put("A22", f"整改完成率（{DONE_STATUS}/隐患合计）", LABEL_STYLE)
+    put(cells["completion"], f'=IF({total}=0,"",{statuses[DONE_STATUS]}/{total})')
+    ws[cells["completion"]].number_format = "0.0%"
+    put("A23", "整改资金合计（元）", LABEL_STYLE)
+    put(cells["funds"], f"=SUM({rc_range('funds')})", MONEY_STYLE)
+    _print_setup(ws, sc, None, "A1:F23", portrait=True)
+
+
+def validation(col: Column, sc: SectorContent | None = None) -> DataValidation | None:
+    """The data validation a column's cells get, or None for free text."""
+    if col.choices:
+        listed = "、".join(col.choices)
+        return _dv("list", f'"{",".join(col.choices)}"', col.title, f"请从下拉列表中选择：{listed}。")
+    if col.kind == "item" and sc is not None:
+        return _dv("list", item_id_range(sc), col.title, "请从下拉列表中选择本行业检查清单中的检查项编号。")
+    if col.kind == "date":
+        serial = (EARLIEST_DATE - datetime.date(1899, 12, 30)).days
+        dv = _dv("date", str(serial), col.title, f"请填写 {EARLIEST_DATE.year} 年以后的日期，格式如 2021-12-31。")
+        dv.operator = "greaterThanOrEqual"
+        return dv
+    if col.kind == "money":
+        dv = _dv("decimal", "0", col.title, "请填写不小于 0 的金额（元），只填数字。")
+        dv.operator = "greaterThanOrEqual"
+        return dv
+    return None
+
+
+def item_id_range(sc: SectorContent) -> str:
+    """The 编号 cells of the 检查清单, with the rows below for items added by hand."""
+    letter = _letters(checklist_columns())["id"]
+    first = CHECKLIST_HEAD_ROW + 1
+    return f"'{CHECKLIST_SHEET}'!${letter}${first}:${letter}${CHECKLIST_HEAD_ROW + len(sc.items) + PREPARED_ROWS}"
+
+
+def _validate(ws: Worksheet, col: Column, ref: str, sc: SectorContent | None = None) -> None:
+    dv = validation(col, sc)
+    if dv is not None:
+        dv.add(ref)
+        ws.add_data_validation(dv)
+
+
+def _dv(kind: str, formula: str, title: str, message: str) -> DataValidation:
+    return DataValidation(
+        type=kind, formula1=formula, allow_blank=True, showErrorMessage=True, showInputMessage=True,
+        errorTitle=f"{title}填写有误", error=message, promptTitle=title, prompt=message,
+    )
+
+
+def _print_setup(ws: Worksheet, sc: SectorContent, titles: str | None, area: str | None, portrait: bool = False) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT if portrait else ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # Each sheet numbers its own pages from 1.
+    ws.page_setup.firstPageNumber = 1
+    ws.page_setup.useFirstPageNumber = True
+    if titles:
+        ws.print_title_rows = titles
+    if area:
+        ws.print_area = area
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.3
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    for part, text in ((ws.oddHeader.center, f"{sc.sector.name}{ws.title}"), (ws.oddFooter.center, "第 &P 页　共 &N 页")):
+        part.text = text
+        part.font = f"{FONT},Regular"
+        part.size = BODY_PT
+
+
+# ---- Reading ---------------------------------------------------------------------------------
+
+
+def read_inspection(data: bytes, sc: SectorContent) -> Inspection:
+    """A filled workbook of this sector read back into a record; RecordError says what to fix."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(io.BytesIO(data), data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise RecordError(["错误: 无法读取工作簿：只支持 .xlsx 文件（Excel 2007 及以后、WPS 另存为 .xlsx）"]) from exc
+    missing = [n for n in (CHECKLIST_SHEET, FINDINGS_SHEET, RECTIFICATIONS_SHEET) if n not in wb.sheetnames]
+    if missing:
+        raise RecordError([f"错误: 工作簿缺少工作表“{'”“'.join(missing)}”：请使用本行业页面下载的三张清单工作簿"])
+    reader = _Reader(wb, sc)
+    inspection = reader.inspection()
+    if reader.messages:
+        raise RecordError(reader.messages)
+    return inspection
+
+
+class _Reader:
+    def __init__(self, wb: Workbook, sc: SectorContent) -> None:
+        self.wb, self.sc = wb, sc
+        self.messages: list[str] = []
+
+    def error(self, sheet: str, ref: str, message: str) -> None:
+        self.messages.append(f"{sheet}!{ref}: 错误: {message}")
+
+    def text(self, ws: Worksheet, ref: str) -> str:
+        value = ws[ref].value
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+    def choice(self, ws: Worksheet, ref: str, title: str, choices: Sequence[str]) -> str:
+        value = re.sub(r"\s+", "", self.text(ws, ref))
+        if value and value not in choices:
+            self.error(ws.title, ref, f"“{title}”的值“{value}”不在允许范围内，应为：{'、'.join(choices)}")
+        return value
+
+    def date(self, ws: Worksheet, ref: str, title: str) -> datetime.date | None:
+        value = ws[ref].value
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value).strip().replace("/", "-"))
+        except ValueError:
+            self.error(ws.title, ref, f"“{title}”应为日期，如 2026-11-29，这里是“{value}”")
+            return None
+
+    def money(self, ws: Worksheet, ref: str, title: str) -> float | None:
+        value = ws[ref].value
+        if value is None or value == "":
+            return None
+        try:
+            amount = float(str(value).replace(",", "").strip())
+        except ValueError:
+            amount = -1.0
+        if amount < 0:
+            self.error(ws.title, ref, f"“{title}”应为不小于 0 的数字（元），这里是“{value}”")
+            return None
+        return amount
+
+    def inspection(self) -> Inspection:
+        ws = self.wb[CHECKLIST_SHEET]
+        cell = {k: v[1] for k, v in COVER.items()}
+        sector = self.text(ws, cell["sector"])
+        if sector != self.sc.sector.name:
+            other = f"“{sector}”行业的工作簿" if sector else "行业一栏为空的工作簿"
+            raise RecordError([f"{CHECKLIST_SHEET}!{cell['sector']}: 错误: 这是{other}，不是“{self.sc.sector.name}”的，"
+                               f"不能导入本行业的自查；请打开该行业的自查页面，或下载本行业的工作簿"])
+        kind = self.choice(ws, cell["kind"], _record_title(Inspection, "kind"), INSPECTION_KINDS)
+        results = self.results()
+        findings = self.findings()
+        return Inspection(
+            enterprise=self.text(ws, cell["enterprise"]),
+            sector=self.sc.id,
+            date=self.date(ws, cell["date"], _record_title(Inspection, "date")),
+            inspectors=self.text(ws, cell["inspectors"]),
+            kind=kind or INSPECTION_KINDS[0],
+            results=results,
+            findings=findings,
+            rectifications=self.rectifications({f.id for f in findings}),
+        )
+
+    def results(self) -> tuple[ItemResult, ...]:
+        ws = self.wb[CHECKLIST_SHEET]
+        letters = _letters(checklist_columns())
+        out = []
+        for r in range(CHECKLIST_HEAD_ROW + 1, ws.max_row + 1):
+            item = re.sub(r"\s+", "", self.text(ws, f"{letters['id']}{r}")).upper()
+            result = self.choice(ws, f"{letters['result']}{r}", _record_title(ItemResult, "result"), CHECK_RESULTS)
+            remark = self.text(ws, f"{letters['remark']}{r}")
+            if item and (result or remark):
+                out.append(ItemResult(item=item, result=result or None, remark=remark))
+        return tuple(out)
+
+    def findings(self) -> tuple[Finding, ...]:
+        ws = self.wb[FINDINGS_SHEET]
+        letters = _letters(FINDING_COLUMNS)
+        aspects = {it.id: it.aspect for it in self.sc.items}
+        out = []
+        first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        for r in range(first, max(last, ws.max_row) + 1):
+            values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
+            if not any(v for n, v in values.items() if n != "id"):
+                continue
+            fid = values["id"] or finding_id(r - first + 1)
+            item = re.sub(r"\s+", "", values["item"]).upper()
+            aspect = self.choice(ws, f"{letters['aspect']}{r}", _record_title(Finding, "aspect"), ASPECTS) or aspects.get(item, "")
+            level = self.choice(ws, f"{letters['level']}{r}", _record_title(Finding, "level"), HAZARD_LEVELS)
+            for name, value in (("text", values["text"]), ("aspect", aspect), ("level", level)):
+                if not value:
+                    self.error(ws.title, f"{letters[name]}{r}", f"这一行填了隐患，但“{_record_title(Finding, name)}”是空的")
+            out.append(Finding(id=fid, item=item, aspect=aspect, location=values["location"], text=values["text"],
+                               level=level, basis=values["basis"], level_note=values["level_note"]))
+        return tuple(out)
+
+    def rectifications(self, found: set[str]) -> tuple[Rectification, ...]:
+        ws = self.wb[RECTIFICATIONS_SHEET]
+        letters = {n: c for n, c in _letters(RECTIFICATION_COLUMNS).items() if not n.startswith("finding.")}
+        out = []
+        first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        for r in range(first, max(last, ws.max_row) + 1):
+            fid = self.text(ws, f"{letters['finding']}{r}")
+            own = {n: ws[f"{c}{r}"].value for n, c in letters.items() if n != "finding"}
+            if fid not in found and all(v in (None, "") for v in own.values()):
+                continue
+            values: dict[str, Any] = {}
+            for col in RECTIFICATION_COLUMNS:
+                name, ref = col.record, f"{letters.get(col.record or '', '')}{r}"
+                if name is None or name.startswith("finding"):
+                    continue
+                if col.kind == "date":
+                    values[name] = self.date(ws, ref, col.title)
+                elif col.kind == "money":
+                    values[name] = self.money(ws, ref, col.title)
+                elif col.choices:
+                    values[name] = self.choice(ws, ref, col.title, col.choices) or STATUSES[0]
+                else:
+                    values[name] = self.text(ws, ref)
+            out.append(Rectification(finding=fid, **values))
+        return tuple(out)
