@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from test_site import AXE, Visit, browser, build_site, server, visit
-from zhinan import record, site
+from zhinan import record, site, workbook
 from zhinan.model import ASPECTS, Content, SectorContent
 from zhinan.validate import load_content
 
@@ -328,8 +328,8 @@ def test_printed_report_holds_the_findings_and_figures(tab: Visit, sc: SectorCon
         *(f["id"] for f in entered["findings"]), *(f["text"][:20] for f in entered["findings"]),
         f"已查{len(results)}/{len(sc.items)}项", f"发现隐患{len(entered['findings'])}条",
         f"{ASPECTS[0]}{len(results)}{n_ok}{n_bad}{n_na}0",  # the aspect's row: items, 符合, 不符合, 不涉及, 未查
-        "一般隐患1重大隐患1合计2",
-        f"整改完成率（{record.DONE_STATUS}/整改总数）：50.0%（{done}/2）", "整改资金合计：6,200.50元",
+        "方面一般隐患重大隐患合计", f"{ASPECTS[0]}112", "合计112",
+        f"整改完成率（{record.DONE_STATUS}/隐患合计）：50.0%（{done}/2）", "整改资金合计：6,200.50元",
         "被检查单位负责人（签字）",
     ]
     assert [w for w in wanted if norm(w) not in text] == []
@@ -412,19 +412,20 @@ def cell_value(value: Any) -> Any:
 
 
 def read_list(wb: Any, rec: type, must: set[str]) -> list[dict[str, Any]]:
-    """The rows of the sheet whose header holds the `must` titles, by field name of `rec`."""
+    """The filled rows of the sheet whose header holds the `must` titles, by field name of `rec`;
+    a row counts once a cell other than its 隐患编号 (printed in advance) is filled."""
     t = titles(rec)
+    key = dataclasses.fields(rec)[0].name
     for ws in wb.worksheets:
         found = header(ws, must)
         if found is None:
             continue
         row0, cols = found
-        key = cols[t[next(iter(f.name for f in dataclasses.fields(rec)))]]
         out = []
         for r in range(row0 + 1, ws.max_row + 1):
-            if ws.cell(r, key).value in (None, ""):
-                break
-            out.append({name: cell_value(ws.cell(r, cols[title]).value) for name, title in t.items() if title in cols})
+            row = {name: cell_value(ws.cell(r, cols[title]).value) for name, title in t.items() if title in cols}
+            if any(v not in (None, "") for k, v in row.items() if k != key):
+                out.append(row)
         return out
     raise AssertionError(f"工作簿中没有表头含 {must} 的工作表")
 
@@ -461,7 +462,7 @@ def check_workbook(path: Path, entered: dict[str, Any]) -> None:
     assert {ENTERPRISE, "王五、赵六", "专项检查", "2026-11-20"} <= set(cells)
     assert read_results(wb) == entered["results"]
     t, tr = titles(record.Finding), titles(record.Rectification)
-    findings = read_list(wb, record.Finding, {t["id"], t["text"], t["level"]})
+    findings = read_list(wb, record.Finding, {t["id"], t["text"], t["level"], t["location"]})
     assert [filled(f) for f in findings] == [filled(f) for f in entered["findings"]]
     rects = read_list(wb, record.Rectification, {tr["measure"], tr["status"]})
     assert rects[0]["measure"].replace("\n", "") == plain(entered["major"].rectification)
@@ -542,41 +543,37 @@ def recalculated(path: Path, tmp_path: Path) -> Any:
     return load_workbook(out / path.name, data_only=True)
 
 
-def labelled(wb: Any, label: str) -> Any:
-    """The value beside the first cell that reads `label`, on any sheet."""
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                if c.value == label:
-                    return ws.cell(c.row, c.column + 1).value
-    raise AssertionError(f"工作簿中没有“{label}”")
-
-
 def test_libreoffice_summary_matches_the_page(browser: Any, server: str, sc: SectorContent, tmp_path: Path) -> None:
     v = new_visit(browser, server)
     page = open_check(v, sc)
     page.get_by_role("button", name="清除本机数据").click()
     entered = fill_check(page, sc)
-    wb = recalculated(export_xlsx(page, tmp_path / "check.xlsx"), tmp_path)
+    layout = workbook.enterprise_layout(sc)["sheets"]["summary"]
+    ws = recalculated(export_xlsx(page, tmp_path / "check.xlsx"), tmp_path)[layout["name"]]
+    cells = layout["cells"]
     page.get_by_role("button", name="查看自查报告").click()
     shown = norm(page.locator("#zn-sc-report").inner_text())
-    results = list(entered["results"].values())
-    n_ok, n_bad, n_na = (results.count(v) for v in record.CHECK_RESULTS)
-    # The figures of the report, as the page shows them and as LibreOffice computes them.
-    assert f"已查{len(results)}/{len(sc.items)}项" in shown
-    assert norm("一般隐患1重大隐患1合计2") in shown and norm("整改完成率（已销号/整改总数）：50.0%（1/2）") in shown
-    assert norm("整改资金合计：6,200.50元") in shown
-    assert (labelled(wb, "一般隐患"), labelled(wb, "重大隐患")) == (1, 1)
-    assert labelled(wb, "整改总数") == 2 and labelled(wb, record.DONE_STATUS) == 1
-    assert labelled(wb, "整改完成率") == pytest.approx(0.5)
-    assert labelled(wb, "整改资金合计（元）") == pytest.approx(6200.5)
-    ws = next(ws for ws in wb.worksheets if header(ws, {"方面", *record.CHECK_RESULTS}))
-    row0, cols = header(ws, {"方面", *record.CHECK_RESULTS}) or (0, {})
-    rows = {ws.cell(r, cols["方面"]).value: r for r in range(row0 + 1, row0 + 5)}
-    assert [ws.cell(rows[ASPECTS[0]], cols[v]).value for v in record.CHECK_RESULTS] == [n_ok, n_bad, n_na]
-    assert f"{ASPECTS[0]}{len(results)}{n_ok}{n_bad}{n_na}0" in shown
     page.get_by_role("button", name="清除本机数据").click()
     v.page.close()
+
+    def at(ref: str) -> Any:
+        return cell_value(ws[ref].value)
+
+    # LibreOffice's figures are the ones entered ...
+    results = list(entered["results"].values())
+    first = cells["results"][ASPECTS[0]]
+    assert [at(first[k]) for k in ("items", *record.CHECK_RESULTS, "blank")] == \
+        [len(results), *(results.count(r) for r in record.CHECK_RESULTS), 0]
+    assert at(cells["results"]["合计"]["items"]) == len(sc.items)
+    assert [at(cells["hazards"]["合计"][k]) for k in ("一般", "重大", "total")] == [1, 1, 2]
+    assert {k: at(c) for k, c in cells["statuses"].items()} == {"待整改": 0, "整改中": 1, "待验收": 0, "已销号": 1}
+    assert at(cells["completion"]) == pytest.approx(0.5) and at(cells["funds"]) == pytest.approx(6200.5)
+    # ... and the page shows every one of them, row by row.
+    wanted = [f"{a}{''.join(str(at(c[k])) for k in ('items', *record.CHECK_RESULTS, 'blank'))}" for a, c in cells["results"].items()]
+    wanted += [f"{a}{''.join(str(at(c[k])) for k in ('一般', '重大', 'total'))}" for a, c in cells["hazards"].items()]
+    wanted += [f"{k}{at(c)}" for k, c in cells["statuses"].items()]
+    wanted += [f"{at(cells['completion']) * 100:.1f}%", f"整改资金合计：{at(cells['funds']):,.2f}元"]
+    assert [w for w in wanted if norm(w) not in shown] == []
     assert v.errors == [] and v.foreign() == []
 
 

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import io
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import markdown
 
-from zhinan import record
+from zhinan import cache as hashcache
+from zhinan import record, workbook
 from zhinan.model import ASPECTS, HAZARD_LEVELS, CheckItem, Content, SectorContent, field_types, unwrap_optional
+from zhinan.output import write_bytes
 
 GLOBAL = "ZHINAN_SELFCHECK"
 """The name of the global the data file assigns."""
@@ -133,15 +135,16 @@ def item_data(it: CheckItem) -> dict[str, Any]:
 # ---- The data file --------------------------------------------------------------------------------
 
 
-def sector_data(sc: SectorContent, content: Content) -> dict[str, Any]:
-    """Everything the self-check page of a sector needs."""
+def sector_data(sc: SectorContent, content: Content, out: Path | None = None) -> dict[str, Any]:
+    """Everything the self-check page of a sector needs; `out` is the build folder, whose caches
+    spare writing the blank workbook again."""
     return {
         "sector": {"id": sc.id, "name": sc.sector.name, "department": sc.sector.department},
         "guide": {"title": content.guide.title, "edition": content.guide.edition},
         "storageKey": storage_key(sc.id),
         "record": record_facts(),
         "items": [item_data(it) for it in sc.items],
-        "workbook": workbook_data(sc, content),
+        "workbook": workbook_data(sc, content, out),
     }
 
 
@@ -153,130 +156,38 @@ def data_script(data: dict[str, Any]) -> str:
 
 
 # ---- The enterprise workbook ----------------------------------------------------------------------
-# Until the enterprise workbook of issue 13 (`zhinan.workbook`) is merged, the page gets a workbook
-# of its own with the same record columns; see `_own_workbook`.
 
 
-def _title(rec: type, name: str) -> str:
-    return str(next(f for f in dataclasses.fields(rec) if f.name == name).metadata["title"])
+def workbook_data(sc: SectorContent, content: Content, out: Path | None = None) -> dict[str, Any]:
+    """The sector's blank enterprise workbook (base64) and its layout (`zhinan.workbook`)."""
+    blank = blank_workbook(sc, content, out)
+    return {"blank": base64.b64encode(blank).decode("ascii"), "layout": workbook.enterprise_layout(sc)}
 
 
-COVER = ("enterprise", "sector", "date", "inspectors", "kind")
-"""The Inspection fields of the cover block, top to bottom."""
+def blank_workbook(sc: SectorContent, content: Content, out: Path | None) -> bytes:
+    """The blank workbook, written once per content change.
+
+    Writing a workbook takes 0.5–2 s a sector, so every build would pay it again for the site
+    alone. The same bytes are therefore taken from the sheets stage's file when that stage has
+    just built it from the same content (its own cache key says so), else from this page's cache
+    in build/.cache/, and written afresh only when neither is current."""
+    if out is None:
+        return workbook.workbook_bytes(sc, content)
+    own = hashcache.Cache(out, CACHE)
+    kept = out / ".cache" / CACHE / f"{sc.id}.xlsx"
+    key = hashcache.key(sc.sector, sc.items, content.guide)  # the sheets stage's key of the same file
+    if own.get(kept, key) is not None:
+        return kept.read_bytes()
+    built = out / "sheets" / f"{sc.id}.xlsx"
+    if hashcache.Cache(out, "sheets").get(built, key) is not None:
+        data = built.read_bytes()
+    else:
+        data = workbook.workbook_bytes(sc, content)
+    write_bytes(kept, data)
+    own.put(kept, key)
+    own.save()
+    return data
 
 
-def _own_workbook(sc: SectorContent, content: Content) -> tuple[bytes, dict[str, Any]]:
-    """A blank enterprise workbook written from record.py, and where each field goes in it."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from zhinan import sheets
-
-    wb = Workbook()
-    summary = wb.active
-    summary.title = "汇总"
-    for r, name in enumerate(COVER, 1):
-        summary.cell(r, 1, _title(record.Inspection, name))
-    summary.cell(2, 2, sc.sector.name)
-    summary.cell(1 + COVER.index("date"), 2).number_format = "yyyy-mm-dd"
-    ws = wb.create_sheet("检查清单")
-    ws.append(["编号", "方面", "检查项目", "检查内容", "典型隐患", "整改要求",
-               _title(record.ItemResult, "result"), _title(record.ItemResult, "remark")])
-    for it in sc.items:
-        hazards = "\n".join(f"{'【重大】' if h.level == '重大' else ''}{h.text}" for h in it.hazards)
-        ws.append([it.id, it.aspect, it.item, it.content, hazards, plain_text(it.rectification or "")])
-    last_item = len(sc.items) + 1
-    lists: list[dict[str, Any]] = [{
-        "record": "ItemResult", "sheet": "检查清单", "idColumn": "A", "firstRow": 2, "lastRow": last_item,
-        "columns": {"item": "A", "result": "G", "remark": "H"},
-    }]
-    dv = DataValidation(type="list", formula1=f'"{",".join(record.CHECK_RESULTS)}"', allow_blank=True)
-    dv.add(f"G2:G{last_item}")
-    ws.add_data_validation(dv)
-    for rec, title, key in ((record.Finding, "隐患清单", "id"), (record.Rectification, "整改清单", "finding")):
-        ls = wb.create_sheet(title)
-        fields = dataclasses.fields(rec)
-        ls.append([f.metadata["title"] for f in fields])
-        columns = {f.name: get_column_letter(n) for n, f in enumerate(fields, 1)}
-        for f in fields:
-            if f.metadata["enum"]:
-                v = DataValidation(type="list", formula1=f'"{",".join(f.metadata["enum"])}"', allow_blank=True)
-                v.add(f"{columns[f.name]}2:{columns[f.name]}{sheets.BLANK_ROWS * 5 + 1}")
-                ls.add_data_validation(v)
-            if _kind(field_types(rec)[f.name]) == "date":
-                for r in range(2, sheets.BLANK_ROWS * 5 + 2):
-                    ls[f"{columns[f.name]}{r}"].number_format = "yyyy-mm-dd"
-        lists.append({"record": rec.__name__, "sheet": title, "key": key, "firstRow": 2,
-                      "lastRow": sheets.BLANK_ROWS * 5 + 1, "columns": columns})
-    _summary_formulas(summary, lists)
-    layout = {"cover": {name: {"sheet": "汇总", "cell": f"B{r}"} for r, name in enumerate(COVER, 1)}, "lists": lists}
-    return sheets.xlsx_bytes(wb, content.guide.date), layout
-
-
-def _summary_formulas(ws: Any, lists: list[dict[str, Any]]) -> None:
-    """Count-based figures only: results per aspect, hazards per level, rectifications per status."""
-    res, fin, rect = lists
-    check = f"'{res['sheet']}'!"
-    aspect_col, result_col = f"{check}$B$2:$B${res['lastRow']}", f"{check}${res['columns']['result']}$2:${res['columns']['result']}${res['lastRow']}"
-    row = len(COVER) + 2
-    ws.cell(row, 1, "方面")
-    for k, head in enumerate(("检查项", *record.CHECK_RESULTS), 2):
-        ws.cell(row, k, head)
-    for a in ASPECTS:
-        row += 1
-        ws.cell(row, 1, a)
-        ws.cell(row, 2, f'=COUNTIF({aspect_col},A{row})')
-        for k, v in enumerate(record.CHECK_RESULTS, 3):
-            ws.cell(row, k, f'=COUNTIFS({aspect_col},$A{row},{result_col},"{v}")')
-    level = f"'{fin['sheet']}'!${fin['columns']['level']}$2:${fin['columns']['level']}${fin['lastRow']}"
-    status = f"'{rect['sheet']}'!${rect['columns']['status']}$2:${rect['columns']['status']}${rect['lastRow']}"
-    key = f"'{rect['sheet']}'!${rect['columns']['finding']}$2:${rect['columns']['finding']}${rect['lastRow']}"
-    funds = f"'{rect['sheet']}'!${rect['columns']['funds']}$2:${rect['columns']['funds']}${rect['lastRow']}"
-    row += 2
-    for lv in HAZARD_LEVELS:
-        ws.cell(row, 1, f"{lv}隐患")
-        ws.cell(row, 2, f'=COUNTIF({level},"{lv}")')
-        row += 1
-    for st in record.STATUSES:
-        ws.cell(row, 1, st)
-        ws.cell(row, 2, f'=COUNTIFS({key},"<>",{status},"{st}")')
-        row += 1
-    ws.cell(row, 1, "整改总数")
-    ws.cell(row, 2, f'=COUNTIF({key},"?*")')
-    ws.cell(row + 1, 1, "整改完成率")
-    ws.cell(row + 1, 2, f'=IF(B{row}=0,"",COUNTIFS({key},"?*",{status},"{record.DONE_STATUS}")/B{row})')
-    ws.cell(row + 1, 2).number_format = "0.0%"
-    ws.cell(row + 2, 1, "整改资金合计（元）")
-    ws.cell(row + 2, 2, f"=SUM({funds})")
-
-
-def workbook_data(sc: SectorContent, content: Content) -> dict[str, Any]:
-    """The blank workbook (base64) and its layout, with the row of every checklist item."""
-    blank, layout = _own_workbook(sc, content)
-    return {"blank": base64.b64encode(blank).decode("ascii"), "layout": _with_item_rows(blank, layout, sc)}
-
-
-def _with_item_rows(blank: bytes, layout: dict[str, Any], sc: SectorContent) -> dict[str, Any]:
-    """Find each item's row by its 编号 in the blank workbook itself, so the page never guesses."""
-    from openpyxl import load_workbook
-
-    results = next(x for x in layout["lists"] if x["record"] == "ItemResult")
-    ws = load_workbook(io.BytesIO(blank), read_only=True)[results["sheet"]]
-    col = results["idColumn"]
-    rows = {}
-    for (cell,) in ws.iter_rows(min_row=results["firstRow"], min_col=_col(col), max_col=_col(col)):
-        if isinstance(cell.value, str):
-            rows[cell.value] = cell.row
-    missing = [it.id for it in sc.items if it.id not in rows]
-    if missing:
-        raise ValueError(f"{sc.id} 的工作簿中找不到检查项 {'、'.join(missing[:5])}")
-    results["rows"] = {it.id: rows[it.id] for it in sc.items}
-    return layout
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
+CACHE = "self-check"
+"""The folder and cache file, under build/.cache/, of the blank workbooks the pages embed."""

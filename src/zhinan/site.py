@@ -180,10 +180,10 @@ def self_check_src(sc: SectorContent) -> str:
     return sector_src(sc, selfcheck.PAGE)
 
 
-def self_check_data(content: Content) -> dict[str, str]:
+def self_check_data(content: Content, out: Path | None = None) -> dict[str, str]:
     """The data file of every sector's self-check page, beside the page."""
     return {
-        f"{url_of(self_check_src(sc))}{selfcheck.DATA_FILE}": selfcheck.data_script(selfcheck.sector_data(sc, content))
+        f"{url_of(self_check_src(sc))}{selfcheck.DATA_FILE}": selfcheck.data_script(selfcheck.sector_data(sc, content, out))
         for sc in content.sectors
     }
 
@@ -336,7 +336,7 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         site_name=g.title,
         copyright=f"{g.issuer} · {g.edition} · {_cn_date(g.date)}发布",
         downloads=downloads,
-        generated=self_check_data(content),
+        generated=self_check_data(content, out),
     )
 
 

@@ -1,8 +1,8 @@
 // zhinan: the self-check record in and out of the sector's enterprise workbook (.xlsx), in the browser.
 //
 // The build embeds the sector's blank workbook (the same file as the 三张清单 download) and its
-// layout: which sheet and column holds each record field, and which row each checklist item is
-// on. Export unzips the blank workbook (fflate), writes the record into those cells (inline
+// layout from zhinan.workbook.enterprise_layout: the cover cells, and for each list its sheet,
+// rows and the column of each record field (checklist rows are found by their 编号). Export unzips the blank workbook (fflate), writes the record into those cells (inline
 // strings, numbers, dates as serial numbers, keeping each cell's style), asks Excel, WPS and
 // LibreOffice to recalculate every formula on opening, and zips it again. Import reads the same
 // cells back and checks every value against the record format; any problem refuses the file.
@@ -202,31 +202,66 @@
     return out;
   }
 
+  // A list's columns that hold a field of the record (not the looked-up or read-only ones).
+  function columns(list, fields) {
+    var out = {};
+    list.columns.forEach(function (c) { if (!c.computed && fields[c.field]) out[c.field] = c.letter; });
+    return out;
+  }
+
+  // The row of each checklist item, by the 编号 in the workbook's own 检查清单.
+  function itemRows(sheet, list, strings) {
+    var id = list.columns.filter(function (c) { return c.field === "id"; })[0].letter;
+    var rows = {};
+    for (var r = list.first_row; r <= list.last_row; r++) {
+      var v = sheet.raw(id + r, strings);
+      if (typeof v === "string" && v.trim()) rows[v.trim().toUpperCase()] = r;
+    }
+    return rows;
+  }
+
+  // 隐患清单 and 整改清单 keep each hazard on the row of its number: YH-001 on the first, and so on.
+  function listRow(list, fid) {
+    var n = parseInt(String(fid).replace(/^YH-/, ""), 10);
+    var row = list.first_row + n - 1;
+    if (!(n >= 1) || row > list.last_row) fail("隐患编号 " + fid + " 超出工作簿准备的 " + (list.last_row - list.first_row + 1) + " 行。");
+    return row;
+  }
+
+  var LISTS = [["findings", "Finding", "findings", "id"], ["rectifications", "Rectification", "rectifications", "finding"]];
+  /* sheet key in the layout, record type, list of the record, the field that holds the 隐患编号 */
+
   function write(D, record) {
     var L = D.workbook.layout;
     var files = open(base64Bytes(D.workbook.blank));
     var paths = sheetPaths(files);
+    var strings = sharedStrings(files);
     var sheets = {};
     function sheet(name) {
       if (!sheets[name]) sheets[name] = new Sheet(parse(files, paths[name]));
       return sheets[name];
     }
     var info = fieldsOf(D, "Inspection");
-    Object.keys(L.cover).forEach(function (name) {
-      var at = L.cover[name];
-      if (name !== "sector") sheet(at.sheet).put(at.cell, cellOut(record[name], info[name]));
+    Object.keys(L.cover.cells).forEach(function (name) {
+      if (name !== "sector") sheet(L.cover.sheet).put(L.cover.cells[name], cellOut(record[name], info[name]));
     });
-    L.lists.forEach(function (list) {
-      var fields = fieldsOf(D, list.record);
-      var s = sheet(list.sheet);
-      var rows = list.record === "ItemResult" ? record.results : list.record === "Finding" ? record.findings : record.rectifications;
-      rows.forEach(function (r, n) {
-        var row = list.record === "ItemResult" ? list.rows[r.item] : list.firstRow + n;
-        if (!row) return;
-        Object.keys(list.columns).forEach(function (name) {
-          if (list.record === "ItemResult" && name === "item") return;  // the item's own row
-          s.put(list.columns[name] + row, cellOut(r[name], fields[name]));
-        });
+    var check = L.sheets.checklist;
+    var s = sheet(check.name);
+    var rows = itemRows(s, check, strings);
+    var cols = columns(check, fieldsOf(D, "ItemResult"));
+    record.results.forEach(function (r) {
+      if (!rows[r.item]) return;
+      s.put(cols.result + rows[r.item], r.result);
+      s.put(cols.remark + rows[r.item], r.remark);
+    });
+    LISTS.forEach(function (x) {
+      var list = L.sheets[x[0]];
+      var fields = fieldsOf(D, x[1]);
+      var letters = columns(list, fields);
+      var ls = sheet(list.name);
+      record[x[2]].forEach(function (r) {
+        var row = listRow(list, r[x[3]]);
+        Object.keys(letters).forEach(function (name) { ls.put(letters[name] + row, cellOut(r[name], fields[name])); });
       });
     });
     Object.keys(sheets).forEach(function (name) { files[paths[name]] = serialize(sheets[name].doc); });
@@ -282,61 +317,59 @@
       if (got.error) problems.push(sheetName + "!" + ref + "（" + field.title + "）：" + got.error);
       return got.value;
     }
-    checkSector(D, L, sheet, strings);
-
+    var sector = sheet(L.cover.sheet).raw(L.cover.cells.sector, strings);
+    if (sector !== D.sector.name) {
+      fail("这不是“" + D.sector.name + "”的工作簿（" + L.cover.sheet + "!" + L.cover.cells.sector + " 的行业是“" +
+           (sector || "空") + "”）。请在对应行业的在线自查页面导入，或下载本行业的工作簿。");
+    }
     var info = fieldsOf(D, "Inspection");
     var record = { format: D.record.format, version: D.record.version, sector: D.sector.id, enterprise: "", date: null,
                    inspectors: "", kind: info.kind["default"], results: [], findings: [], rectifications: [] };
-    Object.keys(L.cover).forEach(function (name) {
+    Object.keys(L.cover.cells).forEach(function (name) {
       if (name === "sector") return;
-      var v = value(L.cover[name].sheet, L.cover[name].cell, info[name]);
+      var v = value(L.cover.sheet, L.cover.cells[name], info[name]);
       if (v !== null && v !== "") record[name] = v;
     });
-    L.lists.forEach(function (list) {
-      var fields = fieldsOf(D, list.record);
-      var names = Object.keys(list.columns);
-      if (list.record === "ItemResult") {
-        D.items.forEach(function (it) {
-          var row = list.rows[it.id];
-          var r = { item: it.id };
-          names.forEach(function (name) { if (name !== "item") r[name] = value(list.sheet, list.columns[name] + row, fields[name]); });
-          if (r.result === "") r.result = null;
-          if (r.result || r.remark) record.results.push(r);
-        });
-        return;
-      }
-      var into = list.record === "Finding" ? record.findings : record.rectifications;
-      for (var row = list.firstRow; row <= list.lastRow; row++) {
-        var key = value(list.sheet, list.columns[list.key] + row, fields[list.key]);
-        if (!key) continue;
+
+    var check = L.sheets.checklist;
+    var rows = itemRows(sheet(check.name), check, strings);
+    var rf = fieldsOf(D, "ItemResult");
+    var cols = columns(check, rf);
+    var order = {};
+    D.items.forEach(function (it, n) { order[it.id] = n; });
+    Object.keys(rows).forEach(function (id) {
+      var r = { item: id, result: value(check.name, cols.result + rows[id], rf.result) || null,
+                remark: value(check.name, cols.remark + rows[id], rf.remark) };
+      if (!r.result && !r.remark) return;
+      if (!(id in order)) problems.push(check.name + "!" + cols.result + rows[id] + "：检查项 " + id + " 不是本行业的检查项");
+      else record.results.push(r);
+    });
+    record.results.sort(function (a, b) { return order[a.item] - order[b.item]; });
+
+    // A row of a list counts once any of its own cells is filled: the 隐患编号 are printed in advance.
+    var found = {};
+    LISTS.forEach(function (x) {
+      var list = L.sheets[x[0]];
+      var letters = columns(list, fieldsOf(D, x[1]));
+      for (var row = list.first_row; row <= list.last_row; row++) {
         var r = {};
-        D.record.fields[list.record].forEach(function (f) {
-          r[f.name] = list.columns[f.name] ? value(list.sheet, list.columns[f.name] + row, f) : f["default"];
+        var filled = false;
+        D.record.fields[x[1]].forEach(function (f) {
+          r[f.name] = letters[f.name] ? value(list.name, letters[f.name] + row, f) : f["default"];
+          if (f.name !== x[3] && letters[f.name] && r[f.name] !== null && r[f.name] !== "") filled = true;
         });
-        into.push(r);
+        if (!r[x[3]]) r[x[3]] = "YH-" + ("00" + (row - list.first_row + 1)).slice(-3);
+        if (!filled && !(x[0] === "rectifications" && found[r.finding])) continue;
+        if (x[0] === "findings") found[r.id] = true;
+        record[x[2]].push(r);
       }
     });
     link(D, record, problems);
     if (problems.length) {
-      fail("工作簿中有 " + problems.length + " 处内容不符合格式：" + problems.slice(0, 5).join("；") + (problems.length > 5 ? "；……" : "") + "。请改正后再导入。");
+      fail("工作簿中有 " + problems.length + " 处内容不符合格式：" + problems.slice(0, 5).join("；") +
+           (problems.length > 5 ? "；……" : "") + "。请改正后再导入。");
     }
     return record;
-  }
-
-  // The workbook must be this sector's: its checklist rows hold this sector's items.
-  function checkSector(D, L, sheet, strings) {
-    var list = L.lists.filter(function (l) { return l.record === "ItemResult"; })[0];
-    var s = sheet(list.sheet);
-    var strangers = [];
-    D.items.forEach(function (it) {
-      var got = s.raw(list.idColumn + list.rows[it.id], strings);
-      if (got !== it.id) strangers.push(got === null ? "（空）" : String(got));
-    });
-    if (strangers.length) {
-      var found = String(strangers.filter(function (x) { return x !== "（空）"; })[0] || "");
-      fail("这不是“" + D.sector.name + "”的工作簿：检查清单中" + (found ? "出现了本行业没有的检查项 " + found : "缺少本行业的检查项") +
-           "。请在对应行业的在线自查页面导入。");
-    }
   }
 
   // Findings point at this sector's items; every rectification at a finding, every finding gets one.

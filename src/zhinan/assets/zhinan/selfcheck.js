@@ -520,30 +520,37 @@
 
   // ---- 自查报告 --------------------------------------------------------------------------------
 
+  // The figures of the report: counts only, the same as the workbook's 汇总 sheet computes.
   function summary() {
     save();
-    var s = { aspects: [], levels: {}, statuses: {}, funds: 0, checked: checkedCount(ITEMS), total: ITEMS.length };
-    REC.aspects.forEach(function (a) {
+    var s = { aspects: [], hazards: [], statuses: {}, funds: 0, checked: checkedCount(ITEMS), total: ITEMS.length,
+              findings: state.findings.length };
+    REC.aspects.concat(["合计"]).forEach(function (a) {
       var row = { aspect: a, total: 0 };
       REC.results.forEach(function (v) { row[v] = 0; });
       ITEMS.forEach(function (it) {
-        if (it.aspect !== a) return;
+        if (it.aspect !== a && a !== "合计") return;
         row.total += 1;
         var r = results[it.id];
         if (r && r.result) row[r.result] += 1;
       });
       s.aspects.push(row);
+      var h = { aspect: a, total: 0 };
+      REC.levels.forEach(function (l) { h[l] = 0; });
+      state.findings.forEach(function (f) {
+        if (f.aspect !== a && a !== "合计") return;
+        h.total += 1;
+        if (f.level in h) h[f.level] += 1;
+      });
+      s.hazards.push(h);
     });
-    REC.levels.forEach(function (l) { s.levels[l] = 0; });
-    state.findings.forEach(function (f) { s.levels[f.level] = (s.levels[f.level] || 0) + 1; });
     REC.statuses.forEach(function (st) { s.statuses[st] = 0; });
     state.rectifications.forEach(function (r) {
       s.statuses[r.status] = (s.statuses[r.status] || 0) + 1;
       if (typeof r.funds === "number") s.funds += r.funds;
     });
-    s.rects = state.rectifications.length;
     s.done = s.statuses[REC.doneStatus] || 0;
-    s.rate = s.rects ? Math.round(s.done / s.rects * 1000) / 10 : null;
+    s.rate = s.findings ? Math.round(s.done / s.findings * 1000) / 10 : null;
     return s;
   }
 
@@ -571,20 +578,15 @@
     report.appendChild(el("p", { cls: "zn-sc-basis", text: "检查依据：" + D.guide.title + "（" + D.guide.edition + "）" + D.sector.name + "检查清单，共 " + s.total + " 项。" }));
     report.appendChild(el("h3", { text: "一、检查情况" }));
     report.appendChild(el("p", { cls: "zn-sc-figure", text: "已查 " + s.checked + " / " + s.total + " 项；发现隐患 " + state.findings.length + " 条。" }));
-    var totals = { aspect: "合计", total: 0 };
-    REC.results.forEach(function (v) { totals[v] = 0; });
-    s.aspects.forEach(function (row) { totals.total += row.total; REC.results.forEach(function (v) { totals[v] += row[v]; }); });
-    report.appendChild(table("检查结果（按方面）", ["方面", "检查项"].concat(REC.results, ["未查"]),
-      s.aspects.concat([totals]).map(function (row) {
-        var done = REC.results.reduce(function (n, v) { return n + row[v]; }, 0);
-        return [row.aspect, row.total].concat(REC.results.map(function (v) { return row[v]; }), [row.total - done]);
-      })));
-    report.appendChild(table("隐患（按等级）", ["隐患等级", "条数"], REC.levels.map(function (l) { return [l + "隐患", s.levels[l]]; })
-      .concat([["合计", state.findings.length]])));
-    report.appendChild(table("整改（按状态）", ["状态", "条数"], REC.statuses.map(function (st) { return [st, s.statuses[st]]; })
-      .concat([["合计", s.rects]])));
-    report.appendChild(el("p", { cls: "zn-sc-figure", text: "整改完成率（" + REC.doneStatus + " / 整改总数）：" +
-      (s.rate === null ? "—（无整改）" : s.rate.toFixed(1) + "%（" + s.done + " / " + s.rects + "）") +
+    report.appendChild(table("检查结果（按方面）", ["方面", "检查项数"].concat(REC.results, ["未填"]), s.aspects.map(function (row) {
+      var done = REC.results.reduce(function (n, v) { return n + row[v]; }, 0);
+      return [row.aspect, row.total].concat(REC.results.map(function (v) { return row[v]; }), [row.total - done]);
+    })));
+    report.appendChild(table("隐患（按方面和等级）", ["方面"].concat(REC.levels.map(function (l) { return l + "隐患"; }), ["合计"]),
+      s.hazards.map(function (h) { return [h.aspect].concat(REC.levels.map(function (l) { return h[l]; }), [h.total]); })));
+    report.appendChild(table("整改（按状态）", ["状态", "条数"], REC.statuses.map(function (st) { return [st, s.statuses[st]]; })));
+    report.appendChild(el("p", { cls: "zn-sc-figure", text: "整改完成率（" + REC.doneStatus + " / 隐患合计）：" +
+      (s.rate === null ? "—（无隐患）" : s.rate.toFixed(1) + "%（" + s.done + " / " + s.findings + "）") +
       "；整改资金合计：" + money(s.funds) + " 元。" }));
     report.appendChild(el("h3", { text: "二、隐患清单" }));
     var ff = ["id", "item", "aspect", "location", "text", "level", "basis"];
