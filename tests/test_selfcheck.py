@@ -17,6 +17,7 @@ import io
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -28,8 +29,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from sheetkit import build_stages
 from test_site import AXE, Visit, browser, build_site, server, visit
-from zhinan import record, site, workbook
+from zhinan import record, selfcheck, site, workbook
 from zhinan.model import ASPECTS, Content, SectorContent
 from zhinan.validate import load_content
 
@@ -209,6 +211,29 @@ def test_data_file_is_the_model_and_the_record(built: Path, content: Content) ->
         assert str(record.VERSION) in data["storageKey"] and sc.id in data["storageKey"]
 
 
+def test_the_blank_workbook_is_written_once_per_content(minimal_tree: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    build_stages(minimal_tree, out, "sheets")
+    content = load_content(minimal_tree)
+    sc = content.sectors[0]
+    built = (out / "sheets" / f"{sc.id}.xlsx").read_bytes()
+
+    def written_again(*args: Any) -> bytes:
+        raise AssertionError("工作簿又写了一遍")
+
+    monkeypatch.setattr(workbook, "workbook_bytes", written_again)
+    data = selfcheck.sector_data(sc, content, out)["workbook"]
+    assert base64.b64decode(data["blank"]) == built  # the sheets stage's file, as it is
+    assert data["layout"] == workbook.enterprise_layout(sc)
+    shutil.rmtree(out / "sheets")
+    assert selfcheck.blank_workbook(sc, content, out) == built  # then the page's own cache
+    checklist = minimal_tree / "sectors" / sc.id / "checklist.yml"
+    checklist.write_text(checklist.read_text(encoding="utf-8").replace(sc.items[0].item, "改过的检查项目"), encoding="utf-8")
+    with pytest.raises(AssertionError, match="又写了一遍"):
+        selfcheck.blank_workbook(load_content(minimal_tree).sectors[0], load_content(minimal_tree), out)
+
+
 def test_sector_and_checklist_pages_link_to_the_self_check(built: Path, content: Content) -> None:
     for sc in content.sectors:
         for src in (site.sector_src(sc), site.sector_src(sc, "checklist")):
@@ -263,6 +288,8 @@ def test_lowering_a_major_hazard_needs_a_visible_note(tab: Visit, sc: SectorCont
     hazard = next(h for h in it.hazards if h.level == "重大")
     open_aspect(page, it.aspect)
     answer(page, it.id, "不符合")
+    page.get_by_role("button", name="导出 Excel 工作簿").click()  # a finding without its description
+    assert "还没有填写隐患描述：YH-001" in page.locator(".zn-sc-message").inner_text()
     c = card(page, "YH-001")
     c.get_by_label("从典型隐患中选择").select_option(label=f"【重大】{hazard.text}")
     assert c.get_by_label("隐患等级").input_value() == "重大"
@@ -475,8 +502,9 @@ def filled(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_xlsx(page: Any, path: Path) -> str:
+    page.evaluate("() => { document.querySelector('.zn-sc-message').textContent = ''; }")
     page.set_input_files("#zn-sc-import", str(path))
-    page.wait_for_function("() => /导入/.test(document.querySelector('.zn-sc-message').textContent)")
+    page.wait_for_function("() => /已导入|未导入/.test(document.querySelector('.zn-sc-message').textContent)")
     text: str = page.locator(".zn-sc-message").inner_text()
     return text
 
@@ -529,6 +557,35 @@ def test_import_refuses_a_wrong_file_and_changes_nothing(tab: Visit, content: Co
     page.wait_for_selector("#zn-sc .zn-sc-item")
     assert record_of(page) == before
     check_record(before, entered)
+    page.get_by_role("button", name="清除本机数据").click()
+    assert tab.errors == [] and tab.foreign() == []
+
+
+def test_a_long_list_prints_whole_and_rows_fit_their_text(tab: Visit, sc: SectorContent, built: Path, tmp_path: Path) -> None:
+    """Twenty findings (the blank workbook prints fifteen rows), one with a long description."""
+    long_text = "储罐区可燃气体检测报警器未定期检定，" * 8
+    findings = [{"id": record.finding_id(n), "item": sc.items[0].id, "aspect": sc.items[0].aspect, "location": "",
+                 "text": long_text if n == 3 else f"隐患{n}", "level": "一般", "basis": "", "level_note": ""}
+                for n in range(1, 21)]
+    saved = {"format": record.FORMAT, "version": record.VERSION, "sector": sc.id, "enterprise": ENTERPRISE,
+             "date": None, "inspectors": "", "kind": "综合检查", "results": [{"item": sc.items[0].id, "result": "不符合", "remark": ""}],
+             "findings": findings, "rectifications": [{"finding": f["id"], "status": "待整改"} for f in findings]}
+    page = open_check(tab, sc)
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)",
+                  [data_file(built, sc)["storageKey"], json.dumps(saved, ensure_ascii=False)])
+    page.reload()
+    page.wait_for_selector("#zn-sc .zn-sc-item")
+    assert page.locator(".zn-sc-finding").count() == 20
+    wb = load_workbook(export_xlsx(page, tmp_path / "long.xlsx"))
+    t = titles(record.Finding)
+    ws = next(ws for ws in wb.worksheets if header(ws, {t["text"], t["location"]}))
+    row0, cols = header(ws, {t["text"], t["location"]}) or (0, {})
+    rows = {ws.cell(r, cols[t["id"]]).value: r for r in range(row0 + 1, row0 + 21)}
+    assert [ws.cell(rows[f["id"]], cols[t["text"]]).value for f in findings] == [f["text"] for f in findings]
+    area = ws.print_area if isinstance(ws.print_area, str) else ",".join(ws.print_area)
+    assert int(re.findall(r"\d+", area)[-1]) >= rows["YH-020"]
+    heights = {r: ws.row_dimensions[r].height or 15 for r in rows.values()}
+    assert heights[rows["YH-003"]] > 2 * heights[rows["YH-002"]]
     page.get_by_role("button", name="清除本机数据").click()
     assert tab.errors == [] and tab.foreign() == []
 

@@ -463,6 +463,12 @@
       say("已导出检查结果 CSV（" + state.results.length + " 项）。");
     },
     "xlsx": function () {
+      var blankText = state.findings.filter(function (f) { return !String(f.text || "").trim(); });
+      if (blankText.length) {
+        say("以下隐患还没有填写" + title("Finding", "text") + "：" + blankText.map(function (f) { return f.id; }).join("、") +
+            "。填写或删除后再导出：工作簿中每条隐患都要有描述。", true);
+        return;
+      }
       var missing = missingNotes();
       if (missing.length) {
         say("以下隐患在指南中列为重大隐患，已改为一般隐患，须先填写等级说明：" + missing.map(function (f) { return f.id; }).join("、"), true);
@@ -662,7 +668,13 @@
   });
   root.addEventListener("click", onClick);
   window.addEventListener("beforeprint", function () { if (report.hidden) showReport(true); });
-  window.addEventListener("pagehide", save);
+  // Another tab of the same page saved: take its record rather than overwrite it with an old one.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== D.storageKey) return;
+    load();
+    render();
+    say("本行业的自查数据已在另一个标签页中更改，本页已重新载入。");
+  });
   performance.measure("zn-sc-start", { start: started, end: performance.now() });
   // For the tests and for anyone inspecting the page: the record as it would be exported.
   window.ZhinanSelfCheck = { record: function () { save(); return JSON.parse(JSON.stringify(state)); }, summary: summary };
