@@ -6,6 +6,7 @@ reads those files; checks are driven by the content, not by hand-written lists.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -15,14 +16,16 @@ from typing import Any
 
 import pdfplumber
 import pytest
+import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from zhinan import pdf
+from zhinan import pdf, record
 from zhinan.build import BuildOptions
 from zhinan.cli import main
-from zhinan.model import Content, SectorContent
+from zhinan.model import ASPECTS, Content, SectorContent, public_fields
 from zhinan.output import Progress
+from zhinan.record import Finding, Rectification
 from zhinan.validate import load_content
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pdf"
@@ -273,16 +276,61 @@ def test_two_builds_are_byte_identical(built: Built) -> None:
     assert differ == []
 
 
+def _form_facts(sector: str) -> tuple[list[str], set[str]]:
+    """From the fixture's YAML itself: the item ids in print order (by aspect), and those with a 重大 hazard."""
+    data = yaml.safe_load((FIXTURE / "sectors" / sector / "checklist.yml").read_text(encoding="utf-8"))
+    order = [it["id"] for a in ASPECTS for it in data["items"] if it["aspect"] == a]
+    major = {it["id"] for it in data["items"] if any(h["level"] == "重大" for h in it.get("hazards") or [])}
+    return order, major
+
+
 def test_inspection_form(built: Built) -> None:
     for sc in built.content.sectors:
         path = built.path(f"{sc.id}-form.pdf")
-        text = squash("".join(page_texts(path)))
-        for label in ("被检查单位", "检查日期", "检查人员", "符合", "不符合", "不涉及", "备注", "（签字）"):
+        pages = [squash(p) for p in page_texts(path)]
+        text = "".join(pages)
+        for label in ("被检查单位", "检查日期", "检查人员", "检查类型", "符合", "不符合", "不涉及", "备注", "（签字）"):
             assert label in text
         assert [it.id for it in sc.items if text.count(it.id) != 1] == []
-        # One box (the glyph □, so that it survives any viewer and is found in the text) per
-        # answer per item, and none anywhere else.
-        assert text.count("□") == 3 * len(sc.items)
+        # □ is the answer box: three per item, three kinds of inspection, 一般/重大 on each record row.
+        assert text.count("□") == 3 * len(sc.items) + 3 + 2 * record.FORM_ROWS
+        order, major = _form_facts(sc.id)
+        assert major, "the fixture has 重大 hazards"
+        assert [i for i in order if (f"★{i}" in text) != (i in major)] == []
+        assert text.count("★") == len(major) + 1  # and once in the legend, on page 1
+        assert pages[0].count("★") == 1 + sum(f"★{i}" in pages[0] for i in major)
+        # Every page names the enterprise and counts the pages.
+        assert all("被检查单位：_____" in p and f"第{n}页共{len(pages)}页" in p for n, p in enumerate(pages, 1))
+        # The signatures are on the page of the last item row, and the record follows with its columns.
+        last = next(n for n, p in enumerate(pages) if order[-1] in p)
+        assert "被检查单位负责人（签字）" in pages[last] and "（签字）" not in "".join(pages[:last])
+        record_pages = pages[last + 1:]
+        assert len(record_pages) == 2
+        for page, rec in zip(record_pages, (Finding, Rectification), strict=True):
+            titles = [str(f.metadata["title"]) for f in public_fields(rec)]
+            assert squash("".join(titles)) in page, rec
+            assert [f"YH-{n:03d}" in page for n in range(1, record.FORM_ROWS + 1)] == [True] * record.FORM_ROWS
+
+
+def test_form_rows_to_write_in_and_a_signature_line_that_does_not_wrap(built: Built) -> None:
+    mm = 72 / 25.4
+    for sc in built.content.sectors:
+        signed = 0
+        with pdfplumber.open(built.path(f"{sc.id}-form.pdf")) as doc:
+            for page in doc.pages:
+                words = page.extract_words()
+                ys = [w["top"] for w in words if re.fullmatch(r"YH-\d{3}", w["text"])]
+                if ys:
+                    assert len(ys) == record.FORM_ROWS and page.width > page.height  # landscape
+                    assert min(b - a for a, b in itertools.pairwise(ys)) >= 10 * mm - 0.05
+                signer = [w for w in words if "被检查单位负责人（签字）" in w["text"]]
+                for w in signer:
+                    # The line to sign on starts where the label ends, on the same baseline.
+                    lines = [e for e in page.horizontal_edges if abs(e["x0"] - w["x1"]) < 3 and
+                             w["top"] < e["top"] < w["bottom"] + 4 and e["width"] >= 30 * mm]
+                    assert lines, sc.id
+                    signed += 1
+        assert signed == 1, sc.id
 
 
 def test_missing_cjk_font_stops_with_advice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,11 +9,12 @@ import pytest
 from zhinan import load, model
 from zhinan.model import RECORDS, field_types, public_fields
 from zhinan.problems import Problem
+from zhinan.record import RECORD_TYPES
 from zhinan.reference import nested_records, render_markdown
 from zhinan.validate import FileValidator
 
 PAGE = render_markdown()
-ALL_RECORDS = [*RECORDS.values(), *nested_records()]
+ALL_RECORDS = [*RECORDS.values(), *nested_records(), *RECORD_TYPES]
 
 
 def _section(record: type) -> str:

@@ -6,6 +6,8 @@ import csv
 import datetime
 import io
 import json
+import math
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,6 +19,7 @@ from openpyxl.cell.rich_text import CellRichText
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from pypdf import PdfReader
 
 from sheetkit import REPO, build_stages, copy_content
 from zhinan import sheets, workbook
@@ -185,15 +188,29 @@ def test_print_setup_fonts_rows_to_write_in_and_page_numbers_per_sheet(built: tu
         assert wb["隐患清单"].print_title_rows == wb["整改清单"].print_title_rows == "$1:$2"
         for title in ("隐患清单", "整改清单"):
             ws = wb[title]
-            assert all(ws.row_dimensions[r].height >= 25 for r in (3, 250, 502))  # ≥ 8 mm after a 0.9 scale
+            # Rows to write in: ≥ 8 mm after a 0.9 scale. Every prepared row has the sheet's default
+            # height (none is given a lower one), every column a named font and wrapping.
+            assert ws.sheet_format.defaultRowHeight >= 25 and ws.sheet_format.customHeight
+            assert all(d.height is None or d.height >= 25 for r, d in ws.row_dimensions.items() if r > 2)
+            width = get_column_letter(len(header(ws, 2)))
+            for letter in (get_column_letter(i) for i in range(1, len(header(ws, 2)) + 1)):
+                dim = ws.column_dimensions[letter]
+                assert (dim.font.name, dim.font.sz, dim.font.family) == ("Noto Sans CJK SC", 10, 2)
+                assert dim.alignment.wrap_text
             for r in (3, 502):
-                for cell in ws[r]:
-                    assert cell.font.name == "Noto Sans CJK SC" and cell.font.sz >= 10 and cell.font.family == 2
-                    assert cell.border.bottom.style == "thin"
+                assert ws.cell(r, 1).font.name == "Noto Sans CJK SC" and ws.cell(r, 1).value == f"YH-{r - 2:03d}"
+            # The grid of the 500 prepared rows: one conditional format, always true, with thin borders.
+            grid = [rule for cf in ws.conditional_formatting for rule in cf.rules
+                    if str(cf.sqref) == f"A3:{width}502" and rule.formula == ["TRUE"]]
+            assert len(grid) == 1 and grid[0].dxf.border.bottom.style == "thin"
+            # A 重大 row is bold on gray; LibreOffice applies only the first true rule, so that rule
+            # comes first and draws the grid as well.
+            rules = sorted((rule for cf in ws.conditional_formatting for rule in cf.rules), key=lambda r: r.priority)
+            assert '="重大"' in rules[0].formula[0] and rules[0].dxf.font.b and rules[0].dxf.border.bottom.style == "thin"
         ws = wb["检查清单"]
         assert all(ws.row_dimensions[r].height >= 25 for r in range(4, 4 + len(sc.items)))
         assert all(ws.cell(r, c).alignment.wrap_text for r in (3, 3 + len(sc.items)) for c in range(1, 13))
-        assert wb["整改清单"].cell(502, 8).number_format == "yyyy-mm-dd"
+        assert wb["整改清单"].column_dimensions["I"].number_format == "yyyy-mm-dd"  # 完成日期
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -386,3 +403,33 @@ def test_the_summary_recalculated_by_libreoffice_counts_what_was_filled_in(built
     # The 整改清单 looked each hazard up by its 隐患编号.
     assert looked_up[2][:3] == ["YH-001", "隐患0", "重大"] and looked_up[3][:3] == ["YH-002", "隐患1", "一般"]
     assert looked_up[50][:3] == ["YH-049", "", ""]
+
+
+def test_printed_by_libreoffice_the_text_is_9_pt_or_more_and_rows_to_write_in_8_mm(
+    built: tuple[Content, Path], tmp_path: Path
+) -> None:
+    content, out = built
+    sc = content.sector("hazardous-chemicals")
+    soffice(tmp_path, "pdf", tmp_path / "pdf", out / f"{sc.id}.xlsx")
+    path = tmp_path / "pdf" / f"{sc.id}.pdf"
+    reader = PdfReader(path)
+    sizes: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            sizes.append(size * math.hypot(tm[0], tm[1]) * math.hypot(cm[0], cm[1]))
+
+    names = []
+    for n, page in enumerate(reader.pages, 1):
+        sizes.clear()
+        page.extract_text(visitor_text=visit)
+        assert min(sizes) >= 9.0, (n, min(sizes))
+        text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-bbox", str(path), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        names.append(re.findall(r'yMin="([\d.]+)"[^>]*>(YH-00[12])<', text))
+    tops = [[float(y) for y, _ in found] for found in names if len(found) == 2]
+    assert len(tops) == 2  # 隐患清单 and 整改清单
+    assert all(b - a >= 8 * MM for a, b in tops)
+    # Each sheet numbers its own pages: the first page of each of the four sheets is 第 1 页.
+    whole = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert len(re.findall(r"第\s*1\s*页", whole)) == 4

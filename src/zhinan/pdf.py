@@ -47,6 +47,7 @@ from zhinan import cache as hashcache
 from zhinan.build import BuildError
 from zhinan.model import Content, Enterprise, Guide, SectorContent
 from zhinan.output import write_bytes
+from zhinan.record import form_context
 
 if TYPE_CHECKING:
     from zhinan.build import BuildOptions
@@ -416,7 +417,7 @@ def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: b
     ctx = {
         "meta": metadata(guide, title, f"{sc.sector.name}行业安全生产标准化检查表（空白）",
                          [guide.title, sc.sector.name, "检查表"]),
-        "guide": guide, "s": sc.sector, "aspects": aspects_of(sc),
+        "guide": guide, "s": sc.sector, "aspects": aspects_of(sc), "record": form_context(),
     }
     return Job(f"{sc.id}-form", "print/form.html", ctx, _sector_base_url(root, sc), out / f"{sc.id}-form.pdf", pdfa,
                size_hint=len(sc.items) // 4)

@@ -18,10 +18,12 @@ removes a field, or narrows its allowed values, raises `VERSION`; adding an opti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from zhinan.model import ASPECTS, HAZARD_LEVELS, ITEM_ID_PATTERN, spec
+from zhinan.model import ASPECTS, HAZARD_LEVELS, ITEM_ID_PATTERN, public_fields, spec
 
 FORMAT = "zhinan-self-check"
 """The `format` value of a JSON export, so an importer can tell the file is a self-check record."""
@@ -111,6 +113,46 @@ RECORD_TYPES = (Inspection, ItemResult, Finding, Rectification)
 """Every record of the format, outermost first (for the field reference and the export schema)."""
 
 
+def to_json(inspection: Inspection, edition: str) -> dict[str, Any]:
+    """The JSON export of a record: `{format, version, sector, edition, inspection}`; dates as
+    YYYY-MM-DD, empty values as "" or null, lists in the record's order."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return {"format": FORMAT, "version": VERSION, "sector": inspection.sector, "edition": edition,
+            "inspection": plain(dataclasses.asdict(inspection))}
+
+
 def finding_id(n: int) -> str:
     """The n-th 隐患编号 of an inspection (1-based): YH-001, YH-002, …"""
     return f"YH-{n:03d}"
+
+
+FORM_ROWS = 15
+"""Rows of the paper form's 隐患记录 and 整改记录: one landscape page each at 10 mm a row. That is
+half the items of the longest sector checklist (30, 危险化学品): more hazards than a self-check
+normally records at once; beyond it the workbook has 500 rows, or a second copy of the page."""
+
+FORM_WIDTHS_MM = {
+    Finding: (18, 20, 18, 30, 82, 22, 40, 37),
+    Rectification: (18, 62, 22, 16, 20, 20, 20, 16, 20, 35, 18),
+}
+"""Column widths of the form's two record tables (267 mm, an A4 landscape page less its margins)."""
+
+
+def form_context() -> dict[str, object]:
+    """What the paper form prints of the record: each table's (title, width in mm), the 隐患编号 rows."""
+    return {
+        "tables": {
+            record.__name__: list(zip((str(f.metadata["title"]) for f in public_fields(record)), widths, strict=True))
+            for record, widths in FORM_WIDTHS_MM.items()
+        },
+        "ids": [finding_id(n) for n in range(1, FORM_ROWS + 1)],
+    }

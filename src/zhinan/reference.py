@@ -9,17 +9,19 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import json
 import typing
 from typing import Any
 
 import yaml
 
 from zhinan.model import RECORDS, field_types, is_required, public_fields, unwrap_optional
+from zhinan.record import FORMAT, RECORD_TYPES, VERSION, Inspection
 from zhinan.schema import FILES, schema_line
 
 TITLE = "字段参考"
 
-_SCALARS = {str: "文本", int: "整数", bool: "布尔值（true / false）", datetime.date: "日期（YYYY-MM-DD）"}
+_SCALARS = {str: "文本", int: "整数", float: "数字", bool: "布尔值（true / false）", datetime.date: "日期（YYYY-MM-DD）"}
 _COLUMNS = ("字段", "名称", "类型", "必填", "允许值", "格式", "说明", "示例")
 
 
@@ -177,4 +179,22 @@ def render_markdown() -> str:
         lines += _file_section(kind, record)
     for record in nested_records():
         lines += _nested_section(record)
+    lines += _self_check_sections()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _self_check_sections() -> list[str]:
+    """The enterprise's own record (`zhinan.record`): not a content file, but the columns of the
+    workbook, the paper form, the empty CSVs and the browser self-check's export."""
+    export = {"format": FORMAT, "version": VERSION, "sector": "hazardous-chemicals", "edition": "2021年版",
+              "inspection": record_example(Inspection)}
+    short = {"Inspection": "一次自查", "ItemResult": "逐项检查结果", "Finding": "隐患清单的一行", "Rectification": "整改清单的一行"}
+    lines = []
+    for n, record in enumerate(RECORD_TYPES):
+        doc = _cell((record.__doc__ or "").strip().rstrip("。"))
+        intro = (f"企业自己的自查记录（格式 `{FORMAT}` 第 {VERSION} 版），不是指南的内容文件：三张清单工作簿、"
+                 "检查表的“隐患及整改记录”、空白的隐患清单/整改清单 CSV 和网站的在线自查都用这些列。"
+                 "说明见仓库的 `docs/enterprise-record.md`。") if n == 0 else f"{doc}，每项包含："
+        lines += [f"## 企业自查记录：{short[record.__name__]}（{record.__name__}）", "", intro, "", *field_table(record), ""]
+    body = json.dumps(export, ensure_ascii=False, indent=2, default=str)
+    return [*lines[:-1], "", "导出的 JSON 文件：", "", "```json", body, "```", ""]

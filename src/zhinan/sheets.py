@@ -47,10 +47,10 @@ class Column:
     """The field of the enterprise's record (`zhinan.record`) the column holds."""
 
 
-CHECKLIST_FIELDS = {"id": 9, "aspect": 7, "item": 11, "content": 24, "basis": 16, "method": 8}
+CHECKLIST_FIELDS = {"id": 9, "aspect": 9, "item": 11, "content": 24, "basis": 15, "method": 8}
 """The CheckItem fields the importer reads back from the 检查清单 sheet, in column order, with their widths."""
 
-SHOWN_FIELDS = {"element": 9, "hazards": 25, "rectification": 18}
+SHOWN_FIELDS = {"element": 9, "hazards": 24, "rectification": 18}
 """CheckItem fields shown after the enterprise's answer columns, for reading only: the importer
 leaves them out and keeps what the YAML says (典型隐患 are structured; 核心要素 and 整改要求 are
 edited in YAML). They come last so that the columns departments edit keep their places."""
@@ -99,8 +99,8 @@ LOOKED_UP = ("text", "level")
 
 _RECT = _record_columns(
     Rectification,
-    {"finding": 9, "measure": 24, "department": 10, "owner": 8, "funds": 10, "deadline": 11, "done": 11,
-     "acceptor": 8, "accepted": 11, "opinion": 14, "status": 8},
+    {"finding": 9, "measure": 24, "department": 10, "owner": 8, "funds": 11, "deadline": 11, "done": 11,
+     "acceptor": 8, "accepted": 11, "opinion": 13, "status": 8},
     {"funds": "money", "deadline": "date", "done": "date", "accepted": "date"},
 )
 RECTIFICATION_COLUMNS = (
