@@ -584,7 +584,7 @@ def test_a_long_list_prints_whole_and_rows_fit_their_text(tab: Visit, sc: Sector
     assert [ws.cell(rows[f["id"]], cols[t["text"]]).value for f in findings] == [f["text"] for f in findings]
     area = ws.print_area if isinstance(ws.print_area, str) else ",".join(ws.print_area)
     assert int(re.findall(r"\d+", area)[-1]) >= rows["YH-020"]
-    heights = {r: ws.row_dimensions[r].height or 15 for r in rows.values()}
+    heights = {r: ws.row_dimensions[r].height or ws.sheet_format.defaultRowHeight for r in rows.values()}
     assert heights[rows["YH-003"]] > 2 * heights[rows["YH-002"]]
     page.get_by_role("button", name="清除本机数据").click()
     assert tab.errors == [] and tab.foreign() == []

@@ -127,9 +127,9 @@
     var row = this.row(at.row);
     var c = this.doc.createElementNS(NS, "c");
     c.setAttribute("r", ref);
-    // A new cell takes the style of the column's cell in the row above (the blank rows are styled).
-    var above = this.cells[ref.replace(/[0-9]+$/, String(at.row - 1))];
-    if (above && above.getAttribute("s")) c.setAttribute("s", above.getAttribute("s"));
+    // A written cell keeps the look the blank one had: the row's style, else the column's.
+    var style = row.getAttribute("customFormat") === "1" ? row.getAttribute("s") : this.columnStyles()[at.col];
+    if (style) c.setAttribute("s", style);
     var after = null;
     kids(row, "c").some(function (x) { if (splitRef(x.getAttribute("r")).col > at.col) { after = x; return true; } return false; });
     row.insertBefore(c, after);
@@ -160,14 +160,18 @@
     for (var i = 0; i < text.length; i++) n += text.charCodeAt(i) >= 0x2e80 ? 2 : 1;
     return n;
   }
-  Sheet.prototype.widths = function () {
-    if (this._widths) return this._widths;
-    var w = {};
+  Sheet.prototype.cols = function (attr) {
+    var out = {};
     Array.prototype.forEach.call(this.doc.getElementsByTagNameNS(NS, "col"), function (c) {
-      for (var k = Number(c.getAttribute("min")); k <= Number(c.getAttribute("max")); k++) w[k] = Number(c.getAttribute("width"));
+      for (var k = Number(c.getAttribute("min")); k <= Number(c.getAttribute("max")); k++) out[k] = c.getAttribute(attr);
     });
-    this._widths = w;
-    return w;
+    return out;
+  };
+  Sheet.prototype.widths = function () { return this._widths || (this._widths = this.cols("width")); };
+  Sheet.prototype.columnStyles = function () { return this._styles || (this._styles = this.cols("style")); };
+  Sheet.prototype.defaultHeight = function () {
+    var f = this.doc.getElementsByTagNameNS(NS, "sheetFormatPr")[0];
+    return Number(f && f.getAttribute("defaultRowHeight")) || 15;
   };
   Sheet.prototype.fit = function (n) {
     var row = this.row(n);
@@ -175,12 +179,12 @@
     var lines = 1;
     kids(row, "c").forEach(function (c) {
       if (c.getAttribute("t") !== "inlineStr") return;
-      var per = Math.max(1, Math.floor((widths[splitRef(c.getAttribute("r")).col] || 8.43) * PER_WIDTH) - 1);
+      var per = Math.max(1, Math.floor((Number(widths[splitRef(c.getAttribute("r")).col]) || 8.43) * PER_WIDTH) - 1);
       var count = c.textContent.split("\n").reduce(function (a, part) { return a + Math.max(1, Math.ceil(displayWidth(part) / per)); }, 0);
       if (count > lines) lines = count;
     });
     var need = LINE_PT * lines + 4;
-    if (need > Number(row.getAttribute("ht") || 15)) {
+    if (need > (Number(row.getAttribute("ht")) || this.defaultHeight())) {
       row.setAttribute("ht", String(need));
       row.setAttribute("customHeight", "1");
     }
