@@ -31,7 +31,7 @@ from pypdf import PdfReader
 
 from sheetkit import build_stages
 from test_site import AXE, Visit, browser, build_site, server, visit
-from zhinan import record, selfcheck, site, workbook
+from zhinan import record, selfcheck, sheets, site, workbook
 from zhinan.model import ASPECTS, Content, SectorContent
 from zhinan.validate import load_content
 
@@ -312,8 +312,8 @@ def test_csv_exports_are_the_record(tab: Visit, sc: SectorContent) -> None:
     page = open_check(tab, sc)
     page.get_by_role("button", name="清除本机数据").click()
     entered = fill_check(page, sc)
-    for label, rec, rows in (("导出隐患清单 CSV", record.Finding, entered["findings"]),
-                             ("导出整改清单 CSV", record.Rectification, entered["rectifications"])):
+    for label, rec, rows, empty in (("导出隐患清单 CSV", record.Finding, entered["findings"], "findings.csv"),
+                                    ("导出整改清单 CSV", record.Rectification, entered["rectifications"], "rectifications.csv")):
         with page.expect_download() as dl:
             page.get_by_role("button", name=label).click()
         raw = Path(dl.value.path()).read_bytes()
@@ -321,6 +321,8 @@ def test_csv_exports_are_the_record(tab: Visit, sc: SectorContent) -> None:
         table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
         fields = dataclasses.fields(rec)
         assert table[0] == [f.metadata["title"] for f in fields]
+        built_csv = sheets.empty_list_csv(sheets.LIST_CSVS[empty])
+        assert table[0] == next(csv.reader(io.StringIO(built_csv.decode("utf-8-sig"))))  # the build's empty CSV
         for got, want in zip(table[1:], rows, strict=True):
             assert {f.name: cell for f, cell in zip(fields, got, strict=True) if want[f.name] is not None} == \
                 {k: str(v) for k, v in want.items() if v is not None}
