@@ -290,7 +290,7 @@
     grid.appendChild(field(title("Finding", "text"), textarea(f.text, d("finding", "text", { required: true })), "zn-sc-wide"));
     grid.appendChild(field(title("Finding", "location"), input("text", f.location, d("finding", "location"))));
     grid.appendChild(field(title("Finding", "level"), select(REC.levels, f.level, d("finding", "level"))));
-    grid.appendChild(field(title("Finding", "basis"), input("text", f.basis, d("finding", "basis")), "zn-sc-wide"));
+    grid.appendChild(field(title("Finding", "basis"), textarea(f.basis, d("finding", "basis")), "zn-sc-wide"));
     var note = field(title("Finding", "level_note") + "（必填：指南列为重大隐患，为何判定为一般）",
       textarea(f.level_note, d("finding", "level_note")), "zn-sc-wide zn-sc-note");
     note.hidden = !lowered(f);
