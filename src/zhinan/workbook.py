@@ -134,7 +134,8 @@ def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
 
     Field names are the record's (`zhinan.record`): ItemResult's `result`/`remark` and the
     CheckItem fields on the checklist, Finding's on the 隐患清单, Rectification's on the 整改清单
-    (with `finding.text`/`finding.level` for the two looked-up columns)."""
+    (with `finding.text`/`finding.level` for the two looked-up columns). A list's `print_area` is the
+    blank workbook's; a writer that fills rows below it extends it to the last filled row."""
     n = len(sc.items)
     first, _ = _rows(CHECKLIST_HEAD_ROW, n)
     lists = {}
@@ -142,6 +143,7 @@ def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
                                 ("rectifications", RECTIFICATIONS_SHEET, RECTIFICATION_COLUMNS)):
         lo, hi = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
         lists[role] = {"name": name, "header_row": LIST_HEAD_ROW, "first_row": lo, "last_row": hi,
+                       "print_area": f"A1:{get_column_letter(len(columns))}{LIST_HEAD_ROW + PRINTED_BLANK_ROWS}",
                        "columns": _columns_json(columns)}
     return {
         "format": FORMAT,
