@@ -135,7 +135,7 @@ def test_every_record_gets_its_page(minimal_tree: Path, tmp_path: Path) -> None:
     expected = {"index.md", "enterprises.md", "hazards.md", "elements.md", "changes.md"}
     expected |= {f"guide/{ch.name}" for ch in content.chapters}
     for sc in content.sectors:
-        expected |= {site.sector_src(sc), site.sector_src(sc, "checklist")}
+        expected |= {site.sector_src(sc), site.sector_src(sc, "checklist"), site.sector_src(sc, "self-check")}
         expected |= {site.enterprise_src(sc, e) for e in sc.enterprises}
     has_reference = __import__("importlib").util.find_spec("zhinan.reference") is not None
     assert set(pages) - {"reference.md"} == expected

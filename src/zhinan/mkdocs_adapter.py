@@ -85,6 +85,7 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         kept = [f for f in files if f.abs_src_path is None or not Path(f.abs_src_path).resolve().is_relative_to(docs)]
         kept += [File.generated(config, src, content=md) for src, md in self.source.pages.items()]
         kept += [File.generated(config, src, abs_src_path=str(path)) for src, path in self.source.files.items()]
+        kept += [File.generated(config, src, content=text) for src, text in self.source.generated.items()]
         for d in self.source.downloads.values():
             kept.append(File.generated(config, d.src, content=b"") if self.downloads_later
                         else File.generated(config, d.src, abs_src_path=str(d.path)))

@@ -32,7 +32,7 @@ from jinja2.runtime import Context
 from markupsafe import escape
 
 from zhinan import cache as hashcache
-from zhinan import load, sanitize, stats
+from zhinan import load, sanitize, selfcheck, stats
 from zhinan.build import BuildError
 from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent
 from zhinan.output import replace_dir, temp_dir_beside
@@ -71,6 +71,8 @@ class SiteSource:
     chapters: set[str] = field(default_factory=set)
     """Pages that are a contributor's Markdown file as a whole (the chapters, 本版修订说明): the
     generator must render them with `chapter_html`, not with the site's own Markdown."""
+    generated: dict[str, str] = field(default_factory=dict)
+    """Files other than pages made from the model, by their path in the site (self-check data)."""
 
 
 def chapter_html(src: str, markdown: str, slugify: sanitize.Slugify) -> tuple[str, list[dict[str, Any]]]:
@@ -215,12 +217,25 @@ def _env() -> Environment:
         comment_end_string="##}",
     )
     env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date, md=_markdown, meta=_meta)
-    env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src)
+    env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src,
+                       self_check_src=self_check_src)
     return env
 
 
 def sector_src(sc: SectorContent, page: str = "index") -> str:
     return f"sectors/{sc.id}/{page}.md"
+
+
+def self_check_src(sc: SectorContent) -> str:
+    return sector_src(sc, selfcheck.PAGE)
+
+
+def self_check_data(content: Content, out: Path | None = None) -> dict[str, str]:
+    """The data file of every sector's self-check page, beside the page."""
+    return {
+        f"{url_of(self_check_src(sc))}{selfcheck.DATA_FILE}": selfcheck.data_script(selfcheck.sector_data(sc, content, out))
+        for sc in content.sectors
+    }
 
 
 def enterprise_src(sc: SectorContent, ent: Enterprise) -> str:
@@ -296,6 +311,8 @@ def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Down
         sector_src(sc): _render("sector.md", sector_src(sc), sc=sc, guide=content.guide, downloads=own,
                                 figures=_sector_figures(sc), by_item=by_item, by_aspect=by_aspect),
         sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc),
+        self_check_src(sc): _render("self-check.md", self_check_src(sc), sc=sc, data_file=selfcheck.DATA_FILE,
+                                    assets=_rel(url_of(self_check_src(sc)).rstrip("/"), ASSET_DIR)),
     }
     for ent in sc.enterprises:
         src = enterprise_src(sc, ent)
@@ -327,7 +344,7 @@ def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, 
 def _nav(content: Content, pages: dict[str, str]) -> list[Any]:
     sectors = []
     for sc in content.sectors:
-        children: list[Any] = [sector_src(sc), {"检查清单": sector_src(sc, "checklist")}]
+        children: list[Any] = [sector_src(sc), {"检查清单": sector_src(sc, "checklist")}, {"在线自查": self_check_src(sc)}]
         if sc.enterprises:
             children.append({"标杆企业": [{html_text(e.name): enterprise_src(sc, e)} for e in sc.enterprises]})
         sectors.append({html_text(sc.sector.name): children})
@@ -393,6 +410,7 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         copyright=html_text(f"{g.issuer} · {g.edition} · {_cn_date(g.date)}发布"),
         downloads=downloads,
         chapters={f"guide/{ch.name}" for ch in content.chapters} | ({"changes.md"} if content.changes else set()),
+        generated=self_check_data(content, out),
     )
 
 
@@ -415,7 +433,7 @@ def source_key(site: SiteSource, config: Path) -> str:
     files = sorted(site.files.items())
     return hashcache.key(site.pages, site.nav, site.site_name, site.copyright, [dest for dest, _ in files],
                          hashcache.file_digest(*(path for _, path in files)), config.read_bytes(),
-                         sorted(d.src for d in site.downloads.values()))
+                         sorted(d.src for d in site.downloads.values()), site.generated)
 
 
 def build(content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> dict[str, Any]:

@@ -1,0 +1,193 @@
+"""The browser self-check: what the page of each sector needs, derived from the model and the record.
+
+The self-check page (`sectors/<id>/self-check/`) lets an enterprise go through its sector's
+检查清单 in the browser and leave with its own 隐患清单, 整改清单 and 自查报告. The page itself is
+one static template and two asset files (`selfcheck.js`, `selfcheck.css`); everything it knows
+about the sector and about the record format comes from here, at build time, as a data file
+beside the page. Nothing is copied by hand into JavaScript: field names, titles, allowed values,
+the items with their 典型隐患 and 整改要求, and the enterprise workbook of the sector.
+
+The data file is a script that assigns a global (`ZHINAN_SELFCHECK`) rather than JSON, because a
+page opened from disk (file://) may not fetch() a local file, but may load a local script.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import markdown
+
+from zhinan import cache as hashcache
+from zhinan import record, workbook
+from zhinan.model import ASPECTS, HAZARD_LEVELS, CheckItem, Content, SectorContent, field_types, unwrap_optional
+from zhinan.output import write_bytes
+
+GLOBAL = "ZHINAN_SELFCHECK"
+"""The name of the global the data file assigns."""
+
+DATA_FILE = "data.js"
+"""The data file's name, beside the page (`sectors/<id>/self-check/data.js`)."""
+
+PAGE = "self-check"
+"""The page's name under its sector (`sectors/<id>/self-check.md`)."""
+
+
+def storage_key(sector_id: str) -> str:
+    """The browser's localStorage key of a sector's self-check: a new record VERSION starts afresh
+    instead of misreading an old record."""
+    return f"zhinan-self-check:{sector_id}:v{record.VERSION}"
+
+
+# ---- Field facts ----------------------------------------------------------------------------------
+
+
+def _kind(tp: Any) -> str:
+    base = unwrap_optional(tp)
+    if base is float or base is int:
+        return "number"
+    if getattr(base, "__name__", "") == "date":
+        return "date"
+    if getattr(base, "__origin__", None) is tuple:
+        return "list"
+    return "text"
+
+
+def record_fields(rec: type) -> list[dict[str, Any]]:
+    """A record's fields as the page reads them: name, title, description, allowed values,
+    pattern, kind (text, number, date or list) and default."""
+    hints = field_types(rec)
+    out = []
+    for f in dataclasses.fields(rec):
+        meta = f.metadata
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        out.append({
+            "name": f.name,
+            "title": meta["title"],
+            "description": meta["description"],
+            "enum": list(meta["enum"] or ()),
+            "pattern": meta["pattern"],
+            "kind": _kind(hints[f.name]),
+            "required": required,
+            "default": None if required or f.default is dataclasses.MISSING else f.default,
+        })
+    return out
+
+
+def record_facts() -> dict[str, Any]:
+    """The record format, for the page: every record's fields and the values it uses."""
+    return {
+        "format": record.FORMAT,
+        "version": record.VERSION,
+        "results": list(record.CHECK_RESULTS),
+        "kinds": list(record.INSPECTION_KINDS),
+        "statuses": list(record.STATUSES),
+        "doneStatus": record.DONE_STATUS,
+        "levels": list(HAZARD_LEVELS),
+        "aspects": list(ASPECTS),
+        "findingPattern": record.FINDING_ID_PATTERN,
+        "fields": {rec.__name__: record_fields(rec) for rec in record.RECORD_TYPES},
+    }
+
+
+# ---- Items ----------------------------------------------------------------------------------------
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("p", "li", "br") and self.parts:
+            self.parts.append("\n")
+
+
+def plain_text(md: str) -> str:
+    """Markdown as the plain text a reader would type into a cell: markup gone, one paragraph or
+    list entry per line."""
+    parser = _Text()
+    parser.feed(markdown.markdown(md))
+    return re.sub(r"\n\s*\n+", "\n", "".join(parser.parts)).strip()
+
+
+def item_data(it: CheckItem) -> dict[str, Any]:
+    return {
+        "id": it.id,
+        "aspect": it.aspect,
+        "item": it.item,
+        "content": it.content,
+        "method": it.method or "",
+        "basis": list(it.basis),
+        "hazards": [{"text": h.text, "level": h.level} for h in it.hazards],
+        "rectification": plain_text(it.rectification) if it.rectification else "",
+    }
+
+
+# ---- The data file --------------------------------------------------------------------------------
+
+
+def sector_data(sc: SectorContent, content: Content, out: Path | None = None) -> dict[str, Any]:
+    """Everything the self-check page of a sector needs; `out` is the build folder, whose caches
+    spare writing the blank workbook again."""
+    return {
+        "sector": {"id": sc.id, "name": sc.sector.name, "department": sc.sector.department},
+        "guide": {"title": content.guide.title, "edition": content.guide.edition},
+        "storageKey": storage_key(sc.id),
+        "record": record_facts(),
+        "items": [item_data(it) for it in sc.items],
+        "workbook": workbook_data(sc, content, out),
+    }
+
+
+def data_script(data: dict[str, Any]) -> str:
+    """The data as a script assigning the global. `</` is escaped so that no value can end a
+    script element, whichever way the file is loaded."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f"window.{GLOBAL} = {text};\n"
+
+
+# ---- The enterprise workbook ----------------------------------------------------------------------
+
+
+def workbook_data(sc: SectorContent, content: Content, out: Path | None = None) -> dict[str, Any]:
+    """The sector's blank enterprise workbook (base64) and its layout (`zhinan.workbook`)."""
+    blank = blank_workbook(sc, content, out)
+    return {"blank": base64.b64encode(blank).decode("ascii"), "layout": workbook.enterprise_layout(sc)}
+
+
+def blank_workbook(sc: SectorContent, content: Content, out: Path | None) -> bytes:
+    """The blank workbook, written once per content change.
+
+    Writing a workbook takes 0.5–2 s a sector, so every build would pay it again for the site
+    alone. The same bytes are therefore taken from the sheets stage's file when that stage has
+    just built it from the same content (its own cache key says so), else from this page's cache
+    in build/.cache/, and written afresh only when neither is current."""
+    if out is None:
+        return workbook.workbook_bytes(sc, content)
+    own = hashcache.Cache(out, CACHE)
+    kept = out / ".cache" / CACHE / f"{sc.id}.xlsx"
+    key = hashcache.key(sc.sector, sc.items, content.guide)  # the sheets stage's key of the same file
+    if own.get(kept, key) is not None:
+        return kept.read_bytes()
+    built = out / "sheets" / f"{sc.id}.xlsx"
+    if hashcache.Cache(out, "sheets").get(built, key) is not None:
+        data = built.read_bytes()
+    else:
+        data = workbook.workbook_bytes(sc, content)
+    write_bytes(kept, data)
+    own.put(kept, key)
+    own.save()
+    return data
+
+
+CACHE = "self-check"
+"""The folder and cache file, under build/.cache/, of the blank workbooks the pages embed."""
