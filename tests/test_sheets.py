@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import io
 import json
@@ -445,3 +446,19 @@ def test_a_filled_workbook_saved_again_by_libreoffice_reads_back_the_same(built:
     book.write_bytes(workbook.workbook_bytes(sc, content, record))
     soffice(tmp_path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", book)
     assert workbook.read_inspection((tmp_path / "lo" / book.name).read_bytes(), sc) == record
+
+
+def test_content_text_is_never_a_formula(tmp_path: Path) -> None:
+    """A checklist line written as a formula stays text in the workbook (no formula injection)."""
+    content = load_content(REPO / "tests" / "fixtures" / "sheets" / "content")
+    sc = content.sectors[0]
+    payload = '=HYPERLINK("http://127.0.0.1/x","点击")'
+    item = dataclasses.replace(sc.items[0], item=payload, content="=1+1")
+    sc = dataclasses.replace(sc, items=(item, *sc.items[1:]))
+    book = tmp_path / "x.xlsx"
+    book.write_bytes(workbook.workbook_bytes(sc, content))
+    with zipfile.ZipFile(book) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert not re.search(r"<f>[^<]*(HYPERLINK|1\+1)", xml)
+    values = [c.value for row in load_workbook(book)[sheets.CHECKLIST_SHEET].iter_rows() for c in row]
+    assert payload in values and "=1+1" in values

@@ -270,9 +270,19 @@ def _header(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
     ws.auto_filter.ref = f"A{row}:{get_column_letter(len(columns))}{row}"
 
 
+def _text(cell: Any, value: Any = None) -> None:
+    """Content as text, never as a formula: openpyxl stores any string starting with "=" as a
+    formula, so a checklist line written "=HYPERLINK(…)" would run in the reader's Excel."""
+    if value is not None:
+        cell.value = value
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+
+
 def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
     """A value in a prepared row of a list, styled like the first prepared row's cell of its column."""
     cell = ws.cell(row, col, value)
+    _text(cell)
     if row != LIST_HEAD_ROW + 1:
         cell._style = copy.copy(ws.cell(LIST_HEAD_ROW + 1, col)._style)
 
@@ -299,12 +309,12 @@ def _checklist(ws: Worksheet, sc: SectorContent, inspection: Inspection | None) 
             for cell in row:
                 cell.style = DATE_STYLE if key == "date" else BODY_STYLE
         ws.merge_cells(merged)
-    ws[COVER["sector"][1]] = sc.sector.name
+    _text(ws[COVER["sector"][1]], sc.sector.name)
     for r in (1, 2):
         ws.row_dimensions[r].height = WRITING_ROW
     if inspection is not None:
         for key in ("enterprise", "date", "inspectors", "kind"):
-            ws[COVER[key][1]] = getattr(inspection, key) or None
+            _text(ws[COVER[key][1]], getattr(inspection, key) or None)
     _header(ws, CHECKLIST_HEAD_ROW, columns)
     rows = checklist_rows(sc)
     first = CHECKLIST_HEAD_ROW + 1
@@ -314,14 +324,14 @@ def _checklist(ws: Worksheet, sc: SectorContent, inspection: Inspection | None) 
     for r, row in enumerate(rows, first):
         for i, value in enumerate(row, 1):
             if value != "":
-                ws.cell(r, i, value)
+                _text(ws.cell(r, i, value))
         ws.row_dimensions[r].height = row_height(row, columns)
         item = sc.items[r - first]
         if any(h.level == HAZARD_LEVELS[1] for h in item.hazards):
-            ws.cell(r, hazard_col).value = _marked(str(row[hazard_col - 1]))
+            _text(ws.cell(r, hazard_col, _marked(str(row[hazard_col - 1]))))
         if (res := results.get(item.id)) is not None:
             ws[f"{letters['result']}{r}"] = res.result
-            ws[f"{letters['remark']}{r}"] = res.remark or None
+            _text(ws[f"{letters['remark']}{r}"], res.remark or None)
     last_item = CHECKLIST_HEAD_ROW + len(rows)
     _body(ws, columns, first, last_item)
     for r in range(first, last_item + 1):  # the 重大 fill, over the body style
