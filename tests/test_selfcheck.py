@@ -71,8 +71,8 @@ def tab(visit: Visit) -> Visit:
     return answering(visit)
 
 
-def new_visit(browser: Any, base: str) -> Visit:
-    return answering(Visit(browser, base))
+def new_visit(browser: Any, base: str, bypass_csp: bool = False) -> Visit:
+    return answering(Visit(browser, base, bypass_csp=bypass_csp))
 
 
 def answering(v: Visit) -> Visit:
@@ -368,7 +368,7 @@ def test_printed_report_holds_the_findings_and_figures(tab: Visit, sc: SectorCon
 
 
 def test_axe_and_keyboard(browser: Any, server: str, sc: SectorContent) -> None:
-    v = new_visit(browser, server)
+    v = new_visit(browser, server, bypass_csp=True)  # axe is injected as an inline script
     page = open_check(v, sc)
     page.get_by_role("button", name="清除本机数据").click()
     first = sc.items[0]
