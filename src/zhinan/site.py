@@ -268,7 +268,8 @@ def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, 
     pages["elements.md"] = _render("elements.md", "elements.md", elements=_element_index(content))
     reference = _reference_markdown()
     if reference is not None:
-        pages["reference.md"] = reference
+        # For contributors, not readers: kept out of the search results.
+        pages["reference.md"] = f"---\nsearch:\n  exclude: true\n---\n{reference}"
     if content.changes is not None:
         pages["changes.md"] = content.changes.markdown
     return pages
