@@ -165,7 +165,8 @@ def _env() -> Environment:
         comment_end_string="##}",
     )
     env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date)
-    env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src)
+    env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src,
+                       major_note=major_note)
     return env
 
 
@@ -188,6 +189,21 @@ def _sector_figures(sc: SectorContent) -> dict[str, int]:
         "enterprises": len(sc.enterprises),
         "practices": sum(len(e.practices) for e in sc.enterprises),
     }
+
+
+def major_note(sc: SectorContent) -> str:
+    """The sector's 重大隐患 as a reader must read them: a count only where the criteria are
+    entered, otherwise where to look; never a bare "0 项" that reads as "none"."""
+    mc = sc.sector.major_criteria
+    n = _sector_figures(sc)["major"]
+    if mc is None:
+        return f"重大隐患 {n} 项" if n else "本指南尚未收录本行业的重大事故隐患判定标准"
+    doc = f"《{mc.title}》" + (f"（{mc.code}）" if mc.code else "")
+    if mc.coverage == "未录入":
+        return f"本行业重大事故隐患以{doc}为准，条文尚未录入本指南"
+    if mc.coverage == "部分录入":
+        return f"重大隐患 {n} 项，录自{doc}的部分条文，其余以原文为准"
+    return f"重大隐患 {n} 项，录自{doc}"
 
 
 def _figure_rows(content: Content) -> list[tuple[str, int]]:
