@@ -417,7 +417,7 @@ def test_checklist_filter_hides_and_shows_rows(visit: Visit, repo_content: Conte
     rows = page.locator("#zn-checklist tbody tr")
 
     def shown() -> list[str]:
-        ids: list[str] = rows.evaluate_all("rs => rs.filter(r => !r.hidden).map(r => r.cells[0].innerText.trim())")
+        ids: list[str] = rows.evaluate_all("rs => rs.filter(r => !r.hidden).map(r => r.cells[0].querySelector('a').innerText.trim())")
         return ids
 
     assert shown() == [it.id for it in sc.items]

@@ -7,13 +7,15 @@ under test.
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from test_site import browser, built, page_file, repo_content, repo_site, server, text_of  # noqa: F401
+from test_site import Visit, browser, built, page_file, repo_content, repo_site, server, text_of, visit  # noqa: F401
 from zhinan import site
-from zhinan.model import Content
+from zhinan.model import Content, SectorContent
 from zhinan.validate import collect
 
 # ---- 重大隐患 coverage ------------------------------------------------------------------------
@@ -80,3 +82,88 @@ def test_repository_cites_criteria_it_does_not_yet_enter(repo_content: Content) 
     codes = {sc.sector.major_criteria.code for sc in repo_content.sectors
              if sc.sector.major_criteria and sc.sector.major_criteria.coverage == "未录入"}
     assert {"应急管理部令第10号", "建质规〔2022〕2号"} <= codes
+
+
+# ---- Permalinks and the checklist filter (in Chromium, over http and from disk) --------------
+
+
+def majors_sector(content: Content) -> SectorContent:
+    return next(sc for sc in content.sectors if any(h.level == "重大" for it in sc.items for h in it.hazards))
+
+
+def shown_ids(page: Any) -> list[str]:
+    ids: list[str] = page.locator("#zn-checklist tbody tr").evaluate_all(
+        "rs => rs.filter(r => getComputedStyle(r).display !== 'none').map(r => r.id)")
+    return ids
+
+
+def test_links_to_a_checklist_row_land_on_it(visit: Visit, repo_content: Content) -> None:  # noqa: F811
+    sc = repo_content.sectors[0]
+    item = sc.items[len(sc.items) // 2]  # far enough down the page to need scrolling
+    page = visit.open(site.sector_src(sc, "checklist"))
+    page.goto(page.url + f"#{item.id.lower()}")
+    page.wait_for_timeout(300)
+    row = page.locator(f"#zn-checklist tr#{item.id.lower()}")
+    assert row.evaluate("r => r.matches(':target')")
+    box = row.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"] / 2, box
+    link = row.locator("a.zn-link")
+    assert link.is_visible() and link.get_attribute("href") == f"#{item.id.lower()}"
+    sector = visit.open(site.sector_src(sc))
+    heading = sector.locator(f"h3#{item.id.lower()} a.headerlink")
+    assert heading.is_visible() and heading.evaluate("a => getComputedStyle(a).opacity") == "1"
+    assert visit.errors == []
+
+
+def test_checklist_filter_lives_in_the_url(visit: Visit, repo_content: Content) -> None:  # noqa: F811
+    sc = majors_sector(repo_content)
+    majors = [it.id.lower() for it in sc.items if any(h.level == "重大" for h in it.hazards)]
+    page = visit.open(site.sector_src(sc, "checklist"))
+    page.select_option("#zn-level", "重大")
+    assert shown_ids(page) == majors
+    assert "level=" in page.url
+    filtered_url = page.url
+
+    page.locator(f"#zn-checklist tr#{majors[0]} a.zn-id").click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text().strip() == sc.sector.name
+    page.go_back()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert page.url == filtered_url
+    assert page.locator("#zn-level").input_value() == "重大"
+    assert shown_ids(page) == majors
+
+    page.reload()
+    page.wait_for_load_state("load")
+    assert page.locator("#zn-level").input_value() == "重大"
+    assert shown_ids(page) == majors
+
+    page.emulate_media(media="print")
+    assert shown_ids(page) == majors
+    note = page.locator(".zn-filter-note")
+    assert note.is_visible() and "已筛选" in note.inner_text() and f"{len(majors)} / {len(sc.items)}" in note.inner_text()
+    page.emulate_media(media="screen")
+
+    page.select_option("#zn-level", "")
+    assert "level=" not in page.url
+    assert len(shown_ids(page)) == len(sc.items)
+    assert not page.locator(".zn-filter-note").is_visible()
+    assert visit.errors == []
+
+
+def test_checklist_page_links_the_form_and_the_workbook(tmp_path: Path, minimal_tree: Path) -> None:
+    from test_site import build_site
+
+    out = tmp_path / "out"
+    sc = collect(minimal_tree)[0].sectors[0]  # type: ignore[union-attr]
+    (out / "pdf").mkdir(parents=True)
+    (out / "pdf" / f"{sc.id}-form.pdf").write_bytes(b"%PDF-1.4 form")
+    (out / "sheets").mkdir()
+    (out / "sheets" / f"{sc.id}.xlsx").write_bytes(b"PK workbook")
+    build_site(minimal_tree, out)
+    html = page_file(out / "site", site.sector_src(sc, "checklist")).read_text(encoding="utf-8")
+    for name in (f"{sc.id}-form.pdf", f"{sc.id}.xlsx"):
+        offered = site.find_downloads(collect(minimal_tree)[0], out)  # type: ignore[arg-type]
+        src = next(d.src for d in offered.values() if d.path.name == name)
+        assert urllib.parse.quote(src.split("/")[-1]) in html, name

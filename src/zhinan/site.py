@@ -261,7 +261,7 @@ def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Down
     pages = {
         sector_src(sc): _render("sector.md", sector_src(sc), sc=sc, guide=content.guide, downloads=own,
                                 figures=_sector_figures(sc), by_item=by_item, by_aspect=by_aspect),
-        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc),
+        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc, downloads=own),
     }
     for ent in sc.enterprises:
         src = enterprise_src(sc, ent)
