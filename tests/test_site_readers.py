@@ -167,3 +167,30 @@ def test_checklist_page_links_the_form_and_the_workbook(tmp_path: Path, minimal_
         offered = site.find_downloads(collect(minimal_tree)[0], out)  # type: ignore[arg-type]
         src = next(d.src for d in offered.values() if d.path.name == name)
         assert urllib.parse.quote(src.split("/")[-1]) in html, name
+
+
+# ---- Phone navigation -----------------------------------------------------------------------
+
+
+def test_long_pages_have_their_contents_on_a_phone(browser: Any, server: str, repo_content: Content) -> None:  # noqa: F811
+    sc = max(repo_content.sectors, key=lambda s: len(s.items))
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(server + site.url_of(site.sector_src(sc)))
+    toc = phone.locator("details.zn-phone-toc")
+    assert toc.is_visible()
+    toc.locator("summary").click()
+    links = toc.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert [f"#{it.id.lower()}" for it in sc.items if f"#{it.id.lower()}" not in links] == []
+    last = sc.items[-1].id.lower()
+    toc.locator(f"a[href='#{last}']").click()
+    phone.wait_for_timeout(300)
+    box = phone.locator(f"h3#{last}").bounding_box()
+    assert box is not None and 0 <= box["y"] < 844, box
+    assert not toc.evaluate("d => d.open")
+    phone.close()
+
+    desktop = browser.new_page(viewport={"width": 1366, "height": 900})
+    desktop.goto(server + site.url_of(site.sector_src(sc)))
+    assert not desktop.locator("details.zn-phone-toc").is_visible()
+    assert desktop.locator("nav.md-nav--secondary").is_visible()
+    desktop.close()
