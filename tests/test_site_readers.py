@@ -194,3 +194,44 @@ def test_long_pages_have_their_contents_on_a_phone(browser: Any, server: str, re
     assert not desktop.locator("details.zn-phone-toc").is_visible()
     assert desktop.locator("nav.md-nav--secondary").is_visible()
     desktop.close()
+
+
+# ---- Downloads and open data ----------------------------------------------------------------
+
+
+def test_downloads_show_size_and_pages_and_carry_the_edition(minimal_tree: Path, tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    from test_site import build_site, parse
+
+    content = collect(minimal_tree)[0]
+    assert content is not None
+    sc, edition = content.sectors[0], content.guide.edition
+    out = tmp_path / "out"
+    (out / "pdf").mkdir(parents=True)
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(width=595, height=842)
+    with (out / "pdf" / f"{sc.id}.pdf").open("wb") as f:
+        writer.write(f)
+    (out / "data").mkdir()
+    (out / "data" / "guide.json").write_text("{}" + " " * 2500, encoding="utf-8")
+    build_site(minimal_tree, out)
+    site_dir = out / "site"
+    pdf_kb = max(1, round((out / "pdf" / f"{sc.id}.pdf").stat().st_size / 1000))
+    sector_text = text_of(page_file(site_dir, site.sector_src(sc)))
+    assert f"行业指南（PDF）（{pdf_kb} KB，3 页）" in sector_text
+    data_text = text_of(page_file(site_dir, "data.md"))
+    assert f"指南数据（{edition}）.json（3 KB）" in data_text
+    assert "尚未声明本数据的使用许可" in data_text
+    refs = [urllib.parse.unquote(r) for r in parse(page_file(site_dir, "data.md")).refs if "downloads/" in r]
+    assert refs and all(f"（{edition}）" in r for r in refs)
+    assert sorted(p.name for p in (site_dir / "downloads").iterdir()) == sorted(
+        [f"{sc.sector.name}-{content.guide.title}（{edition}）.pdf", f"指南数据（{edition}）.json"])
+
+
+def test_open_data_page_lists_the_csv_columns(built: Path) -> None:  # noqa: F811
+    from zhinan import sheets
+
+    text = text_of(page_file(built, "data.md"))
+    assert [c.title for c in sheets.checklist_columns() if c.title not in text] == []

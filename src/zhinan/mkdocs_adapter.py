@@ -89,6 +89,8 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         write_search_index(Path(config.site_dir) / "search")
+        if not self.downloads_later:  # `mkdocs build`/`serve`: the files are already in place
+            site.fill_download_facts(Path(config.site_dir))
 
 
 @functools.cache

@@ -247,6 +247,10 @@ class Guide:
     issuer: str = spec("发布单位", "发布指南的单位。", example="泉州市安全生产委员会办公室")
     edition: str = spec("版次", "如“2021年版”。", example="2021年版")
     date: datetime.date = spec("发布日期", "YYYY-MM-DD 格式。", example="2021-12-31")
+    data_license: str | None = spec(
+        "开放数据许可", "网站“开放数据”页所列 JSON 和 CSV 的使用许可（由发布单位确定；不填时说明尚未声明）。",
+        example="署名 4.0 国际（CC BY 4.0）", default=None,
+    )
     chapters: tuple[str, ...] = spec(
         "通用章节", "guides/ 下的 Markdown 文件名，按顺序排列。", example=["01-overview.md"]
     )

@@ -8,13 +8,16 @@ site generator means replacing that one module, not this one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import filecmp
 import functools
 import gzip
+import html as html_module
 import importlib.util
 import os
 import posixpath
+import re
 import shutil
 import statistics
 import time
@@ -26,11 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from zhinan import cache as hashcache
 from zhinan import stats
 from zhinan.build import BuildError
-from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent
+from zhinan.data import JSON_NAME, SCHEMA_NAME
+from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent, public_fields
+from zhinan.names import published_name
 from zhinan.output import replace_dir, temp_dir_beside
 
 if TYPE_CHECKING:
@@ -70,15 +77,26 @@ class SiteSource:
 
 
 def _download_plan(content: Content) -> list[tuple[str, str, str, str]]:
-    """(key, label, path under the build folder, name on the site) of every possible download."""
+    """(key, label, path under the build folder, name on the site) of every possible download;
+    every name carries the edition (`names.published_name`)."""
     g = content.guide
-    plan = [("guide", "指南全文（PDF）", "pdf/guide.pdf", f"{g.title}（{g.edition}）.pdf")]
+
+    def named(stem: str, suffix: str) -> str:
+        return published_name(g, stem, suffix)
+
+    plan = [
+        ("guide", "指南全文（PDF）", "pdf/guide.pdf", named(g.title, ".pdf")),
+        ("data/json", "全部内容（JSON）", f"data/{JSON_NAME}", named("指南数据", ".json")),
+        ("data/schema", "JSON 的结构说明（JSON Schema）", f"data/{SCHEMA_NAME}", named("指南数据结构", ".schema.json")),
+        ("data/csv", "全部行业检查清单（CSV）", "sheets/all.csv", named("全部行业-检查清单", ".csv")),
+    ]
     for sc in content.sectors:
         name = sc.sector.name
         plan += [
-            (f"{sc.id}/pdf", "行业指南（PDF）", f"pdf/{sc.id}.pdf", f"{name}-{g.title}.pdf"),
-            (f"{sc.id}/form", "空白检查表（PDF，打印后填写）", f"pdf/{sc.id}-form.pdf", f"{name}-安全生产标准化检查表.pdf"),
-            (f"{sc.id}/sheets", "三张清单（Excel 工作簿）", f"sheets/{sc.id}.xlsx", f"{name}-三张清单.xlsx"),
+            (f"{sc.id}/pdf", "行业指南（PDF）", f"pdf/{sc.id}.pdf", named(f"{name}-{g.title}", ".pdf")),
+            (f"{sc.id}/form", "空白检查表（PDF，打印后填写）", f"pdf/{sc.id}-form.pdf", named(f"{name}-安全生产标准化检查表", ".pdf")),
+            (f"{sc.id}/sheets", "三张清单（Excel 工作簿）", f"sheets/{sc.id}.xlsx", named(f"{name}-三张清单", ".xlsx")),
+            (f"{sc.id}/csv", "检查清单（CSV）", f"sheets/{sc.id}.csv", named(f"{name}-检查清单", ".csv")),
         ]
     return plan
 
@@ -114,6 +132,43 @@ def copy_downloads(downloads: dict[str, Download], site_dir: Path) -> int:
     return copied
 
 
+_FACTS = re.compile(r'(<span class="zn-size" data-zn-file="([^"]+)">)[^<]*(</span>)')
+
+
+def download_facts(path: Path) -> str:
+    """What a reader weighs before downloading on a slow line: the size, and a PDF's page count."""
+    size = path.stat().st_size
+    text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
+    if path.suffix == ".pdf":
+        with contextlib.suppress(PdfReadError):  # not a whole PDF: its size still helps
+            text += f"，{len(PdfReader(path).pages)} 页"
+    return text
+
+
+def fill_download_facts(site_dir: Path) -> int:
+    """Write each download's size (and pages) beside its links, once the file is in the site; the
+    pages were written before the PDFs were finished. Returns how many pages changed."""
+    changed = 0
+    facts: dict[str, str] = {}
+    for page in site_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if "data-zn-file" not in html:
+            continue
+
+        def fill(m: re.Match[str]) -> str:
+            src = html_module.unescape(m.group(2))
+            if src not in facts:
+                target = site_dir / src
+                facts[src] = f"（{download_facts(target)}）" if target.is_file() else ""
+            return f"{m.group(1)}{facts[src]}{m.group(3)}"
+
+        new = _FACTS.sub(fill, html)
+        if new != html:
+            page.write_text(new, encoding="utf-8")
+            changed += 1
+    return changed
+
+
 # ---- Pages ----------------------------------------------------------------------------------
 
 
@@ -143,6 +198,11 @@ def _url(ctx: Context, target: str) -> str:
     return "./" if rel == "." else rel
 
 
+def _size_slot(d: Download) -> str:
+    """Where `fill_download_facts` writes the file's size and pages once the file is built."""
+    return f'<span class="zn-size" data-zn-file="{html_module.escape(d.src)}"></span>'
+
+
 def _plain(value: Any) -> str:
     return str(value).translate(_PLAIN)
 
@@ -164,7 +224,7 @@ def _env() -> Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date)
+    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date, size_slot=_size_slot)
     env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src,
                        major_note=major_note)
     return env
@@ -269,6 +329,25 @@ def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Down
     return pages
 
 
+def _data_page(content: Content, downloads: dict[str, Download]) -> str:
+    """The 开放数据 page: the files with their sizes, the licence, and field tables taken from the
+    declarations the files are written from (the workbook's columns, the JSON's structure)."""
+    from zhinan import data, sheets
+
+    kinds = [("data/json", "JSON", "全部内容"), ("data/schema", "JSON Schema", "JSON 文件的结构和每个字段的含义"),
+             ("data/csv", "CSV", "全部行业的检查清单")]
+    kinds += [(f"{sc.id}/csv", "CSV", f"{sc.sector.name}检查清单") for sc in content.sectors]
+    files = [(downloads[key], fmt, note) for key, fmt, note in kinds if key in downloads]
+    items = {f.name: f for f in public_fields(CheckItem)}
+    csv_fields = [(c.title, items[c.field].metadata["description"] if c.field else "企业自查时填写，发布的数据中为空")
+                  for c in sheets.checklist_columns()]
+    csv_fields[0] = (csv_fields[0][0], "本行业内的行号")
+    json_fields = [(name, title, note) for record in (Content, SectorContent)
+                   for name, (title, note) in data.ASSEMBLED[record].items()]
+    return _render("data.md", "data.md", guide=content.guide, files=files, csv_fields=csv_fields,
+                   json_fields=json_fields)
+
+
 def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, str]:
     """Every page of the site as Markdown, keyed by its source path (which fixes its URL)."""
     pages = {
@@ -282,6 +361,7 @@ def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, 
     pages["enterprises.md"] = _render("enterprises.md", "enterprises.md", content=content)
     pages["hazards.md"] = _render("hazards.md", "hazards.md", content=content)
     pages["elements.md"] = _render("elements.md", "elements.md", elements=_element_index(content))
+    pages["data.md"] = _data_page(content, downloads)
     reference = _reference_markdown()
     if reference is not None:
         # For contributors, not readers: kept out of the search results.
@@ -303,8 +383,11 @@ def _nav(content: Content, pages: dict[str, str]) -> list[Any]:
         {"通用章节": [{ch.title: f"guide/{ch.name}"} for ch in content.chapters]},
         {"行业指南": sectors},
         {"索引": [{"标杆企业名录": "enterprises.md"}, {"重大隐患": "hazards.md"}, {"核心要素索引": "elements.md"}]},
+        {"开放数据": "data.md"},
     ]
-    nav += [{title: src} for src, title in (("reference.md", "字段参考"), ("changes.md", "本版修订说明")) if src in pages]
+    nav += [{title: src} for src, title in (("changes.md", "本版修订说明"),) if src in pages]
+    if "reference.md" in pages:
+        nav.append({"参与编写": [{"字段参考": "reference.md"}]})
     return nav
 
 
@@ -387,6 +470,7 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
     if store.get(marker, key) is not None:
         wait()
         copied = copy_downloads(site.downloads, final)
+        fill_download_facts(final)
         opts.progress.step("site", len(site.pages), len(site.pages), f"网站（未变，沿用；更新下载文件 {copied} 个）")
         return {"seconds": round(time.perf_counter() - started - waited, 3), "waited_seconds": round(waited, 3),
                 "cached": True, **measure(final), "downloads": sorted(site.downloads)}
@@ -396,6 +480,7 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
         mkdocs_adapter.build_site(site, config_file(opts.root), docs_dir=opts.root / "guides", site_dir=tmp)
         wait()
         copy_downloads(site.downloads, tmp)
+        fill_download_facts(tmp)
         replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
