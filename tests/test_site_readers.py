@@ -7,6 +7,7 @@ under test.
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -235,3 +236,141 @@ def test_open_data_page_lists_the_csv_columns(built: Path) -> None:  # noqa: F81
 
     text = text_of(page_file(built, "data.md"))
     assert [c.title for c in sheets.checklist_columns() if c.title not in text] == []
+
+
+# ---- Dates, 404, every page type at both widths ---------------------------------------------
+
+
+def test_pages_show_when_their_content_last_changed(built: Path, repo_content: Content) -> None:  # noqa: F811
+    """The date is read back from git here, one file at a time, not by the code under test."""
+    import datetime
+    import subprocess
+
+    from test_site import REPO
+
+    def last_change(*paths: str) -> str:
+        out = [subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%cs", "--", p], capture_output=True,
+                              text=True, check=True).stdout.strip() for p in paths]
+        day = max((datetime.date.fromisoformat(d) for d in out if d), default=repo_content.guide.date)
+        return f"更新日期：{day.year}年{day.month}月{day.day}日"
+
+    sc = next(s for s in repo_content.sectors if s.enterprises)
+    ent = sc.enterprises[0]
+    folder = f"sectors/{sc.id}"
+    ents = [f"{folder}/enterprises/{e.id}.yml" for e in sc.enterprises]
+    assert last_change(f"{folder}/sector.yml", f"{folder}/checklist.yml", *ents) in text_of(page_file(built, site.sector_src(sc)))
+    assert last_change(f"{folder}/checklist.yml") in text_of(page_file(built, site.sector_src(sc, "checklist")))
+    assert last_change(f"{folder}/enterprises/{ent.id}.yml") in text_of(page_file(built, site.enterprise_src(sc, ent)))
+
+
+def test_edition_is_not_older_than_what_it_cites(repo_content: Content) -> None:  # noqa: F811
+    """GB 45673-2025 is in force from 2025-11-01 (shared/reference/README.md)."""
+    import datetime
+
+    cited = {b.code for sc in repo_content.sectors for b in sc.sector.basis}
+    if "GB 45673-2025" in cited:
+        assert repo_content.guide.date >= datetime.date(2025, 11, 1)
+        assert int(repo_content.guide.edition[:4]) >= 2025
+
+
+def test_changes_page_is_always_there(minimal_tree: Path) -> None:
+    content = collect(minimal_tree)[0]
+    assert content is not None and content.changes is None
+    pages = site.render_pages(content, {})
+    assert "本版修订说明" in pages["changes.md"]
+
+
+class _SubFolder:
+    """A server that holds the site under /sub/ and answers a missing address with its 404 page,
+    as a web server configured for a site in a sub-folder does."""
+
+    def __init__(self, built: Path) -> None:  # noqa: F811
+        import functools
+        import http.server
+        import threading
+
+        root = built
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def translate_path(self, path: str) -> str:
+                path = path.split("?", 1)[0].split("#", 1)[0]
+                if not path.startswith("/sub/"):
+                    return str(root / "__nowhere__")
+                return str(root / urllib.parse.unquote(path[len("/sub/"):]))
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                if code != 404:
+                    super().send_error(code, message, explain)
+                    return
+                body = (root / "404.html").read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(built)))
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/sub/"
+
+
+@pytest.fixture(scope="module")
+def sub_folder(built: Path) -> Any:  # noqa: F811
+    s = _SubFolder(built)
+    yield s.base
+    s.httpd.shutdown()
+    s.httpd.server_close()
+
+
+def test_404_page_leads_home_and_to_search(browser: Any, sub_folder: str, built: Path, repo_content: Content) -> None:  # noqa: F811
+    page = browser.new_page()
+    for missing in (sub_folder + "no-such-page/", sub_folder + "sectors/x/y/z/missing.html", built.as_uri() + "/404.html"):
+        page.goto(missing)
+        page.wait_for_load_state("load")
+        assert page.locator("h1").inner_text().strip() == "页面不存在", missing
+        assert page.evaluate("() => getComputedStyle(document.body).fontFamily") != "", missing
+        page.click("text=返回首页")
+        page.wait_for_load_state("load")
+        assert page.locator("h1").first.inner_text().strip() == repo_content.guide.title, (missing, page.url)
+        page.goto(missing)
+        page.fill("#zn-q", "WHP-001")
+        page.press("#zn-q", "Enter")
+        page.wait_for_load_state("load")
+        box = page.locator("input[data-md-component='search-query']")
+        box.wait_for(state="visible")
+        assert box.input_value() == "WHP-001", missing
+    page.close()
+
+
+def page_types(content: Content) -> list[str]:
+    sc = next(s for s in content.sectors if s.enterprises)
+    return ["index.md", f"guide/{content.chapters[0].name}", site.sector_src(sc), site.sector_src(sc, "checklist"),
+            site.enterprise_src(sc, sc.enterprises[0]), "enterprises.md", "hazards.md", "elements.md", "data.md",
+            "changes.md", "reference.md"]
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_axe_finds_nothing_serious_on_any_page_type(browser: Any, server: str, sub_folder: str,  # noqa: F811
+                                                    repo_content: Content, width: int) -> None:  # noqa: F811
+    from test_site import AXE
+
+    shots = os.environ.get("ZHINAN_SCREENSHOTS")
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    found = {}
+    urls = {src: server + site.url_of(src) for src in page_types(repo_content)}
+    urls["404"] = sub_folder + "sectors/no-such-sector/"
+    for name, url in urls.items():
+        page.goto(url)
+        page.wait_for_load_state("load")
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        found[name] = [f"{x['id']}: {x['help']} ({len(x['nodes'])})" for x in result["violations"]
+                       if x["impact"] in ("serious", "critical")]
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / f"{width}-{name.replace('/', '_')}.png"))
+    page.close()
+    assert found == {name: [] for name in found}

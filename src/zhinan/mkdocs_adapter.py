@@ -89,6 +89,7 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         write_search_index(Path(config.site_dir) / "search")
+        write_not_found(Path(config.site_dir), config.site_name)
         if not self.downloads_later:  # `mkdocs build`/`serve`: the files are already in place
             site.fill_download_facts(Path(config.site_dir))
 
@@ -168,6 +169,12 @@ def write_search_index(folder: Path) -> None:
                 raise PluginError(f"{worker.name}：mkdocs-material 的搜索代码已改变，"
                                   f"zhinan 对它的修正（{pattern.pattern}）需要重新检查")
         worker.write_text(code, encoding="utf-8")
+
+
+def write_not_found(site_dir: Path, site_name: str) -> None:
+    """Replace the theme's English 404 page (whose links only work at the root of a server)."""
+    css = sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / "assets" / "stylesheets").glob("main.*.min.css"))
+    (site_dir / "404.html").write_text(site.not_found_html(site_name, [*css, f"{site.ASSET_DIR}/zhinan.css"]), encoding="utf-8")
 
 
 def _config(config_file: Path, docs_dir: Path, site_dir: Path | None = None) -> MkDocsConfig:

@@ -20,6 +20,7 @@ import posixpath
 import re
 import shutil
 import statistics
+import subprocess
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -251,6 +252,31 @@ def _sector_figures(sc: SectorContent) -> dict[str, int]:
     }
 
 
+def content_dates(root: Path) -> dict[str, datetime.date]:
+    """The last commit date of every file under sectors/ and guides/, from one `git log` pass (a
+    process per file would cost seconds at city scale). Empty when the root is not in git."""
+    cmd = ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--format=%x00%cs", "--name-only",
+           "--relative", "--", "sectors", "guides"]
+    try:
+        log = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", timeout=120, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    dates: dict[str, datetime.date] = {}
+    current: datetime.date | None = None
+    for line in log.splitlines():
+        if line.startswith("\0"):
+            current = datetime.date.fromisoformat(line[1:])
+        elif line and current is not None:
+            dates.setdefault(line, current)  # newest first: the first date seen is the last change
+    return dates
+
+
+def updated(dates: dict[str, datetime.date], fallback: datetime.date, *paths: str) -> datetime.date:
+    """A page's 更新日期: the latest change of the files it is made from, or the edition's date."""
+    seen = [dates[p] for p in paths if p in dates]
+    return max(seen) if seen else fallback
+
+
 def major_note(sc: SectorContent) -> str:
     """The sector's 重大隐患 as a reader must read them: a count only where the criteria are
     entered, otherwise where to look; never a bare "0 项" that reads as "none"."""
@@ -315,17 +341,23 @@ def _practice_refs(sc: SectorContent) -> tuple[dict[str, list[Ref]], dict[str, l
     return by_item, by_aspect
 
 
-def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Download]) -> dict[str, str]:
+def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Download],
+                  dates: dict[str, datetime.date]) -> dict[str, str]:
     own = {k.split("/", 1)[1]: d for k, d in downloads.items() if k.startswith(f"{sc.id}/")}
     by_item, by_aspect = _practice_refs(sc)
+    folder, edition = f"sectors/{sc.id}", content.guide.date
+    ent_files = [f"{folder}/enterprises/{e.id}.yml" for e in sc.enterprises]
+    checklist_file = f"{folder}/checklist.yml"
     pages = {
         sector_src(sc): _render("sector.md", sector_src(sc), sc=sc, guide=content.guide, downloads=own,
-                                figures=_sector_figures(sc), by_item=by_item, by_aspect=by_aspect),
-        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc, downloads=own),
+                                figures=_sector_figures(sc), by_item=by_item, by_aspect=by_aspect,
+                                updated=updated(dates, edition, f"{folder}/sector.yml", checklist_file, *ent_files)),
+        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc, downloads=own,
+                                             updated=updated(dates, edition, checklist_file)),
     }
-    for ent in sc.enterprises:
+    for ent, ent_file in zip(sc.enterprises, ent_files, strict=True):
         src = enterprise_src(sc, ent)
-        pages[src] = _render("enterprise.md", src, sc=sc, ent=ent)
+        pages[src] = _render("enterprise.md", src, sc=sc, ent=ent, updated=updated(dates, edition, ent_file))
     return pages
 
 
@@ -348,8 +380,10 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
                    json_fields=json_fields)
 
 
-def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, str]:
-    """Every page of the site as Markdown, keyed by its source path (which fixes its URL)."""
+def render_pages(content: Content, downloads: dict[str, Download],
+                 dates: dict[str, datetime.date] | None = None) -> dict[str, str]:
+    """Every page of the site as Markdown, keyed by its source path (which fixes its URL); `dates`
+    are the content files' last changes (`content_dates`)."""
     pages = {
         "index.md": _render("home.md", "index.md", content=content, figures=_figure_rows(content),
                             sector_figures={sc.id: _sector_figures(sc) for sc in content.sectors},
@@ -357,7 +391,7 @@ def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, 
     }
     pages.update({f"guide/{ch.name}": ch.markdown for ch in content.chapters})
     for sc in content.sectors:
-        pages.update(_sector_pages(content, sc, downloads))
+        pages.update(_sector_pages(content, sc, downloads, dates or {}))
     pages["enterprises.md"] = _render("enterprises.md", "enterprises.md", content=content)
     pages["hazards.md"] = _render("hazards.md", "hazards.md", content=content)
     pages["elements.md"] = _render("elements.md", "elements.md", elements=_element_index(content))
@@ -366,8 +400,9 @@ def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, 
     if reference is not None:
         # For contributors, not readers: kept out of the search results.
         pages["reference.md"] = f"---\nsearch:\n  exclude: true\n---\n{reference}"
-    if content.changes is not None:
-        pages["changes.md"] = content.changes.markdown
+    pages["changes.md"] = content.changes.markdown if content.changes is not None else (
+        f"# 本版修订说明\n\n{content.guide.edition}没有修订说明：本版是首次发布，或编写组尚未用 "
+        "`zhinan changelog` 写出与上一版的差别。\n")
     return pages
 
 
@@ -385,7 +420,7 @@ def _nav(content: Content, pages: dict[str, str]) -> list[Any]:
         {"索引": [{"标杆企业名录": "enterprises.md"}, {"重大隐患": "hazards.md"}, {"核心要素索引": "elements.md"}]},
         {"开放数据": "data.md"},
     ]
-    nav += [{title: src} for src, title in (("changes.md", "本版修订说明"),) if src in pages]
+    nav.append({"本版修订说明": "changes.md"})
     if "reference.md" in pages:
         nav.append({"参与编写": [{"字段参考": "reference.md"}]})
     return nav
@@ -410,7 +445,7 @@ def _walk(folder: Path) -> list[Path]:
 def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()) -> SiteSource:
     """The whole site, ready for the generator."""
     downloads = find_downloads(content, out, pending)
-    pages = render_pages(content, downloads)
+    pages = render_pages(content, downloads, content_dates(root))
     g = content.guide
     return SiteSource(
         pages=pages,
@@ -420,6 +455,44 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         copyright=f"{g.issuer} · {g.edition} · {_cn_date(g.date)}发布",
         downloads=downloads,
     )
+
+
+NOT_FOUND_DEPTH = 8
+"""How many folders below the site's root a missing address may be and the 404 page still find it."""
+
+
+def not_found_html(site_name: str, stylesheets: list[str]) -> str:
+    """The 404 page: Chinese, with links home and to the search, working at any depth below the
+    site, from a sub-folder and from disk. Its links are set by `not-found.js`, loaded by trying
+    each depth (a server answers the wrong ones with 404, which browsers do not run)."""
+    scripts = "".join(f'<script src="{"../" * d}{ASSET_DIR}/not-found.js"></script>' for d in range(NOT_FOUND_DEPTH + 1))
+    css = "".join(f'<link rel="stylesheet" data-zn-css="{html_module.escape(c)}" href="/{html_module.escape(c)}">'
+                  for c in stylesheets)
+    name = html_module.escape(site_name)
+    return f"""<!doctype html>
+<html lang="zh">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>页面不存在 - {name}</title>
+{css}
+{scripts}
+</head>
+<body>
+<main class="md-main"><div class="md-main__inner md-grid"><div class="md-content"><article class="md-content__inner md-typeset">
+<h1>页面不存在</h1>
+<p>您要找的页面不在《{name}》中，可能是地址输错了，或者页面已经移动。</p>
+<ul>
+<li><a data-zn-root="" href="/">返回首页</a></li>
+<li><a data-zn-root="?q=" href="/?q=">打开搜索</a>，按检查项目、隐患或编号（如 WHP-001）查找</li>
+</ul>
+<form data-zn-root="" action="/" method="get" role="search">
+<label for="zn-q">搜索本指南</label> <input id="zn-q" name="q" type="search"> <button type="submit">搜索</button>
+</form>
+</article></div></div></main>
+</body>
+</html>
+"""
 
 
 # ---- The stage ------------------------------------------------------------------------------
