@@ -486,7 +486,7 @@ def not_found_html(site_name: str, stylesheets: list[str]) -> str:
 <li><a data-zn-root="" href="/">返回首页</a></li>
 <li><a data-zn-root="?q=" href="/?q=">打开搜索</a>，按检查项目、隐患或编号（如 WHP-001）查找</li>
 </ul>
-<form data-zn-root="" action="/" method="get" role="search">
+<form class="zn-search-form" data-zn-root="" action="/" method="get" role="search">
 <label for="zn-q">搜索本指南</label> <input id="zn-q" name="q" type="search"> <button type="submit">搜索</button>
 </form>
 </article></div></div></main>
