@@ -225,7 +225,12 @@ class Sector:
     order: int = spec("排序", "在指南中的顺序，数字小的在前。", example=7)
     summary: str = spec("行业概述", "本行业指南的概述（Markdown）。", markdown=True, example="……")
     scope: str | None = spec("适用范围", "本指南适用的企业范围（Markdown，可选）。", markdown=True, default=None)
-    basis: tuple[Basis, ...] = spec("主要依据", "本行业的主要法律法规和标准（可选）。", default_factory=tuple)
+    basis: tuple[Basis, ...] = spec(
+        "主要依据", "本行业的主要法律法规和标准（可选）。",
+        example=[{"title": "企业安全生产标准化基本规范", "code": "GB/T 33000-2016"},
+                 {"title": "工贸企业重大事故隐患判定标准", "code": "应急管理部令第10号"}],
+        default_factory=tuple,
+    )
     major_criteria: MajorCriteria | None = spec(
         "重大事故隐患判定标准",
         "本行业的重大事故隐患判定标准及其录入情况（可选）；写了，网站和指南就不会把“未录入”显示为“0 项”。只写查证过的判定标准。",
