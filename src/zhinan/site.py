@@ -484,7 +484,7 @@ def not_found_html(site_name: str, stylesheets: list[str]) -> str:
 <p>您要找的页面不在《{name}》中，可能是地址输错了，或者页面已经移动。</p>
 <ul>
 <li><a data-zn-root="" href="/">返回首页</a></li>
-<li><a data-zn-root="?q=" href="/?q=">打开搜索</a>，按检查项目、隐患或编号（如 WHP-001）查找</li>
+<li><a data-zn-root="?q=" href="/?q=">打开搜索</a>，按检查项目、隐患或编号（如 <span class="zn-nobr">WHP-001</span>）查找</li>
 </ul>
 <form class="zn-search-form" data-zn-root="" action="/" method="get" role="search">
 <label for="zn-q">搜索本指南</label> <input id="zn-q" name="q" type="search"> <button type="submit">搜索</button>
