@@ -31,7 +31,7 @@ def test_site_offers_the_pdfs_rendered_alongside(minimal_tree: Path, tmp_path: P
     assert sorted(downloads) == sorted(key for key, *_ in site._download_plan(content))
     for d in downloads.values():
         assert (out / "site" / d.src).read_bytes() == d.path.read_bytes(), d.src
-        assert d.path.stat().st_size > 1000
+        assert d.path.stat().st_size > (1000 if d.path.suffix == ".pdf" else 0)
 
 
 def test_failed_pdf_stage_keeps_the_previous_site(minimal_tree: Path, tmp_path: Path,

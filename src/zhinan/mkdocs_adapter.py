@@ -123,6 +123,9 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         write_search_index(Path(config.site_dir) / "search")
+        write_not_found(Path(config.site_dir), config.site_name)
+        if not self.downloads_later:  # `mkdocs build`/`serve`: the files are already in place
+            site.fill_download_facts(Path(config.site_dir))
 
 
 CSP = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -166,15 +169,78 @@ def _load_safety_terms() -> None:
         jieba.load_userdict(terms)
 
 
+_HAN_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{3,}")
+_SEARCH_WORKER = "assets/javascripts/workers/search.*.min.js"
+_WORKER_MENDS = (
+    # The worker splits a Chinese query into words of its index but never tries a word that ends
+    # the query (`j < query.length`): 重大隐患 became 重大 alone, 有限空间 became 有限 (and found
+    # 有限公司). One character mends it.
+    (re.compile(r"for\(let (\w)=(\w)\+1;\1<(\w)\.length;\1\+\+\)\3\.slice\(\2,\1\)in "),
+     lambda m: m.group(0).replace("<", "<=", 1)),
+    # The query lexer keeps lunr's default separator (which splits at `-`) although the index uses
+    # the configured one: WHP-001 was searched as WHP and 001, and found nothing or every WHP item.
+    # …and joins the words it found with "* ", so every word but the last got a second wildcard,
+    # matched no query term in its own ranking, and a result with all the words ranked no higher.
+    (re.compile(r'\.join\("\* "\)'), lambda m: '.join(" ")'),
+    (re.compile(r"lunr\.tokenizer\.separator=new RegExp\((\w)\.separator\)"),
+     lambda m: f"{m.group(0)},lunr.QueryLexer.termSeparator=lunr.tokenizer.separator"),
+)
+"""Three mends to mkdocs-material's search worker (9.x); the build fails if a version no longer has
+the code they mend, so that they are looked at again."""
+
+
+def search_subwords(segmented: str) -> list[str]:
+    """Words inside the longer words of an indexed text, in jieba's search mode: 危险源 in
+    重大危险源. The browser matches a query word only against the start of an indexed word."""
+    found: dict[str, None] = {}
+    words = set(segmented.split("\u200b"))
+    for token in words:
+        for word in _HAN_WORD.findall(token):
+            for sub in jieba.cut_for_search(word):
+                if len(sub) > 1 and sub != word and sub not in words:
+                    found[sub] = None
+    return sorted(found)
+
+
+def _with_subwords(doc: dict[str, Any]) -> dict[str, Any]:
+    """The doc with the subwords of its title (weighted as title) and text, hidden from view in
+    the result list (the worker keeps the markup) but found by the index."""
+    doc = dict(doc)
+    seen: set[str] = set()
+    for key in ("title", "text"):
+        subs = [w for w in search_subwords(doc[key]) if w not in seen]
+        seen.update(subs)
+        if subs:
+            doc[key] = f"{doc[key]}<span hidden>{chr(0x200b).join(subs)}</span>"
+    return doc
+
+
 def write_search_index(folder: Path) -> None:
-    """Re-encode the index as UTF-8 (half the size of \\u escapes) and add the script copy that
-    mkdocs-material loads instead of fetching JSON when the site is opened from file://."""
+    """Add the words inside longer words, re-encode the index as UTF-8 (half the size of \\u
+    escapes) and add the script copy that mkdocs-material loads instead of fetching JSON when the
+    site is opened from file://; mend the worker's query segmentation."""
     index = folder / "search_index.json"
     if not index.is_file():
         return
-    data = json.dumps(json.loads(index.read_text(encoding="utf-8")), ensure_ascii=False, separators=(",", ":"))
-    index.write_text(data, encoding="utf-8")
-    (folder / "search_index.js").write_text(f"var __index = {data}", encoding="utf-8")
+    data = json.loads(index.read_text(encoding="utf-8"))
+    data["docs"] = [_with_subwords(d) for d in data["docs"]]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    index.write_text(text, encoding="utf-8")
+    (folder / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")
+    for worker in folder.parent.glob(_SEARCH_WORKER):
+        code = worker.read_text(encoding="utf-8")
+        for pattern, mend in _WORKER_MENDS:
+            code, n = pattern.subn(mend, code)
+            if n != 1:
+                raise PluginError(f"{worker.name}：mkdocs-material 的搜索代码已改变，"
+                                  f"zhinan 对它的修正（{pattern.pattern}）需要重新检查")
+        worker.write_text(code, encoding="utf-8")
+
+
+def write_not_found(site_dir: Path, site_name: str) -> None:
+    """Replace the theme's English 404 page (whose links only work at the root of a server)."""
+    css = sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / "assets" / "stylesheets").glob("main.*.min.css"))
+    (site_dir / "404.html").write_text(site.not_found_html(site_name, [*css, f"{site.ASSET_DIR}/zhinan.css"]), encoding="utf-8")
 
 
 def _config(config_file: Path, docs_dir: Path, site_dir: Path | None = None) -> MkDocsConfig:

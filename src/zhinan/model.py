@@ -32,6 +32,8 @@ ELEMENTS = (
 
 HAZARD_LEVELS = ("一般", "重大")
 ENTERPRISE_LEVELS = ("市级", "县级")
+MAJOR_COVERAGE = ("全部录入", "部分录入", "未录入")
+"""How much of a sector's 重大事故隐患判定标准 its checklist carries as 重大 hazards."""
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 PREFIX_PATTERN = r"^[A-Z]{2,6}$"
@@ -90,6 +92,27 @@ class Basis:
     title: str = spec("名称", "法律、法规、规章或标准的名称，不加书名号。", example="企业安全生产标准化基本规范")
     code: str | None = spec(
         "编号", "标准号或文号；没有编号的法律法规不填。只写能查证的编号。", example="GB/T 33000-2016", default=None
+    )
+    where: Where = position()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MajorCriteria:
+    """重大事故隐患判定标准：本行业判定重大隐患所依据的文件，以及检查清单录入了多少。"""
+
+    title: str = spec(
+        "名称", "判定标准的名称，不加书名号；须与本行业“主要依据”中的一项相同。", example="工贸企业重大事故隐患判定标准"
+    )
+    code: str | None = spec(
+        "文号", "判定标准的文号，须与“主要依据”中该项的编号相同；没有查证的文号不填。", example="应急管理部令第10号",
+        default=None,
+    )
+    coverage: str = spec(
+        "录入情况",
+        "全部录入：每种情形都已作为重大隐患写进检查清单；部分录入：只录入了其中一部分；"
+        "未录入：检查清单还没有逐条录入（网站和指南会提示以判定标准原文为准）。",
+        enum=MAJOR_COVERAGE,
+        example="未录入",
     )
     where: Where = position()
 
@@ -204,7 +227,17 @@ class Sector:
     order: int = spec("排序", "在指南中的顺序，数字小的在前。", example=7)
     summary: str = spec("行业概述", "本行业指南的概述（Markdown）。", markdown=True, example="……")
     scope: str | None = spec("适用范围", "本指南适用的企业范围（Markdown，可选）。", markdown=True, default=None)
-    basis: tuple[Basis, ...] = spec("主要依据", "本行业的主要法律法规和标准（可选）。", default_factory=tuple)
+    basis: tuple[Basis, ...] = spec(
+        "主要依据", "本行业的主要法律法规和标准（可选）。",
+        example=[{"title": "企业安全生产标准化基本规范", "code": "GB/T 33000-2016"},
+                 {"title": "工贸企业重大事故隐患判定标准", "code": "应急管理部令第10号"}],
+        default_factory=tuple,
+    )
+    major_criteria: MajorCriteria | None = spec(
+        "重大事故隐患判定标准",
+        "本行业的重大事故隐患判定标准及其录入情况（可选）；写了，网站和指南就不会把“未录入”显示为“0 项”。只写查证过的判定标准。",
+        default=None,
+    )
     reviewers: tuple[str, ...] = spec(
         "审核人", "代码托管平台上的审核账号或团队（如 @org/team），用于生成 CODEOWNERS（可选）。",
         example=["@quanzhou-safety/urban-gas"],
@@ -221,6 +254,10 @@ class Guide:
     issuer: str = spec("发布单位", "发布指南的单位。", example="泉州市安全生产委员会办公室")
     edition: str = spec("版次", "如“2021年版”。", example="2021年版")
     date: datetime.date = spec("发布日期", "YYYY-MM-DD 格式。", example="2021-12-31")
+    data_license: str | None = spec(
+        "开放数据许可", "网站“开放数据”页所列 JSON 和 CSV 的使用许可（由发布单位确定；不填时说明尚未声明）。",
+        example="署名 4.0 国际（CC BY 4.0）", default=None,
+    )
     chapters: tuple[str, ...] = spec(
         "通用章节", "guides/ 下的 Markdown 文件名，按顺序排列。", example=["01-overview.md"]
     )

@@ -55,7 +55,7 @@ class Example:
 
 def _scalar(value: Any) -> str:
     text = yaml.safe_dump(value, allow_unicode=True, width=10**6, sort_keys=False,
-                          default_flow_style=isinstance(value, list))
+                          default_flow_style=isinstance(value, list | dict))
     return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
@@ -80,6 +80,8 @@ def _field_lines(f: dataclasses.Field[Any], tp: Any, value: Any, pad: str, notes
         example = value.value if isinstance(value, Example) else f.metadata.get("example")
         if example is None and _nested(tp) is not None:
             example = [record_example(typing.cast(type, _nested(tp)))]
+        elif example is None and dataclasses.is_dataclass(unwrap_optional(tp)):  # one record, e.g. major_criteria
+            example = record_example(unwrap_optional(tp))
         return lines + ([f"{pad}# {f.name}: {_scalar(example)}"] if notes and example is not None else [])
     record = _nested(tp)
     if record is not None:

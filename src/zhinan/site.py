@@ -8,10 +8,12 @@ site generator means replacing that one module, not this one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import filecmp
 import functools
 import gzip
+import html as html_module
 import importlib.util
 import json
 import os
@@ -19,6 +21,7 @@ import posixpath
 import re
 import shutil
 import statistics
+import subprocess
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,11 +33,15 @@ from urllib.parse import unquote
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import escape
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from zhinan import cache as hashcache
 from zhinan import load, sanitize, selfcheck, stats
 from zhinan.build import BuildError
-from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent
+from zhinan.data import JSON_NAME, SCHEMA_NAME
+from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent, public_fields
+from zhinan.names import published_name
 from zhinan.output import replace_dir, temp_dir_beside
 
 if TYPE_CHECKING:
@@ -92,25 +99,28 @@ def chapter_html(src: str, markdown: str, slugify: sanitize.Slugify) -> tuple[st
 
 
 def _download_plan(content: Content) -> list[tuple[str, str, str, str]]:
-    """(key, label, path under the build folder, name on the site) of every possible download."""
+    """(key, label, path under the build folder, name on the site) of every possible download;
+    every name carries the edition (`names.published_name`)."""
     g = content.guide
-    title = _file_name(g.title)
-    plan = [("guide", "指南全文（PDF）", "pdf/guide.pdf", f"{title}（{_file_name(g.edition)}）.pdf")]
+
+    def named(stem: str, suffix: str) -> str:
+        return published_name(g, stem, suffix)
+
+    plan = [
+        ("guide", "指南全文（PDF）", "pdf/guide.pdf", named(g.title, ".pdf")),
+        ("data/json", "全部内容（JSON）", f"data/{JSON_NAME}", named("指南数据", ".json")),
+        ("data/schema", "JSON 的结构说明（JSON Schema）", f"data/{SCHEMA_NAME}", named("指南数据结构", ".schema.json")),
+        ("data/csv", "全部行业检查清单（CSV）", "sheets/all.csv", named("全部行业-检查清单", ".csv")),
+    ]
     for sc in content.sectors:
-        name = _file_name(sc.sector.name)
+        name = sc.sector.name
         plan += [
-            (f"{sc.id}/pdf", "行业指南（PDF）", f"pdf/{sc.id}.pdf", f"{name}-{title}.pdf"),
-            (f"{sc.id}/form", "空白检查表（PDF，打印后填写）", f"pdf/{sc.id}-form.pdf", f"{name}-安全生产标准化检查表.pdf"),
-            (f"{sc.id}/sheets", "三张清单（Excel 工作簿）", f"sheets/{sc.id}.xlsx", f"{name}-三张清单.xlsx"),
+            (f"{sc.id}/pdf", "行业指南（PDF）", f"pdf/{sc.id}.pdf", named(f"{name}-{g.title}", ".pdf")),
+            (f"{sc.id}/form", "空白检查表（PDF，打印后填写）", f"pdf/{sc.id}-form.pdf", named(f"{name}-安全生产标准化检查表", ".pdf")),
+            (f"{sc.id}/sheets", "三张清单（Excel 工作簿）", f"sheets/{sc.id}.xlsx", named(f"{name}-三张清单", ".xlsx")),
+            (f"{sc.id}/csv", "检查清单（CSV）", f"sheets/{sc.id}.csv", named(f"{name}-检查清单", ".csv")),
         ]
     return plan
-
-
-def _file_name(text: str) -> str:
-    """Text as part of a download's file name: whatever a file system, a URL or a Markdown link would
-    read as syntax (quotes, brackets, slashes, spaces…) becomes “_”. A `"` in the guide title once
-    broke the link to guide.pdf and with it the whole site build."""
-    return re.sub(r"[\\/:*?\"'<>|()\[\]{}#%&;`\s]+", "_", text).strip("_.") or "_"
 
 
 def find_downloads(content: Content, out: Path, pending: Iterable[Path] = ()) -> dict[str, Download]:
@@ -142,6 +152,43 @@ def copy_downloads(downloads: dict[str, Download], site_dir: Path) -> int:
         os.replace(tmp, target)
         copied += 1
     return copied
+
+
+_FACTS = re.compile(r'(<span class="zn-size" data-zn-file="([^"]+)">)[^<]*(</span>)')
+
+
+def download_facts(path: Path) -> str:
+    """What a reader weighs before downloading on a slow line: the size, and a PDF's page count."""
+    size = path.stat().st_size
+    text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
+    if path.suffix == ".pdf":
+        with contextlib.suppress(PdfReadError):  # not a whole PDF: its size still helps
+            text += f"，{len(PdfReader(path).pages)} 页"
+    return text
+
+
+def fill_download_facts(site_dir: Path) -> int:
+    """Write each download's size (and pages) beside its links, once the file is in the site; the
+    pages were written before the PDFs were finished. Returns how many pages changed."""
+    changed = 0
+    facts: dict[str, str] = {}
+    for page in site_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if "data-zn-file" not in html:
+            continue
+
+        def fill(m: re.Match[str]) -> str:
+            src = html_module.unescape(m.group(2))
+            if src not in facts:
+                target = site_dir / src
+                facts[src] = f"（{download_facts(target)}）" if target.is_file() else ""
+            return f"{m.group(1)}{facts[src]}{m.group(3)}"
+
+        new = _FACTS.sub(fill, html)
+        if new != html:
+            page.write_text(new, encoding="utf-8")
+            changed += 1
+    return changed
 
 
 # ---- Pages ----------------------------------------------------------------------------------
@@ -195,6 +242,11 @@ def _meta(value: Any) -> str:
     return json.dumps(html_text(value), ensure_ascii=False)
 
 
+def _size_slot(d: Download) -> str:
+    """Where `fill_download_facts` writes the file's size and pages once the file is built."""
+    return f'<span class="zn-size" data-zn-file="{html_module.escape(d.src)}"></span>'
+
+
 def _plain(value: Any) -> str:
     return str(value).translate(_PLAIN)
 
@@ -216,9 +268,10 @@ def _env() -> Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date, md=_markdown, meta=_meta)
+    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date, md=_markdown, meta=_meta,
+                       size_slot=_size_slot)
     env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src,
-                       self_check_src=self_check_src)
+                       self_check_src=self_check_src, major_note=major_note)
     return env
 
 
@@ -253,6 +306,46 @@ def _sector_figures(sc: SectorContent) -> dict[str, int]:
         "enterprises": len(sc.enterprises),
         "practices": sum(len(e.practices) for e in sc.enterprises),
     }
+
+
+def content_dates(root: Path) -> dict[str, datetime.date]:
+    """The last commit date of every file under sectors/ and guides/, from one `git log` pass (a
+    process per file would cost seconds at city scale). Empty when the root is not in git."""
+    cmd = ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--format=%x00%cs", "--name-only",
+           "--relative", "--", "sectors", "guides"]
+    try:
+        log = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", timeout=120, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    dates: dict[str, datetime.date] = {}
+    current: datetime.date | None = None
+    for line in log.splitlines():
+        if line.startswith("\0"):
+            current = datetime.date.fromisoformat(line[1:])
+        elif line and current is not None:
+            dates.setdefault(line, current)  # newest first: the first date seen is the last change
+    return dates
+
+
+def updated(dates: dict[str, datetime.date], fallback: datetime.date, *paths: str) -> datetime.date:
+    """A page's 更新日期: the latest change of the files it is made from, or the edition's date."""
+    seen = [dates[p] for p in paths if p in dates]
+    return max(seen) if seen else fallback
+
+
+def major_note(sc: SectorContent) -> str:
+    """The sector's 重大隐患 as a reader must read them: a count only where the criteria are
+    entered, otherwise where to look; never a bare "0 项" that reads as "none"."""
+    mc = sc.sector.major_criteria
+    n = _sector_figures(sc)["major"]
+    if mc is None:
+        return f"重大隐患 {n} 项" if n else "本指南尚未收录本行业的重大事故隐患判定标准"
+    doc = f"《{mc.title}》" + (f"（{mc.code}）" if mc.code else "")
+    if mc.coverage == "未录入":
+        return f"本行业重大事故隐患以{doc}为准，条文尚未录入本指南"
+    if mc.coverage == "部分录入":
+        return f"重大隐患 {n} 项，录自{doc}的部分条文，其余以原文为准"
+    return f"重大隐患 {n} 项，录自{doc}"
 
 
 def _figure_rows(content: Content) -> list[tuple[str, int]]:
@@ -304,24 +397,51 @@ def _practice_refs(sc: SectorContent) -> tuple[dict[str, list[Ref]], dict[str, l
     return by_item, by_aspect
 
 
-def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Download]) -> dict[str, str]:
+def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Download],
+                  dates: dict[str, datetime.date]) -> dict[str, str]:
     own = {k.split("/", 1)[1]: d for k, d in downloads.items() if k.startswith(f"{sc.id}/")}
     by_item, by_aspect = _practice_refs(sc)
+    folder, edition = f"sectors/{sc.id}", content.guide.date
+    ent_files = [f"{folder}/enterprises/{e.id}.yml" for e in sc.enterprises]
+    checklist_file = f"{folder}/checklist.yml"
     pages = {
         sector_src(sc): _render("sector.md", sector_src(sc), sc=sc, guide=content.guide, downloads=own,
-                                figures=_sector_figures(sc), by_item=by_item, by_aspect=by_aspect),
-        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc),
+                                figures=_sector_figures(sc), by_item=by_item, by_aspect=by_aspect,
+                                updated=updated(dates, edition, f"{folder}/sector.yml", checklist_file, *ent_files)),
+        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc, downloads=own,
+                                             updated=updated(dates, edition, checklist_file)),
         self_check_src(sc): _render("self-check.md", self_check_src(sc), sc=sc, data_file=selfcheck.DATA_FILE,
                                     assets=_rel(url_of(self_check_src(sc)).rstrip("/"), ASSET_DIR)),
     }
-    for ent in sc.enterprises:
+    for ent, ent_file in zip(sc.enterprises, ent_files, strict=True):
         src = enterprise_src(sc, ent)
-        pages[src] = _render("enterprise.md", src, sc=sc, ent=ent)
+        pages[src] = _render("enterprise.md", src, sc=sc, ent=ent, updated=updated(dates, edition, ent_file))
     return pages
 
 
-def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, str]:
-    """Every page of the site as Markdown, keyed by its source path (which fixes its URL)."""
+def _data_page(content: Content, downloads: dict[str, Download]) -> str:
+    """The 开放数据 page: the files with their sizes, the licence, and field tables taken from the
+    declarations the files are written from (the workbook's columns, the JSON's structure)."""
+    from zhinan import data, sheets
+
+    kinds = [("data/json", "JSON", "全部内容"), ("data/schema", "JSON Schema", "JSON 文件的结构和每个字段的含义"),
+             ("data/csv", "CSV", "全部行业的检查清单")]
+    kinds += [(f"{sc.id}/csv", "CSV", f"{sc.sector.name}检查清单") for sc in content.sectors]
+    files = [(downloads[key], fmt, note) for key, fmt, note in kinds if key in downloads]
+    items = {f.name: f for f in public_fields(CheckItem)}
+    csv_fields = [(c.title, items[c.field].metadata["description"] if c.field else "企业自查时填写，发布的数据中为空")
+                  for c in sheets.checklist_columns()]
+    csv_fields[0] = (csv_fields[0][0], "本行业内的行号")
+    json_fields = [(name, title, note) for record in (Content, SectorContent)
+                   for name, (title, note) in data.ASSEMBLED[record].items()]
+    return _render("data.md", "data.md", guide=content.guide, files=files, csv_fields=csv_fields,
+                   json_fields=json_fields)
+
+
+def render_pages(content: Content, downloads: dict[str, Download],
+                 dates: dict[str, datetime.date] | None = None) -> dict[str, str]:
+    """Every page of the site as Markdown, keyed by its source path (which fixes its URL); `dates`
+    are the content files' last changes (`content_dates`)."""
     pages = {
         "index.md": _render("home.md", "index.md", content=content, figures=_figure_rows(content),
                             sector_figures={sc.id: _sector_figures(sc) for sc in content.sectors},
@@ -329,15 +449,18 @@ def render_pages(content: Content, downloads: dict[str, Download]) -> dict[str, 
     }
     pages.update({f"guide/{ch.name}": ch.markdown for ch in content.chapters})
     for sc in content.sectors:
-        pages.update(_sector_pages(content, sc, downloads))
+        pages.update(_sector_pages(content, sc, downloads, dates or {}))
     pages["enterprises.md"] = _render("enterprises.md", "enterprises.md", content=content)
     pages["hazards.md"] = _render("hazards.md", "hazards.md", content=content)
     pages["elements.md"] = _render("elements.md", "elements.md", elements=_element_index(content))
+    pages["data.md"] = _data_page(content, downloads)
     reference = _reference_markdown()
     if reference is not None:
-        pages["reference.md"] = reference
-    if content.changes is not None:
-        pages["changes.md"] = content.changes.markdown
+        # For contributors, not readers: kept out of the search results.
+        pages["reference.md"] = f"---\nsearch:\n  exclude: true\n---\n{reference}"
+    pages["changes.md"] = content.changes.markdown if content.changes is not None else (
+        f"# 本版修订说明\n\n{content.guide.edition}没有修订说明：本版是首次发布，或编写组尚未用 "
+        "`zhinan changelog` 写出与上一版的差别。\n")
     return pages
 
 
@@ -353,8 +476,11 @@ def _nav(content: Content, pages: dict[str, str]) -> list[Any]:
         {"通用章节": [{html_text(ch.title): f"guide/{ch.name}"} for ch in content.chapters]},
         {"行业指南": sectors},
         {"索引": [{"标杆企业名录": "enterprises.md"}, {"重大隐患": "hazards.md"}, {"核心要素索引": "elements.md"}]},
+        {"开放数据": "data.md"},
     ]
-    nav += [{title: src} for src, title in (("reference.md", "字段参考"), ("changes.md", "本版修订说明")) if src in pages]
+    nav.append({"本版修订说明": "changes.md"})
+    if "reference.md" in pages:
+        nav.append({"参与编写": [{"字段参考": "reference.md"}]})
     return nav
 
 
@@ -400,7 +526,7 @@ def _walk(folder: Path) -> list[Path]:
 def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()) -> SiteSource:
     """The whole site, ready for the generator."""
     downloads = find_downloads(content, out, pending)
-    pages = render_pages(content, downloads)
+    pages = render_pages(content, downloads, content_dates(root))
     g = content.guide
     return SiteSource(
         pages=pages,
@@ -412,6 +538,44 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         chapters={f"guide/{ch.name}" for ch in content.chapters} | ({"changes.md"} if content.changes else set()),
         generated=self_check_data(content, out),
     )
+
+
+NOT_FOUND_DEPTH = 8
+"""How many folders below the site's root a missing address may be and the 404 page still find it."""
+
+
+def not_found_html(site_name: str, stylesheets: list[str]) -> str:
+    """The 404 page: Chinese, with links home and to the search, working at any depth below the
+    site, from a sub-folder and from disk. Its links are set by `not-found.js`, loaded by trying
+    each depth (a server answers the wrong ones with 404, which browsers do not run)."""
+    scripts = "".join(f'<script src="{"../" * d}{ASSET_DIR}/not-found.js"></script>' for d in range(NOT_FOUND_DEPTH + 1))
+    css = "".join(f'<link rel="stylesheet" data-zn-css="{html_module.escape(c)}" href="/{html_module.escape(c)}">'
+                  for c in stylesheets)
+    name = html_module.escape(site_name)
+    return f"""<!doctype html>
+<html lang="zh">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>页面不存在 - {name}</title>
+{css}
+{scripts}
+</head>
+<body>
+<main class="md-main"><div class="md-main__inner md-grid"><div class="md-content"><article class="md-content__inner md-typeset">
+<h1>页面不存在</h1>
+<p>您要找的页面不在《{name}》中，可能是地址输错了，或者页面已经移动。</p>
+<ul>
+<li><a data-zn-root="" href="/">返回首页</a></li>
+<li><a data-zn-root="?q=" href="/?q=">打开搜索</a>，按检查项目、隐患或编号（如 <span class="zn-nobr">WHP-001</span>）查找</li>
+</ul>
+<form class="zn-search-form" data-zn-root="" action="/" method="get" role="search">
+<label for="zn-q">搜索本指南</label> <input id="zn-q" name="q" type="search"> <button type="submit">搜索</button>
+</form>
+</article></div></div></main>
+</body>
+</html>
+"""
 
 
 # ---- The stage ------------------------------------------------------------------------------
@@ -462,6 +626,7 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
     if store.get(marker, key) is not None:
         wait()
         copied = copy_downloads(site.downloads, final)
+        fill_download_facts(final)
         opts.progress.step("site", len(site.pages), len(site.pages), f"网站（未变，沿用；更新下载文件 {copied} 个）")
         return {"seconds": round(time.perf_counter() - started - waited, 3), "waited_seconds": round(waited, 3),
                 "cached": True, **measure(final), "downloads": sorted(site.downloads)}
@@ -471,6 +636,7 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
         mkdocs_adapter.build_site(site, config_file(opts.root), docs_dir=opts.root / "guides", site_dir=tmp)
         wait()
         copy_downloads(site.downloads, tmp)
+        fill_download_facts(tmp)
         replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -423,6 +423,7 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
     for it in sc.items:
         if not re.fullmatch(rf"{re.escape(s.prefix)}-[0-9]{{3,}}", it.id):
             problems.append(Problem.at(it.where, f"检查项编号“{it.id}”应以本行业前缀“{s.prefix}-”开头，后接至少三位数字，如“{s.prefix}-001”"))
+    _check_major_criteria(sc, problems)
     known = {it.id for it in sc.items}
     for ent in sc.enterprises:
         seen_images: list[str] = []
@@ -441,6 +442,24 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
                 if len(problems) == before:
                     _check_image_file(folder, img.src, img.where, f"{ent.id}-{len(seen_images) + 1}", problems)
                 seen_images.append(img.src)
+
+
+def _check_major_criteria(sc: SectorContent, problems: list[Problem]) -> None:
+    """The criteria must be the ones the sector cites in its basis, and the coverage must say what
+    the checklist holds: a reader must never take "0 项" for "none"."""
+    s, mc = sc.sector, sc.sector.major_criteria
+    majors = sum(1 for it in sc.items for h in it.hazards if h.level == "重大")
+    if mc is None:
+        return
+    cited = {b.title: b.code for b in s.basis}
+    if mc.title not in cited:
+        problems.append(Problem.at(mc.where, f"判定标准“{mc.title}”不在本行业“主要依据”（basis）中，请先在 basis 中列出"))
+    elif cited[mc.title] != mc.code:
+        problems.append(Problem.at(mc.where, f"判定标准的文号“{mc.code or '（空）'}”与主要依据中的“{cited[mc.title] or '（空）'}”不同"))
+    if mc.coverage == "未录入" and majors:
+        problems.append(Problem.at(mc.where, f"录入情况为“未录入”，但检查清单已有 {majors} 项重大隐患：应为“全部录入”或“部分录入”"))
+    if mc.coverage != "未录入" and not majors:
+        problems.append(Problem.at(mc.where, f"录入情况为“{mc.coverage}”，但检查清单没有重大隐患：应为“未录入”"))
 
 
 def check_image_file(root: Path, folder: str, src: str, where: Where, problems: list[Problem],
