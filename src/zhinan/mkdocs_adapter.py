@@ -240,7 +240,10 @@ def write_search_index(folder: Path) -> None:
 def write_not_found(site_dir: Path, site_name: str) -> None:
     """Replace the theme's English 404 page (whose links only work at the root of a server)."""
     css = sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / "assets" / "stylesheets").glob("main.*.min.css"))
-    (site_dir / "404.html").write_text(site.not_found_html(site_name, [*css, f"{site.ASSET_DIR}/zhinan.css"]), encoding="utf-8")
+    page = with_csp(site.not_found_html(site_name, [*css, f"{site.ASSET_DIR}/zhinan.css"]), "")
+    # The same policy as every page, except that its search form may go to the site's own home page.
+    page = page.replace("form-action 'none'", "form-action 'self'", 1)
+    (site_dir / "404.html").write_text(page, encoding="utf-8")
 
 
 def _config(config_file: Path, docs_dir: Path, site_dir: Path | None = None) -> MkDocsConfig:

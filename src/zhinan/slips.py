@@ -189,6 +189,10 @@ def _off_by_one(lines: list[_Line | None], line: _Line) -> Slip | None:
         if prev.key_col == line.key_col or (prev.dash is not None and prev.dash == line.key_col):
             return None
         if abs(prev.key_col - line.key_col) == 1 and prev.key is not None:
+            if line.key_col < prev.key_col and _first_child_one_too_far(lines, prev, line):
+                return Slip(prev.number + 1, prev.key_col + 1,
+                            f"“{prev.key}:”的缩进比下面的“{line.key}:”多了一个空格；同一层的字段必须左对齐"
+                            f"（这里应缩进 {line.key_col} 个空格）")
             more = "多" if line.key_col > prev.key_col else "少"
             name = f"“{line.key}:”" if line.key else "这一行"
             right = f"应缩进 {prev.key_col} 个空格" if prev.key_col else "应顶格写，前面不留空格"
@@ -197,6 +201,13 @@ def _off_by_one(lines: list[_Line | None], line: _Line) -> Slip | None:
         if prev.key_col < line.key_col - 1:
             return None
     return None
+
+
+def _first_child_one_too_far(lines: list[_Line | None], prev: _Line, line: _Line) -> bool:
+    """`prev` opens a block one space further in than the usual two below its parent, and `line`,
+    its sibling, sits where both should: then `prev` is the line with the extra space."""
+    parent = next((p for p in _context(lines, prev.number) if p.key_col < prev.key_col), None)
+    return parent is not None and line.key_col - parent.key_col == 2 and prev.key_col - parent.key_col == 3
 
 
 def _missing_dash(lines: list[_Line | None], line: _Line) -> Slip | None:
