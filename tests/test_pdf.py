@@ -510,3 +510,34 @@ def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
         for e in pdf.sector_toc(sc):
             target = links[e.anchor]
             assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e
+
+
+def _outline_pages(reader: PdfReader, items: list[Any] | None = None) -> set[int]:
+    pages: set[int] = set()
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            pages |= _outline_pages(reader, item)
+        else:
+            pages.add(reader.get_destination_page_number(item))
+    return pages
+
+
+def test_no_page_nearly_empty_and_no_row_alone(built: Built) -> None:
+    """Every page with text is at least a fifth full, unless a section (a bookmark) starts on it:
+    a short section stands on its own page. Every page of a checklist holds two rows at least."""
+    path = built.path(pdf.GUIDE_FILE)
+    starts = _outline_pages(PdfReader(path)) | {0}
+    with pdfplumber.open(path) as doc:
+        for i, page in enumerate(doc.pages):
+            landscape = page.width > page.height
+            top, bottom = (20, 18) if landscape else (24, 22)
+            area = (top / 25.4 * 72 + 12, page.height - bottom / 25.4 * 72)  # below the running header
+            body = [c for c in page.chars if area[0] < c["top"] < area[1]]
+            if body and i not in starts:
+                full = (max(c["bottom"] for c in body) - area[0]) / (area[1] - area[0])
+                assert full >= 0.2, f"guide.pdf 第 {i + 1} 页只排了 {full:.0%}"
+    for sc, p in sector_pdfs(built):
+        ids = {it.id for it in sc.items}
+        for number, text in enumerate(page_texts(p), 1):
+            rows = [w for w in re.findall(r"[A-Z]+-\d+", text) if w in ids]
+            assert "典型隐患及整改要求" not in text or len(rows) != 1, f"{p.name} 第 {number} 页只有一行检查项 {rows}"
