@@ -580,3 +580,12 @@ def test_pdftotext_keeps_each_hazard_sentence_whole(built: Built) -> None:
         text = squash(lines)
         broken = [h.text for it in sc.items for h in it.hazards if squash(h.text) not in text]
         assert broken == [], f"{path.name}: {broken[:2]}"
+
+
+def test_cover_issuer_and_date_at_the_foot(built: Built) -> None:
+    guide = built.content.guide
+    for path in [built.path(pdf.GUIDE_FILE), *(p for _, p in sector_pdfs(built))]:
+        with pdfplumber.open(path) as doc:
+            page = doc.pages[0]
+            found = page.search(guide.issuer)
+            assert found and found[0]["top"] > 0.75 * page.height, path.name
