@@ -560,3 +560,82 @@ def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
         for e in pdf.sector_toc(sc):
             target = links[e.anchor]
             assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e
+
+
+def _outline_pages(reader: PdfReader, items: list[Any] | None = None) -> set[int]:
+    pages: set[int] = set()
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            pages |= _outline_pages(reader, item)
+        else:
+            pages.add(reader.get_destination_page_number(item))
+    return pages
+
+
+def test_no_page_nearly_empty_and_no_row_alone(built: Built) -> None:
+    """Every page with text is at least a fifth full, unless a section (a bookmark) starts on it:
+    a short section stands on its own page. Every page of a checklist holds two rows at least."""
+    path = built.path(pdf.GUIDE_FILE)
+    starts = _outline_pages(PdfReader(path)) | {0}
+    with pdfplumber.open(path) as doc:
+        for i, page in enumerate(doc.pages):
+            landscape = page.width > page.height
+            top, bottom = (20, 18) if landscape else (24, 22)
+            area = (top / 25.4 * 72 + 12, page.height - bottom / 25.4 * 72)  # below the running header
+            body = [c for c in page.chars if area[0] < c["top"] < area[1]]
+            if body and i not in starts:
+                full = (max(c["bottom"] for c in body) - area[0]) / (area[1] - area[0])
+                assert full >= 0.2, f"guide.pdf 第 {i + 1} 页只排了 {full:.0%}"
+    for sc, p in sector_pdfs(built):
+        ids = {it.id for it in sc.items}
+        for number, text in enumerate(page_texts(p), 1):
+            rows = [w for w in re.findall(r"[A-Z]+-\d+", text) if w in ids]
+            assert "典型隐患及整改要求" not in text or len(rows) != 1, f"{p.name} 第 {number} 页只有一行检查项 {rows}"
+
+
+def _struct_elements(node: Any) -> list[Any]:
+    node = node.get_object()
+    found = [node] if "/S" in node else []
+    kids = node.raw_get("/K").get_object() if "/K" in node else []
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if hasattr(kid.get_object(), "raw_get"):
+            found += _struct_elements(kid)
+    return found
+
+
+def test_pdfs_are_tagged_with_alt_text_and_title_shown(built: Built) -> None:
+    """Every PDF, guide.pdf too (bound from tagged parts), has a structure tree reaching every page,
+    is marked, shows its title; each figure's alt text is its caption."""
+    for path in sorted((built.out / "pdf").glob("*.pdf")):
+        reader = PdfReader(path)
+        root = reader.trailer["/Root"]
+        assert bool(root["/MarkInfo"]["/Marked"]), path.name
+        assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]), path.name
+        elements = _struct_elements(root["/StructTreeRoot"])
+        pages = {p.indirect_reference.idnum for p in reader.pages}
+        tagged = {e.raw_get("/Pg").idnum for e in elements if "/Pg" in e}
+        assert tagged <= pages and len(tagged) >= len([p for p in reader.pages if p.extract_text().strip()]), path.name
+        if not path.name.endswith("-form.pdf"):
+            captions = {img.caption for sc in built.content.sectors for e in sc.enterprises for p in e.practices
+                        for img in p.images if path.stem in (sc.id, "guide")}
+            alts = {str(e["/Alt"]) for e in elements if e["/S"] == "/Figure" and "/Alt" in e}
+            assert alts == captions, path.name
+
+
+def test_pdftotext_keeps_each_hazard_sentence_whole(built: Built) -> None:
+    """pdftotext in its default (reading-order) mode must not interleave the columns of a checklist
+    row: the cells are far enough apart to be read as columns."""
+    for sc, path in sector_pdfs(built):
+        lines = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        text = squash(lines)
+        broken = [h.text for it in sc.items for h in it.hazards if squash(h.text) not in text]
+        assert broken == [], f"{path.name}: {broken[:2]}"
+
+
+def test_cover_issuer_and_date_at_the_foot(built: Built) -> None:
+    guide = built.content.guide
+    for path in [built.path(pdf.GUIDE_FILE), *(p for _, p in sector_pdfs(built))]:
+        with pdfplumber.open(path) as doc:
+            page = doc.pages[0]
+            found = page.search(guide.issuer)
+            assert found and found[0]["top"] > 0.75 * page.height, path.name

@@ -42,7 +42,15 @@ from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
-from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    ByteStringObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from zhinan import cache as hashcache
 from zhinan import sanitize
@@ -141,11 +149,6 @@ def md_inline_filter(text: str) -> Markup:
 
 # ---- typesetting the text of a page (the `typeset` filter, over the whole body) ---------------
 
-# A standard's number (GB/T 33000-2016, JT/T 1180.1-2018, DB35/T …) or a document's number
-# (〔2017〕121号) is one word to its reader: never broken across lines.
-_NUMBERED = re.compile(r"(?<![A-Za-z])(?:[A-Z]{2,4}(?:\d{2})?(?:/[TZ])? ?\d+(?:\.\d+)*(?:[-—]\d{4})?"
-                       r"|〔\d{4}〕\d+号)")
-_YEAR_DASH = re.compile(r"-(?=\d{4}$)")
 # Punctuation that takes a full em in the SC faces, blank on one side: closing marks (and the
 # pause/stop marks, set at the left of their em in Chinese) are blank on the right, opening marks
 # on the left. Of two side by side, one loses its blank half (the fonts' `halt` feature), as a
@@ -153,27 +156,48 @@ _YEAR_DASH = re.compile(r"-(?=\d{4}$)")
 _CLOSING = "，。、；：？！）」』》〉】〕”’"
 _OPENING = "（「『《〈【〔“‘"
 _HALT_PAIR = re.compile(f"[{_CLOSING}](?=[{_CLOSING}{_OPENING}])|(?<=[{_OPENING}])[{_OPENING}]")
-# The last two characters of a paragraph (with the punctuation after them) stay on one line, so
+# WeasyPrint may break a line where one inline box ends and the next begins, even before a closing
+# mark: a run of punctuation is kept on one line with the characters on either side of it.
+_HALT_RUN = re.compile(f"(?:[{_OPENING}]?[^\\s{_CLOSING}{_OPENING}&;])?(?:[{_CLOSING}{_OPENING}]{{2,}}[^\\s{_CLOSING}{_OPENING}&]?)+")
+# A standard's number (GB/T 33000-2016, JT/T 1180.1-2018, DB35/T …) or a document's number
+# (〔2017〕121号) is one word to its reader: never broken across lines, nor parted from the
+# brackets around it.
+_NUMBERED = re.compile(f"(?P<pre>(?:[^\\s{_CLOSING}{_OPENING}&;]?[{_CLOSING}]+)?[{_OPENING}]*)(?<![A-Za-z])"
+                       r"(?P<num>[A-Z]{2,4}(?:\d{2})?(?:/[TZ])? ?\d+(?:\.\d+)*(?:[-—]\d{4})?|〔\d{4}〕\d+号)"
+                       f"(?P<post>[{_CLOSING}]*)")
+_YEAR_DASH = re.compile(r"-(?=\d{4}$)")
+# The last two characters of a paragraph (with the punctuation around them) stay on one line, so
 # that no line holds a single character (every CJK character is a break opportunity).
-_TAIL = re.compile(f"[\u3400-\u9fff]{{2}}[{_CLOSING}]*\\s*$")
+_TAIL = re.compile(f"[{_OPENING}]*[\u3400-\u9fff]{{2}}[{_CLOSING}]*\\s*$")
 _TAG = re.compile(r"(<[^>]*>)")
 _BLOCK_END = re.compile(r"</(?:p|li|td|th|div|figcaption|h[1-6])>")
 
 
-def _halt(text: str) -> str:
+def _nobr(html: str) -> str:
+    return f'<span class="nobr">{html}</span>'
+
+
+def _halt_pairs(text: str) -> str:
     return _HALT_PAIR.sub(lambda m: f'<span class="halt">{m.group()}</span>', text)
 
 
+def _halt(text: str) -> str:
+    return _HALT_RUN.sub(lambda m: _nobr(_halt_pairs(m.group())), text)
+
+
+def _number(m: re.Match[str]) -> str:
+    return _nobr(_halt_pairs(m["pre"]) + _YEAR_DASH.sub("—", m["num"]) + _halt_pairs(m["post"]))
+
+
 def _typeset_text(text: str, ends_block: bool) -> str:
-    pieces = _NUMBERED.split(text)
-    numbers = [f'<span class="nobr">{_YEAR_DASH.sub("—", n)}</span>' for n in _NUMBERED.findall(text)]
     tail = ""
-    if ends_block and (m := _TAIL.search(pieces[-1])) and m.start() > 0:
-        pieces[-1], tail = pieces[-1][:m.start()], f'<span class="nobr">{_halt(m.group())}</span>'
-    out = [_halt(pieces[0])]
-    for number, piece in zip(numbers, pieces[1:], strict=True):
-        out += [number, _halt(piece)]
-    return "".join(out) + tail
+    if ends_block and (m := _TAIL.search(text)) and m.start() > 0 and not _NUMBERED.search(m.group()):
+        text, tail = text[:m.start()], _nobr(_halt(m.group()))
+    out, at = [], 0
+    for m in _NUMBERED.finditer(text):
+        out += [_halt(text[at:m.start()]), _number(m)]
+        at = m.end()
+    return "".join([*out, _halt(text[at:])]) + tail
 
 
 def typeset_filter(html: str) -> Markup:
@@ -395,7 +419,9 @@ def _weasyprint(job: Job, html: str) -> tuple[Any, bytes, list[logging.LogRecord
     use_print_fonts()
     from weasyprint import HTML  # imported where it renders: a worker, or the main process with -j1
 
-    options: dict[str, Any] = {"pdf_identifier": hashlib.md5(html.encode()).hexdigest().encode()}
+    # Tagged (PDF/UA structure: headings, tables, figures with their alt text, reading order) and
+    # shown by its title, for screen readers and reflow.
+    options: dict[str, Any] = {"pdf_identifier": hashlib.md5(html.encode()).hexdigest().encode(), "pdf_tags": True}
     if job.pdfa:
         options["pdf_variant"] = "pdf/a-3u"
     with _weasyprint_log() as log, warnings.catch_warnings(), _collect_afterwards():
@@ -584,15 +610,18 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     writer = PdfWriter()
     front_reader = PdfReader(front)
     writer.append(front_reader)
+    parts = [(front_reader, list(writer.pages))]
     _end_on_verso(writer, duplex)
     writer.set_page_label(0, len(writer.pages) - 1, PageLabelStyle.DECIMAL, start=1)
-    front_pages = list(writer.pages)
     for title, path in volumes:
         first = len(writer.pages)
-        writer.append(PdfReader(path), outline_item=title)
+        reader = PdfReader(path)
+        writer.append(reader, outline_item=title)
+        parts.append((reader, list(writer.pages)[first:]))
         _end_on_verso(writer, duplex)
         writer.set_page_label(first, len(writer.pages) - 1, PageLabelStyle.DECIMAL, prefix=f"{title}-", start=1)
-    for page in front_pages:
+    _merge_structure(writer, parts)
+    for page in parts[0][1]:
         _link_into_volumes(page)
     writer.add_metadata({
         "/Title": meta["title"], "/Author": meta["author"], "/Subject": meta["subject"],
@@ -602,6 +631,7 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     root = writer.root_object
     root[NameObject("/Lang")] = TextStringObject("zh-CN")
     root[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    root[NameObject("/ViewerPreferences")] = DictionaryObject({NameObject("/DisplayDocTitle"): BooleanObject(True)})
     if pdfa:
         # Every part is PDF/A-3u already; keep the front's XMP and sRGB output intent for the whole.
         for key in ("/OutputIntents", "/Metadata"):
@@ -611,10 +641,59 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     buf = io.BytesIO()
     writer.write(buf)
-    return buf.getvalue()
+    return _compact(buf.getvalue())
+
+
+def _compact(data: bytes) -> bytes:
+    """pypdf writes every object on its own, uncompressed: the structure trees of the bound parts
+    (tens of thousands of small objects) would add half again to guide.pdf (9.4 MB instead of
+    6.5 MB for the repository's content). qpdf packs them into compressed object streams, as
+    WeasyPrint does in each part, in a fraction of a second."""
+    import pikepdf  # only the binding needs it
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        doc.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
+                 recompress_flate=False, deterministic_id=True)
+    return out.getvalue()
 
 
 A4_PT = (595.28, 841.89)
+
+
+def _merge_structure(writer: PdfWriter, parts: list[tuple[PdfReader, list[Any]]]) -> None:
+    """One structure tree for the bound book (pypdf appends pages, not the tags): each part's
+    elements under one root, in the order of the parts, and its parent tree renumbered after the
+    parts before it (with the pages' and annotations' keys into it)."""
+    tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
+    tree_ref = writer._add_object(tree)
+    kids, nums, offset = ArrayObject(), ArrayObject(), 0
+    for reader, pages in parts:
+        source = reader.root_object.get("/StructTreeRoot")
+        if source is None:
+            continue
+        source = source.get_object()
+        for kid in source["/K"]:
+            clone = kid.clone(writer)
+            clone.get_object()[NameObject("/P")] = tree_ref
+            kids.append(clone)
+        pairs = source["/ParentTree"].get_object()["/Nums"]
+        for key, value in zip(pairs[::2], pairs[1::2], strict=True):
+            nums += [NumberObject(int(key) + offset), value.clone(writer)]
+        for page in pages:
+            if "/StructParents" in page:
+                page[NameObject("/StructParents")] = NumberObject(int(page["/StructParents"]) + offset)
+            for ref in page.get("/Annots", []):
+                annot = ref.get_object()
+                if "/StructParent" in annot:
+                    annot[NameObject("/StructParent")] = NumberObject(int(annot["/StructParent"]) + offset)
+        offset += max((int(k) for k in pairs[::2]), default=-1) + 1
+    if kids:
+        tree[NameObject("/K")] = kids
+        tree[NameObject("/ParentTree")] = DictionaryObject({NameObject("/Nums"): nums})
+        tree[NameObject("/ParentTreeNextKey")] = NumberObject(offset)
+        writer.root_object[NameObject("/StructTreeRoot")] = tree_ref
+        writer.root_object[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
 
 
 def _link_into_volumes(page: Any) -> None:
