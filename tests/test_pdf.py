@@ -384,13 +384,15 @@ def test_failed_rendering_keeps_the_good_pdf(built: Built, tmp_path: Path) -> No
     sc = built.content.sectors[0]
     images = [img.src for e in sc.enterprises for p in e.practices for img in p.images]
     assert images, "fixture sector needs an image"
+    content = load_content(root)  # checked while the image was good: the check opens every image
     for src in images:
-        # A file the check cannot tell is broken: the right signature, then garbage (the check
-        # already refuses an image whose first bytes do not match its extension).
+        # Broken after the check, as a disk error or a concurrent edit would leave it.
         if src.endswith(".png"):
             (root / "sectors" / sc.id / src).write_bytes(b"\x89PNG\r\n\x1a\nnot an image")
+    opts = BuildOptions(root=root, out=tmp_path / "out", only=("pdf",), progress=Progress(quiet=True),
+                        sectors=(sc.id,), jobs=2)
     with pytest.raises(pdf.PrintError, match="出错"):
-        _build(root, tmp_path / "out", sectors=(sc.id,), jobs=2)
+        pdf.build(content, opts)
     assert target.read_bytes() == good
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
 
