@@ -14,50 +14,18 @@ from __future__ import annotations
 import ctypes.util
 import gc
 import importlib
-import os
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from zhinan.model import Content
-from zhinan.output import Progress
+from zhinan.stage import STAGES, Alongside, BuildError, BuildOptions
 from zhinan.validate import load_content
 
-STAGES = ("pdf", "sheets", "data", "site")
-"""Every output stage, in build order; each is a module `zhinan.<stage>` with `build(content, opts)`.
-The site comes last so that it can offer the PDFs and workbooks already built as downloads."""
-
-
-class BuildError(Exception):
-    """A build that cannot go on for a reason outside the content (a missing font, a renderer
-    error); the message says, in Chinese, what to do. The command line exits 1 with it."""
-
-
-@dataclass
-class BuildOptions:
-    root: Path
-    out: Path
-    only: tuple[str, ...] = STAGES
-    sectors: tuple[str, ...] = ()
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
-    pdfa: bool = False
-    progress: Progress = field(default_factory=Progress)
-    stop: threading.Event = field(default_factory=threading.Event)
-    """Set when the build has failed elsewhere: a stage running alongside stops at the next file."""
-
-
-@dataclass(frozen=True)
-class Alongside:
-    """A stage running in the background beside the others: the files it will write, and how to
-    wait for it to finish (which raises its error, if it failed)."""
-
-    outputs: frozenset[Path]
-    wait: Callable[[], None]
+__all__ = ["STAGES", "Alongside", "BuildError", "BuildOptions", "build", "harfbuzz_subset_available"]
+"""The shared types live in `zhinan.stage`; they are re-exported here for callers of `build`."""
 
 
 def harfbuzz_subset_available() -> bool:

@@ -44,12 +44,12 @@ from pypdf.constants import PageLabelStyle
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
 
 from zhinan import cache as hashcache
-from zhinan.build import BuildError
 from zhinan.model import Content, Enterprise, Guide, SectorContent
 from zhinan.output import write_bytes
+from zhinan.stage import BuildError
 
 if TYPE_CHECKING:
-    from zhinan.build import BuildOptions
+    from zhinan.stage import BuildOptions
 
 GUIDE_FILE = "guide.pdf"
 VOLUME_TEMPLATE = "print/volume.html"

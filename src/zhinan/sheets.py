@@ -26,9 +26,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from zhinan import cache as hashcache
-from zhinan.build import BuildOptions
 from zhinan.model import HAZARD_LEVELS, CheckItem, Content, Hazard, Sector, SectorContent, public_fields
 from zhinan.output import replace_dir, temp_dir_beside, write_bytes
+from zhinan.stage import BuildOptions
 
 CHECK_RESULTS = ("符合", "不符合", "不涉及")
 STATUSES = ("待整改", "整改中", "待验收", "已销号")

@@ -29,12 +29,12 @@ from jinja2.runtime import Context
 
 from zhinan import cache as hashcache
 from zhinan import stats
-from zhinan.build import BuildError
 from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent
 from zhinan.output import replace_dir, temp_dir_beside
+from zhinan.stage import BuildError
 
 if TYPE_CHECKING:
-    from zhinan.build import Alongside, BuildOptions
+    from zhinan.stage import Alongside, BuildOptions
 
 SITE_DIR = "site"
 ASSET_DIR = "assets/zhinan"
