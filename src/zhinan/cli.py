@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,11 +15,12 @@ from typing import Any, NoReturn
 
 import click
 
-from zhinan import __version__, changelog, codeowners, scaffold, schema, site, stats
+from zhinan import __version__, changelog, codeowners, scaffold, schema, site, stats, workers
 from zhinan.build import STAGES, BuildError, BuildOptions, build
 from zhinan.model import ENTERPRISE_LEVELS
 from zhinan.output import Progress
 from zhinan.problems import FORMATS, ContentError
+from zhinan.transaction import Interrupted
 from zhinan.validate import collect, load_content
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -91,20 +93,41 @@ def _split_only(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--only", callback=_split_only, metavar="STAGES", help=f"只生成这些输出，逗号分隔：{','.join(STAGES)}。")
 @click.option("--sector", "sectors", multiple=True, metavar="ID", help="只生成这个行业的 PDF（可重复）。")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True, help="并行进程数。")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出目录，默认 ROOT/build。")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出目录，默认 ROOT/build。")
 @click.option("--pdfa", is_flag=True, help="生成 PDF/A-3u 存档版。")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度。")
+@click.option("--wait", "wait", is_flag=True, help="同一输出目录已有构建在运行时排队等它结束（默认立即退出，退出码 1）。")
 def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs: int, out: Path | None,
-              pdfa: bool, quiet: bool) -> None:
-    """生成网站、PDF、三张清单工作簿和开放数据到 build/。"""
+              pdfa: bool, quiet: bool, wait: bool) -> None:
+    """生成网站、PDF、三张清单工作簿和开放数据到 build/（全部生成并校验后一次发布）。"""
     opts = BuildOptions(root=root.resolve(), out=(out or root / "build").resolve(), only=only,
                         sectors=sectors, jobs=jobs, pdfa=pdfa, progress=Progress(quiet=quiet))
+    on_term = signal.signal(signal.SIGTERM, _terminated)  # a cancelled CI job: stop as for Ctrl+C
     try:
-        build(opts)
+        with workers.signals_relayed():
+            build(opts, wait=wait)
     except ContentError as exc:
         fail(exc)
     except BuildError as exc:
         refuse(str(exc))
+    except KeyboardInterrupt as exc:
+        interrupted(exc, opts.out)
+    finally:
+        signal.signal(signal.SIGTERM, on_term)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def interrupted(exc: KeyboardInterrupt, out: Path) -> NoReturn:
+    """Ctrl+C or SIGTERM: say what became of the outputs, exit 130 (143 for SIGTERM) as shells do."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut this short
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    published = isinstance(exc, Interrupted) and exc.published
+    what = "本次构建已经发布完毕" if published else f"本次构建没有发布任何输出，{out} 中上一次的输出原样保留"
+    click.echo(f"\n已中断：{what}。", err=True)
+    sys.exit(143 if "SIGTERM" in exc.args else 130)
 
 
 @main.command("serve")

@@ -18,7 +18,6 @@ import gc
 import hashlib
 import io
 import logging
-import multiprocessing
 import os
 import re
 import resource
@@ -44,6 +43,7 @@ from pypdf.constants import PageLabelStyle
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
 
 from zhinan import cache as hashcache
+from zhinan import workers
 from zhinan.model import Content, Enterprise, Guide, SectorContent
 from zhinan.output import write_bytes
 from zhinan.stage import BuildError
@@ -384,7 +384,7 @@ def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if jobs <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with workers.pool(jobs) as pool:  # workers die with the build, see zhinan.workers
         yield pool
 
 
