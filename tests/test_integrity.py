@@ -32,6 +32,8 @@ from zhinan.transaction import TEST_PAUSE
 
 OLD_DATE, NEW_DATE = "date: 2021-12-31", "date: 2022-06-30"
 IS_ROOT = os.geteuid() == 0
+PF_EXITING = 0x4
+"""In the flags of /proc/PID/stat while the kernel tears down a killed process."""
 WORKER = "multiprocessing.spawn"
 """In the command line of a PDF worker process (and not of multiprocessing's resource tracker,
 which exits when the build does)."""
@@ -70,7 +72,8 @@ def tagged(tag: str, only: str = "", running: bool = False) -> list[int]:
             except OSError:
                 continue
             pending = [int(line.split()[1], 16) for line in status.splitlines() if line.startswith(("SigPnd", "ShdPnd"))]
-            killed = any(mask >> (signal.SIGKILL - 1) & 1 for mask in pending)
+            exiting = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[6]) & PF_EXITING
+            killed = exiting or any(mask >> (signal.SIGKILL - 1) & 1 for mask in pending)
             if f"ZHINAN_TEST_TAG={tag}".encode() in environ.split(b"\0") and state not in "ZX" and only in command \
                     and not (running and killed):
                 pids.append(int(entry.name))
@@ -122,17 +125,38 @@ def content_b(env: Env) -> Iterator[Env]:
     env.set_date(OLD_DATE)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl+C as in a terminal even when the tests run in the background, where the shell starts
+    them with SIGINT ignored (and a process that inherits SIG_IGN keeps ignoring it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+_started: list[Build] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_build_left_running() -> Iterator[None]:
+    """A test that fails half-way must not leave its build running into the next test."""
+    yield
+    while _started:
+        proc = _started.pop().proc
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
 class Build:
     """`zhinan build` in a subprocess, tagged so that every process it starts can be found."""
 
     def __init__(self, env: Env, out: Path, *args: str, pause: str | None = None) -> None:
+        _started.append(self)
         self.tag = uuid.uuid4().hex
         child_env = {**os.environ, "ZHINAN_TEST_TAG": self.tag}
         if pause:
             child_env[TEST_PAUSE] = pause
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "zhinan", "build", "--root", str(env.root), "--out", str(out), "-j", "2", "-q", *args],
-            env=child_env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+            env=child_env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, preexec_fn=_as_from_a_terminal)
         self.err = b""
 
     def read_until(self, marker: str, timeout: float = 120) -> None:
@@ -164,6 +188,17 @@ class Build:
 
 def run(env: Env, out: Path, *args: str) -> tuple[int, str]:
     return Build(env, out, *args).finish()
+
+
+def _states(pids: list[int]) -> list[str]:
+    def state(pid: int) -> str:
+        try:
+            return " ".join(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                            if line.startswith(("State", "SigPnd", "ShdPnd", "SigIgn", "PPid")))
+        except OSError:
+            return "gone"
+
+    return [f"{pid}: {state(pid)}" for pid in pids]
 
 
 def assert_gone(tag: str, within: float) -> None:
@@ -227,8 +262,8 @@ def test_ctrl_c_stops_every_worker_within_a_second_and_keeps_the_old_outputs(con
     time.sleep(1.0)
     b.kill(signal.SIGINT)
     sent = time.monotonic()
-    while tagged(b.tag, WORKER, running=True):
-        assert time.monotonic() - sent < 1.0, "a PDF worker still ran a second after Ctrl+C"
+    while still := tagged(b.tag, WORKER, running=True):
+        assert time.monotonic() - sent < 1.0, f"a PDF worker still ran a second after Ctrl+C: {_states(still)}"
         time.sleep(0.02)
     code, err = b.finish(timeout=10)
     assert code == 130
@@ -237,6 +272,22 @@ def test_ctrl_c_stops_every_worker_within_a_second_and_keeps_the_old_outputs(con
     assert_gone(b.tag, 2.0)
     # Its unpublished generation is removed at once, or (if the PDF stage was writing into it in
     # that second) by the next build, as after kill -9.
+
+
+def test_ctrl_c_between_the_switch_and_the_cleanup_says_the_build_was_published(content_b: Env) -> None:
+    env = content_b
+    out = env.fresh_out("ctrl-c-switched")
+    b = Build(env, out, pause="switched")
+    b.read_until("ZHINAN_TEST_PAUSED switched")
+    b.kill(signal.SIGINT)
+    code, err = b.finish(timeout=10)
+    assert code == 130
+    assert err.splitlines()[-1] == "已中断：本次构建已经发布完毕。"
+    assert published(out) == env.new
+    code, err = run(env, out)
+    assert code == 0, err
+    assert published(out) == env.new
+    assert leftovers(out) == []
 
 
 # ---- two builds ------------------------------------------------------------------------------
@@ -297,7 +348,8 @@ def test_a_read_only_build_folder(content_b: Env) -> None:
     try:
         subprocess.run(["mount", "-o", "remount,ro,bind", str(out)], check=True)
         code, err = run(env, out)
-        assert_refused(code, err, f"{out}", "只读的文件系统", "--out")
+        assert_refused(code, err)
+        assert err.strip() == f"错误：{out} 在只读的文件系统上，无法写入。请用 --out 指定一个可写的文件夹；上一次的输出原样保留。"
         assert published(out) == env.old
     finally:
         subprocess.run(["umount", str(out)], check=True)
@@ -311,7 +363,9 @@ def test_a_build_folder_without_permission(content_b: Env) -> None:
         pytest.skip("this file system has no immutable attribute")
     try:
         code, err = run(env, out)
-        assert_refused(code, err, "没有写入", f"ls -ld {out}", "上一次的输出原样保留")
+        assert_refused(code, err)
+        assert err.strip() == (f"错误：没有写入 {out} 的权限。请检查 {out} 的所有者和权限（ls -ld {out}），"
+                               "或用 --out 指定一个可写的文件夹；上一次的输出原样保留。")
         assert published(out) == env.old
     finally:
         subprocess.run(["chattr", "-i", str(out)], check=True)

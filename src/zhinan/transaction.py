@@ -85,7 +85,9 @@ def checkpoint(name: str) -> None:
 
 def environment_error(exc: OSError, out: Path) -> BuildError:
     """An OSError of the file system, said for a person: which path, what is wrong, what to do."""
-    path = exc.filename or out
+    # For a copy, a link or a rename, the second path is the one being written.
+    named = exc.filename2 or exc.filename
+    path = out / named if named and not os.path.isabs(named) else named or out
     kept = "上一次的输出原样保留。"
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT):
@@ -121,7 +123,10 @@ def locked(out: Path, *, wait: bool, progress: Progress) -> Iterator[None]:
     if out.exists() and not out.is_dir():
         raise BuildError(f"输出目录 {out} 是一个文件，不是文件夹。请删除或改名这个文件，或用 --out 指定别的文件夹。")
     out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(out)) from exc  # the folder is what to fix
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -133,9 +138,21 @@ def locked(out: Path, *, wait: bool, progress: Progress) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}：{_command_line()}\n".encode(), 0)
+        _probe(out)
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def _probe(out: Path) -> None:
+    """Fail now, not after minutes of rendering, if no new entry can be made in the build folder
+    (publishing needs one): an immutable folder, a folder of another user."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=out)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(out)) from exc
+    os.close(fd)
+    os.unlink(probe)
 
 
 # ---- generations ---------------------------------------------------------------------------------
@@ -209,7 +226,7 @@ class Transaction:
                     removed.append(f"{GENERATIONS}/{gen.name}")
         for entry in self.out.iterdir():
             name = entry.name
-            leftover = name.startswith((f"{CURRENT}.", ".link-")) or (
+            leftover = name.startswith((f"{CURRENT}.", ".link-", ".probe-")) or (
                 name.startswith(LEGACY) and not entry.is_symlink())
             if leftover:
                 _remove(entry)

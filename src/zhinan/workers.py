@@ -25,6 +25,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -98,7 +99,9 @@ def signals_relayed() -> Iterator[None]:
     def watch() -> None:
         while data := os.read(read, 64):
             if stopping & set(data):
-                kill_all()
+                for _ in range(10):  # and again, for a worker that was being started just then
+                    kill_all()
+                    time.sleep(0.1)
         os.close(read)
 
     threading.Thread(target=watch, name="zhinan-signals", daemon=True).start()
