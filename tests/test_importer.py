@@ -26,8 +26,8 @@ CHECKLIST = "sectors/paint/checklist.yml"
 HEADER = "、".join(c.title for c in sheets.checklist_columns())
 
 
-def run_import(root: Path, book: Path, sector: str = "paint") -> Result:
-    return CliRunner().invoke(main, ["import-sheet", "--root", str(root), str(book), "--sector", sector])
+def run_import(root: Path, book: Path, sector: str = "paint", *flags: str) -> Result:
+    return CliRunner().invoke(main, ["import-sheet", "--root", str(root), str(book), "--sector", sector, *flags])
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_hand_edits_are_merged_keeping_ids_field_order_and_comments(small: tuple
     root, book = small
     old = load_content(root).sectors[0]
     original = (root / CHECKLIST).read_text(encoding="utf-8")
-    result = run_import(root, messy(book, _edit, book.with_name("edited.xlsx")))
+    result = run_import(root, messy(book, _edit, book.with_name("edited.xlsx")), "paint", "--delete")
     assert result.exit_code == 0, result.output
     assert "共 5 项（新增 2 项，修改 2 项，删除 1 项）" in result.stderr
     content, problems = collect(root)
@@ -205,12 +205,12 @@ def _rename(ws: Worksheet) -> None:
     ws.title = "自查表"
 
 
-def refused(small: tuple[Path, Path], quirk: Quirk) -> tuple[Path, list[str]]:
+def refused(small: tuple[Path, Path], quirk: Quirk, *flags: str) -> tuple[Path, list[str]]:
     """Import a sheet with `quirk` that must be refused; check that nothing was written."""
     root, book = small
     files = files_under(root)
     bad = messy(book, quirk, book.with_name("bad.xlsx"))
-    result = run_import(root, bad)
+    result = run_import(root, bad, "paint", *flags)
     assert result.exit_code == 1, result.output
     assert files_under(root) == files
     return bad, result.stderr.splitlines()
@@ -241,6 +241,19 @@ REJECTED: list[tuple[str, Quirk, list[str]]] = [
     ]),
     ("index-not-a-number", _set(A3="二"), ["{f}:检查清单!A3: 错误: 序号应为数字，这里是“二”"]),
     ("nothing-below-header", lambda ws: ws.delete_rows(2, ws.max_row), ["{f}:检查清单!A2: 错误: 表头下面没有任何检查项"]),
+    # A renamed header, optional or required: its values would be lost without a word.
+    ("renamed-optional-header", _set(G1="检查方式"), [
+        f"{{f}}:检查清单!G1: 错误: 列名“检查方式”不是统一格式的列名，是否想写“检查方法”？表头缺少“检查方法”列；统一格式的列依次为：{HEADER}",
+    ]),
+    ("renamed-required-header", _set(E1="检查要求"), [
+        f"{{f}}:检查清单!E1: 错误: 列名“检查要求”不是统一格式的列名，是否想写“检查内容”？表头缺少“检查内容”列；统一格式的列依次为：{HEADER}",
+    ]),
+    ("line-break-in-a-one-line-field", _set(D2="安全生产\n责任制"), [
+        "{f}:检查清单!D2: 错误: “检查项目”只能写一行，这里有换行；请删除单元格中的换行（Alt+Enter）",
+    ]),
+    ("halves-swapped", _set(C5="现场作业"), [
+        "{f}:检查清单!C5: 错误: “检查类别”的值“现场作业”不在允许范围内。是否想写“作业现场”？应为：“基础管理”、“设备设施”、“作业现场”、“作业行为”",
+    ]),
 ]
 
 
@@ -275,7 +288,7 @@ CONTENT_PROBLEMS = [
 def test_a_sheet_that_would_break_zhinan_check_writes_nothing(
     small: tuple[Path, Path], quirk: Quirk, expected: str
 ) -> None:
-    bad, stderr = refused(small, quirk)
+    bad, stderr = refused(small, quirk, "--delete")
     assert stderr[0].startswith(expected.format(f=bad))
 
 
@@ -284,3 +297,128 @@ def test_an_unknown_sector_is_a_usage_error(small: tuple[Path, Path]) -> None:
     result = run_import(root, book, "no-such-sector")
     assert result.exit_code == 2
     assert "行业“no-such-sector”不存在" in result.stderr
+
+
+# ---- A department's sheet is not the whole truth --------------------------------------------
+
+
+def imported(small: tuple[Path, Path], quirk: Quirk, *flags: str) -> tuple[Path, list[str], str]:
+    """Import a sheet with `quirk` that must be accepted: the sheet, the lines said, the new file."""
+    root, book = small
+    sheet = messy(book, quirk, book.with_name("edited.xlsx"))
+    result = run_import(root, sheet, "paint", *flags)
+    assert result.exit_code == 0, result.output
+    return sheet, result.stderr.splitlines(), (root / CHECKLIST).read_text(encoding="utf-8")
+
+
+def unchanged(small: tuple[Path, Path], quirk: Quirk) -> tuple[Path, list[str]]:
+    """Import a sheet with `quirk` that must leave checklist.yml as it was; what was said."""
+    root, _ = small
+    files = files_under(root)
+    sheet, said, _ = imported(small, quirk)
+    assert files_under(root) == files
+    return sheet, said
+
+
+def test_rows_missing_from_the_sheet_are_listed_and_kept(small: tuple[Path, Path]) -> None:
+    _, said = unchanged(small, lambda ws: ws.delete_rows(4, 2))
+    assert said == [
+        "注意：表中没有以下 2 项，已保留在 sectors/paint/checklist.yml 中，没有删除：TZ-003、TZ-004。确实要删除它们，请加 --delete 重新导入。",
+        "已写入 sectors/paint/checklist.yml：共 4 项（新增 0 项，修改 0 项，删除 0 项）",
+    ]
+
+
+def test_delete_removes_them_and_the_comment_above_the_next_item_stays_with_it(small: tuple[Path, Path]) -> None:
+    root, _ = small
+    original = (root / CHECKLIST).read_text(encoding="utf-8")
+    _, said, text = imported(small, _delete_row(2), "--delete")
+    assert said == [
+        "已按 --delete 删除表中没有的 1 项：TZ-001。",
+        "已写入 sectors/paint/checklist.yml：共 3 项（新增 0 项，修改 0 项，删除 1 项）",
+    ]
+    # TZ-001 is gone, with its hidden fields; the heading comment of TZ-002 is still above it.
+    assert "TZ-001" not in text and "由安全管理部门牵头" not in text
+    assert text == original[:original.index("  - id: TZ-001")] + original[original.index("  # 设备设施"):]
+
+
+def _sort_by_item(ws: Worksheet) -> None:
+    rows = sorted(([c.value for c in row] for row in ws.iter_rows(min_row=2)), key=lambda r: str(r[3]))
+    for r, values in enumerate(rows, 2):
+        for c, value in enumerate(values, 1):
+            ws.cell(r, c).value = value
+
+
+def test_sorting_the_sheet_does_not_reorder_the_checklist(small: tuple[Path, Path]) -> None:
+    _, said = unchanged(small, _sort_by_item)
+    assert said == [
+        "注意：表中各行的顺序与 sectors/paint/checklist.yml 不同，没有调整顺序；要按表中的顺序排列，请加 --reorder 重新导入。",
+        "已写入 sectors/paint/checklist.yml：共 4 项（新增 0 项，修改 0 项，删除 0 项）",
+    ]
+
+
+def test_reorder_follows_the_sheet_and_comments_move_with_their_items(small: tuple[Path, Path]) -> None:
+    root, _ = small
+    original = (root / CHECKLIST).read_text(encoding="utf-8")
+    _, said, text = imported(small, lambda ws: ws.move_range("A2:I2", rows=4), "--reorder")  # TZ-001 last
+    assert said == ["已写入 sectors/paint/checklist.yml：共 4 项（新增 0 项，修改 0 项，删除 0 项，按表中的行序调整了顺序）"]
+    content, problems = collect(root)
+    assert problems == [] and content is not None
+    assert [it.id for it in content.sectors[0].items] == ["TZ-002", "TZ-003", "TZ-004", "TZ-001"]
+    tz1 = original[original.index("  - id: TZ-001"):original.index("  # 设备设施")]
+    assert text.endswith("\n\n" + tz1.rstrip("\n") + "\n")  # TZ-001 whole, at the end, after a blank line
+    assert "\n  # 设备设施：通风和防爆\n  - id: TZ-002" in text  # the heading went with TZ-002
+    assert sorted(text.splitlines()) == sorted(original.splitlines())
+
+
+def test_an_extra_column_is_named_in_a_warning(small: tuple[Path, Path]) -> None:
+    sheet, said = unchanged(small, _set(J1="隐患等级", J3="重大"))
+    assert said == [
+        f"{sheet}:检查清单!J1: 警告: 列“隐患等级”（J 列）不是统一格式的列，没有导入；统一格式的列依次为：{HEADER}",
+        "已写入 sectors/paint/checklist.yml：共 4 项（新增 0 项，修改 0 项，删除 0 项）",
+    ]
+
+
+def test_tabs_in_cells_become_spaces_and_are_noted(small: tuple[Path, Path]) -> None:
+    _, said, text = imported(small, _set(E3="喷漆房设置机械通风\t并定期检测风量。", D4="防爆\t\t电气"))
+    assert said == [
+        "注意：E3、D4 中的制表符（Tab）已换成空格。",  # in reading order, row by row
+        "已写入 sectors/paint/checklist.yml：共 4 项（新增 0 项，修改 2 项，删除 0 项）",
+    ]
+    assert "content: 喷漆房设置机械通风 并定期检测风量。" in text and "item: 防爆 电气" in text
+    assert "\t" not in text
+
+
+def test_a_workbook_of_another_sector_gets_one_message_naming_it(small: tuple[Path, Path]) -> None:
+    root, _ = small
+    gas = root / "sectors" / "gas"
+    gas.mkdir()
+    sector = (root / "sectors" / "paint" / "sector.yml").read_text(encoding="utf-8")
+    (gas / "sector.yml").write_text(
+        sector.replace("id: paint", "id: gas").replace("涂装作业", "城镇燃气").replace("prefix: TZ", "prefix: RQ"),
+        encoding="utf-8")
+    (gas / "checklist.yml").write_text("items: []\n", encoding="utf-8")
+
+    def gas_ids(ws: Worksheet) -> None:
+        for r in range(2, ws.max_row + 1):
+            ws.cell(r, 2).value = f"RQ-{r - 1:03d}"
+
+    bad, stderr = refused(small, gas_ids)
+    assert stderr == [
+        f"{bad}: 错误: 这是“城镇燃气”行业的工作簿（检查项编号以“RQ-”开头），不是“涂装作业”行业（“TZ-”）的；"
+        "请换成“涂装作业”的工作簿，或改用 --sector gas 导入",
+        "发现 1 个问题，未写入任何文件。",
+    ]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("现场作业", "作业现场"),  # halves swapped: difflib alone suggests 作业行为
+    ("设施设备", "设备设施"),
+    ("基础", "基础管理"),
+    ("行为作业", "作业行为"),
+    ("人员", None),
+])
+def test_did_you_mean_counts_shared_characters_before_their_order(typed: str, meant: str | None) -> None:
+    from zhinan.importer import closest
+    from zhinan.model import ASPECTS
+
+    assert closest(typed, ASPECTS) == meant

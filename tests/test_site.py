@@ -186,7 +186,8 @@ def test_failed_build_keeps_the_previous_site(minimal_tree: Path, tmp_path: Path
         build_site(minimal_tree, out)
     after = {p.relative_to(out): p.read_bytes() for p in (out / "site").rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in out.iterdir()) == [".cache", "site"]  # no half-built folder left
+    assert sorted(p.name for p in out.iterdir()) == [".builds", ".current", ".lock", "site"]
+    assert len(list((out / ".builds").iterdir())) == 1  # no half-built generation left (zhinan.transaction)
 
 
 # ---- MkDocs itself ---------------------------------------------------------------------------

@@ -12,54 +12,24 @@ minute the site takes.
 from __future__ import annotations
 
 import ctypes.util
+import dataclasses
 import gc
 import importlib
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from zhinan import workers
 from zhinan.model import Content
-from zhinan.output import Progress
+from zhinan.stage import STAGES, Alongside, BuildError, BuildOptions
+from zhinan.transaction import transaction
 from zhinan.validate import load_content
 
-STAGES = ("pdf", "sheets", "data", "site")
-"""Every output stage, in build order; each is a module `zhinan.<stage>` with `build(content, opts)`.
-The site comes last so that it can offer the PDFs and workbooks already built as downloads."""
-
-
-class BuildError(Exception):
-    """A build that cannot go on for a reason outside the content (a missing font, a renderer
-    error); the message says, in Chinese, what to do. The command line exits 1 with it."""
-
-
-@dataclass
-class BuildOptions:
-    root: Path
-    out: Path
-    only: tuple[str, ...] = STAGES
-    sectors: tuple[str, ...] = ()
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
-    pdfa: bool = False
-    duplex: bool = True
-    """Set the PDFs for two-sided printing: covers, 目录, chapters and 分册 start on a recto."""
-    progress: Progress = field(default_factory=Progress)
-    stop: threading.Event = field(default_factory=threading.Event)
-    """Set when the build has failed elsewhere: a stage running alongside stops at the next file."""
-
-
-@dataclass(frozen=True)
-class Alongside:
-    """A stage running in the background beside the others: the files it will write, and how to
-    wait for it to finish (which raises its error, if it failed)."""
-
-    outputs: frozenset[Path]
-    wait: Callable[[], None]
+__all__ = ["STAGES", "Alongside", "BuildError", "BuildOptions", "build", "harfbuzz_subset_available"]
+"""The shared types live in `zhinan.stage`; they are re-exported here for callers of `build`."""
 
 
 def harfbuzz_subset_available() -> bool:
@@ -83,12 +53,16 @@ def _long_lived_model() -> Iterator[None]:
         gc.unfreeze()
 
 
-def build(opts: BuildOptions) -> dict[str, Any]:
-    """Build the selected outputs; returns per-stage results (timings and what was written)."""
+def build(opts: BuildOptions, *, wait: bool = False) -> dict[str, Any]:
+    """Build the selected outputs as one transaction (see `zhinan.transaction`): into a new
+    generation beside the published one, verified, then published with one rename. Returns
+    per-stage results (timings and what was written)."""
     started = time.perf_counter()
     content = load_content(opts.root)
-    with _long_lived_model():
-        return _build(content, opts, {"validate_seconds": round(time.perf_counter() - started, 3)})
+    selected = tuple(stage for stage in STAGES if stage in opts.only)
+    with transaction(opts.out, selected, wait=wait, progress=opts.progress) as staging, _long_lived_model():
+        results = {"validate_seconds": round(time.perf_counter() - started, 3)}
+        return _build(content, dataclasses.replace(opts, out=staging), results)
 
 
 def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dict[str, Any]:
@@ -103,21 +77,34 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
         return results
     # The PDFs render in the background; the site waits for them only to copy them in.
     pdf_outputs = frozenset(importlib.import_module("zhinan.pdf").outputs(content, opts))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhinan-pdf") as background:
-        future = background.submit(_run, "pdf", content, opts)
+    future: Future[Any] = Future()
 
-        def wait() -> None:
-            results["pdf"] = future.result()
-
-        alongside = Alongside(pdf_outputs, wait)
+    def background() -> None:
         try:
-            for stage in stages:
-                if stage != "pdf":
-                    results[stage] = _run(stage, content, opts, alongside if stage == "site" else None)
-            wait()
-        except BaseException:
-            opts.stop.set()
-            raise
+            future.set_result(_run("pdf", content, opts))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    # A daemon thread, not an executor's: after Ctrl+C the process exits without waiting for it.
+    thread = threading.Thread(target=background, name="zhinan-pdf", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        results["pdf"] = future.result()
+
+    alongside = Alongside(pdf_outputs, wait)
+    try:
+        for stage in stages:
+            if stage != "pdf":
+                results[stage] = _run(stage, content, opts, alongside if stage == "site" else None)
+        wait()
+    except BaseException as exc:
+        opts.stop.set()
+        workers.kill_all()  # not waiting for the files they are rendering
+        # Let the PDF stage notice (it checks every half second) before the generation it
+        # writes into is removed; after Ctrl+C wait no longer than that.
+        thread.join(1.0 if isinstance(exc, KeyboardInterrupt) else 30.0)
+        raise
     return results
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +16,12 @@ from typing import Any, NoReturn
 
 import click
 
-from zhinan import __version__, changelog, codeowners, scaffold, schema, site, stats
+from zhinan import __version__, changelog, codeowners, scaffold, schema, site, stats, workers
 from zhinan.build import STAGES, BuildError, BuildOptions, build
 from zhinan.model import ENTERPRISE_LEVELS
 from zhinan.output import Progress
 from zhinan.problems import ERROR, FORMATS, ContentError
+from zhinan.transaction import Interrupted
 from zhinan.validate import collect, load_content, placeholders
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -100,22 +102,43 @@ def _split_only(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--only", callback=_split_only, metavar="STAGES", help=f"只生成这些输出，逗号分隔：{','.join(STAGES)}。")
 @click.option("--sector", "sectors", multiple=True, metavar="ID", help="只生成这个行业的 PDF（可重复）。")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True, help="并行进程数。")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出目录，默认 ROOT/build。")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出目录，默认 ROOT/build。")
 @click.option("--pdfa", is_flag=True, help="生成 PDF/A-3u 存档版。")
 @click.option("--duplex/--simplex", default=True, show_default=True,
               help="双面印刷版式：封面、目录、各章和各分册从右页（奇数页）起排，需要时留空白页；--simplex 为单面版式。")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度。")
+@click.option("--wait", "wait", is_flag=True, help="同一输出目录已有构建在运行时排队等它结束（默认立即退出，退出码 1）。")
 def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs: int, out: Path | None,
-              pdfa: bool, duplex: bool, quiet: bool) -> None:
-    """生成网站、PDF、三张清单工作簿和开放数据到 build/。"""
+              pdfa: bool, duplex: bool, quiet: bool, wait: bool) -> None:
+    """生成网站、PDF、三张清单工作簿和开放数据到 build/（全部生成并校验后一次发布）。"""
     opts = BuildOptions(root=root.resolve(), out=(out or root / "build").resolve(), only=only,
                         sectors=sectors, jobs=jobs, pdfa=pdfa, duplex=duplex, progress=Progress(quiet=quiet))
+    on_term = signal.signal(signal.SIGTERM, _terminated)  # a cancelled CI job: stop as for Ctrl+C
     try:
-        build(opts)
+        with workers.signals_relayed():
+            build(opts, wait=wait)
     except ContentError as exc:
         fail(exc)
     except BuildError as exc:
         refuse(str(exc))
+    except KeyboardInterrupt as exc:
+        interrupted(exc, opts.out)
+    finally:
+        signal.signal(signal.SIGTERM, on_term)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def interrupted(exc: KeyboardInterrupt, out: Path) -> NoReturn:
+    """Ctrl+C or SIGTERM: say what became of the outputs, exit 130 (143 for SIGTERM) as shells do."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut this short
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    published = isinstance(exc, Interrupted) and exc.published
+    what = "本次构建已经发布完毕" if published else f"本次构建没有发布任何输出，{out} 中上一次的输出原样保留"
+    click.echo(f"\n已中断：{what}。", err=True)
+    sys.exit(143 if "SIGTERM" in exc.args else 130)
 
 
 @main.command("serve")
@@ -252,14 +275,18 @@ def changelog_cmd(root: Path, since: str) -> None:
 @root_option
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--sector", "sector_id", required=True, metavar="ID", help="行业编号（sectors/ 下的文件夹名）。")
-def import_sheet_cmd(root: Path, file: Path, sector_id: str) -> None:
-    """把统一格式的检查清单工作表（.xlsx）导入 sectors/ID/checklist.yml，保留原有编号、字段顺序和注释。"""
+@click.option("--delete", is_flag=True, help="删除表中没有的检查项（默认保留并列出它们的编号）。")
+@click.option("--reorder", is_flag=True, help="按表中各行的顺序排列检查项（默认保持 checklist.yml 原有顺序）。")
+def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reorder: bool) -> None:
+    """把统一格式的检查清单工作表（.xlsx）导入 sectors/ID/checklist.yml，保留原有编号、顺序、字段顺序和注释。
+
+    表中没有的检查项不会被删除（列出编号），要删除请加 --delete。"""
     from zhinan import importer  # openpyxl is slow to import; only this command needs it
 
     if not (root / "sectors" / sector_id).is_dir():
         raise click.BadParameter(f"行业“{sector_id}”不存在（找不到 sectors/{sector_id}/）", param_hint="--sector")
     try:
-        summary = importer.import_sheet(file, sector_id, root, label=str(file))
+        summary = importer.import_sheet(file, sector_id, root, label=str(file), delete=delete, reorder=reorder)
     except importer.SheetError as exc:
         click.echo(str(exc), err=True)
         click.echo(f"发现 {len(exc.messages)} 个问题，未写入任何文件。", err=True)

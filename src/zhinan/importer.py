@@ -7,11 +7,16 @@ result is merged into the existing file with ruamel.yaml's round-trip mode, so i
 of fields, comments and block styles written by hand survive; fields the sheet has no column for
 (核心要素, 典型隐患, 整改要求) are kept as they were. Nothing is written unless the whole sheet reads
 cleanly and the new file passes the same checks as `zhinan check`.
+
+A sheet is a department's view, not the whole truth: an item missing from it is listed and kept
+(deleting needs `--delete`), and the order of its rows does not reorder the file (`--reorder`
+does). Comments written above an item move with it when items are reordered or deleted.
 """
 
 from __future__ import annotations
 
 import bisect
+import collections
 import datetime
 import difflib
 import io
@@ -41,6 +46,7 @@ from zhinan import load, schema
 from zhinan.model import CheckItem, Sector, field_types, is_required, public_fields, unwrap_optional
 from zhinan.output import write_text
 from zhinan.problems import Problem
+from zhinan.roundtrip import move_items
 from zhinan.sheets import CHECKLIST_SHEET, Column, checklist_columns
 from zhinan.validate import collect, validate_file
 
@@ -49,6 +55,8 @@ HEADER_SCAN_ROWS = 20
 
 FIELD_ORDER = [f.name for f in public_fields(CheckItem)]
 FIELDS = {f.name: f for f in public_fields(CheckItem)}
+ONE_LINE = {"item", "method"} | {f.name for f in public_fields(CheckItem) if f.metadata["enum"] or f.metadata["pattern"]}
+"""Fields that are a label or a code: a line break typed into one is a mistake, not text."""
 
 
 class SheetError(Exception):
@@ -96,16 +104,36 @@ def compact(value: str) -> str:
     return "".join(unicodedata.normalize("NFKC", value).split())
 
 
+def closest(value: str, choices: typing.Sequence[str]) -> str | None:
+    """The choice most like `value`: the most characters in common, then the longest run of them
+    in the same order. Chinese terms are often typed with their halves swapped (现场作业 for
+    作业现场), which difflib's longest-block ratio scores no better than a term sharing one half."""
+
+    def score(choice: str) -> tuple[int, int, float]:
+        common = sum((collections.Counter(value) & collections.Counter(choice)).values())
+        matcher = difflib.SequenceMatcher(None, value, choice)
+        return common, sum(block.size for block in matcher.get_matching_blocks()), matcher.ratio()
+
+    best = max(choices, key=score, default=None)
+    return best if best is not None and score(best)[0] > 0 else None
+
+
 # ---- Reading the sheet -----------------------------------------------------------------------
 
 
 class SheetReader:
     """Reads the 检查清单 sheet of one workbook into rows, collecting every problem."""
 
-    def __init__(self, path: Path, label: str, prefix: str) -> None:
+    def __init__(self, path: Path, label: str, sector: Sector, others: dict[str, tuple[str, str]] | None = None) -> None:
         self.label = label
-        self.prefix = prefix
+        self.sector = sector
+        self.prefix = sector.prefix
+        self.others = others or {}
+        """Other sectors by item-id prefix: (sector id, name)."""
         self.messages: list[str] = []
+        self.warnings: list[str] = []
+        self.tabs: list[str] = []
+        """Cells whose tabs were replaced by spaces."""
         self.ws = self._sheet(self._open(path))
         self.grid, self.formulas = self._grid(self.ws)
 
@@ -114,6 +142,9 @@ class SheetReader:
 
     def error(self, cell: str, message: str) -> None:
         self.messages.append(f"{self.label}:{self.ws.title}!{cell}: 错误: {message}")
+
+    def warn(self, cell: str, message: str) -> None:
+        self.warnings.append(f"{self.label}:{self.ws.title}!{cell}: 警告: {message}")
 
     def _open(self, path: Path) -> Workbook:
         try:
@@ -172,18 +203,39 @@ class SheetReader:
         if not any(t in found for t in needed):
             self.messages = []
             self.error("A1", f"前 {HEADER_SCAN_ROWS} 行中找不到表头行；表头应包含{_quoted(needed)}等列名")
-        elif missing := [t for t in needed if t not in found]:
-            expected = "、".join(c.title for c in checklist_columns())
-            self.error(f"A{r + 1}", f"表头缺少{_quoted(missing)}列；统一格式的列依次为：{expected}")
+            raise SheetError(self.messages)
+        self._unknown_headers(r, found)
         if self.messages:
             raise SheetError(self.messages)
         return r, found
+
+    def _unknown_headers(self, r: int, found: dict[str, int]) -> None:
+        """A header the unified format does not have is a renamed column when a column is missing
+        (its values would be lost without a word): an error. Otherwise it is a column a department
+        added for itself (隐患等级, say): a warning, and the column is not imported."""
+        titles = {c.title for c in checklist_columns()}
+        expected = "、".join(c.title for c in checklist_columns())
+        missing = [c.title for c in checklist_columns() if c.field and c.title not in found]
+        needed = [c.title for c in checklist_columns() if c.field and is_required(FIELDS[c.field])]
+        unknown = [(c, cell_text(v)) for c, v in enumerate(self.grid[r])
+                   if cell_text(v) and norm_header(v) not in titles]
+        for c, text in unknown:
+            cell = f"{get_column_letter(c + 1)}{r + 1}"
+            if missing:
+                hint = closest(norm_header(text), missing)
+                guess = f"是否想写“{hint}”？" if hint else ""
+                self.error(cell, f"列名“{text}”不是统一格式的列名，{guess}表头缺少{_quoted(missing)}列；统一格式的列依次为：{expected}")
+            else:
+                self.warn(cell, f"列“{text}”（{get_column_letter(c + 1)} 列）不是统一格式的列，没有导入；统一格式的列依次为：{expected}")
+        if not unknown and (absent := [t for t in needed if t not in found]):
+            self.error(f"A{r + 1}", f"表头缺少{_quoted(absent)}列；统一格式的列依次为：{expected}")
 
     # -- data rows --
 
     def rows(self) -> list[Row]:
         head, found = self.header()
         columns = [(c, found[c.title]) for c in checklist_columns() if c.title in found]
+        self._other_sector(head, found)
         rows = []
         for r in range(head + 1, len(self.grid)):
             row = self._row(r, columns)
@@ -195,6 +247,24 @@ class SheetReader:
         if self.messages:
             raise SheetError(self.messages)
         return rows
+
+    def _other_sector(self, head: int, found: dict[str, int]) -> None:
+        """A workbook of another sector: one message that says whose it is, not one per id."""
+        id_title = next(c.title for c in checklist_columns() if c.field == "id")
+        if id_title not in found:
+            return
+        c = found[id_title]
+        ids = [compact(cell_text(row[c])).upper() for row in self.grid[head + 1:] if c < len(row) and cell_text(row[c])]
+        prefixes = collections.Counter(m.group(1) for i in ids if (m := re.fullmatch(r"([A-Z]+)-[0-9]+", i)))
+        if not prefixes:
+            return
+        prefix, count = prefixes.most_common(1)[0]
+        if prefix != self.prefix and prefix in self.others and 2 * count >= len(ids):
+            other_id, other_name = self.others[prefix]
+            raise self.fail(
+                f"这是“{other_name}”行业的工作簿（检查项编号以“{prefix}-”开头），不是“{self.sector.name}”行业"
+                f"（“{self.prefix}-”）的；请换成“{self.sector.name}”的工作簿，或改用 --sector {other_id} 导入"
+            )
 
     def _row(self, r: int, columns: list[tuple[Column, int]]) -> Row | None:
         raw = {col: self.grid[r][c] if c < len(self.grid[r]) else None for col, c in columns}
@@ -221,6 +291,12 @@ class SheetReader:
         assert col.field is not None
         f = FIELDS[col.field]
         text = cell_text(value)
+        if "\t" in text:
+            self.tabs.append(cell)
+            text = cell_text(re.sub(r"[ \t]*\t[ \t]*", " ", text))
+        if "\n" in text and col.field in ONE_LINE:
+            self.error(cell, f"“{col.title}”只能写一行，这里有换行；请删除单元格中的换行（Alt+Enter）")
+            return text.replace("\n", "")
         if not text:
             if is_required(f) and col.field != "id":
                 self.error(cell, f"“{col.title}”不能为空：{f.metadata['description']}")
@@ -242,8 +318,8 @@ class SheetReader:
     def _choice(self, cell: str, col: Column, text: str) -> str:
         value = compact(text)
         if value not in col.choices:
-            hint = difflib.get_close_matches(value, col.choices, n=1, cutoff=0.3)
-            tip = f"是否想写“{hint[0]}”？" if hint else ""
+            hint = closest(value, col.choices)
+            tip = f"是否想写“{hint}”？" if hint else ""
             self.error(cell, f"“{col.title}”的值“{text}”不在允许范围内。{tip}应为：{_quoted(col.choices)}")
         return value
 
@@ -274,19 +350,24 @@ def _yaml() -> YAML:
 
 @dataclass
 class Merge:
-    """What an import changed, for the summary line."""
+    """What an import changed, for the summary."""
 
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Items missing from the sheet, kept because deleting was not asked for."""
+    order_differs: bool = False
+    reordered: bool = False
 
 
-def merge(items: CommentedSeq, rows: list[Row], prefix: str) -> Merge:
-    """Make `items` follow the sheet: same order, sheet values, everything else kept."""
+def merge(items: CommentedSeq, rows: list[Row], prefix: str, *, delete: bool = False, reorder: bool = False) -> Merge:
+    """Write the sheet's values into `items`, everything else kept. Items the sheet lacks are kept
+    (removed with `delete`); items keep their order (the sheet's with `reorder`); new items follow."""
     existing = {str(m.get("id")): m for m in items if isinstance(m, CommentedMap)}
     next_id = _id_counter(prefix, [*existing, *(str(r.values.get("id")) for r in rows)])
     result = Merge()
-    new: list[CommentedMap] = []
+    in_sheet: list[CommentedMap] = []
     for row in rows:
         if not row.values.get("id"):
             row.values["id"] = next_id()
@@ -296,11 +377,21 @@ def merge(items: CommentedSeq, rows: list[Row], prefix: str) -> Merge:
             result.added.append(row.values["id"])
         if update_item(m, row.values) and row.values["id"] in existing:
             result.changed.append(row.values["id"])
-        new.append(m)
-    kept = {id(m) for m in new}
-    result.removed = [k for k, m in existing.items() if id(m) not in kept]
+        in_sheet.append(m)
+    listed = {id(m) for m in in_sheet}
+    missing = [k for k, m in existing.items() if id(m) not in listed]
+    (result.removed if delete else result.kept).extend(missing)
+    gone = {id(existing[k]) for k in result.removed}
+    old = [m for m in items if id(m) not in gone]
+    sheet_order = [m for m in in_sheet if id(m) in {id(e) for e in existing.values()}]
+    result.order_differs = sheet_order != [m for m in old if id(m) in listed]
+    result.reordered = reorder and result.order_differs
+    if reorder:
+        new = [*in_sheet, *(m for m in old if id(m) not in listed)]
+    else:
+        new = [*old, *(m for m in in_sheet if str(m.get("id")) in result.added)]
     if [id(m) for m in items] != [id(m) for m in new]:
-        items[:] = new
+        move_items(items, new)
     return result
 
 
@@ -356,19 +447,21 @@ def _styled(old: Any, value: Any) -> Any:
 # ---- The command -----------------------------------------------------------------------------
 
 
-def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = None) -> str:
-    """Import the sheet into sectors/<sector_id>/checklist.yml; returns a one-line summary.
+def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = None, *, delete: bool = False,
+                 reorder: bool = False) -> str:
+    """Import the sheet into sectors/<sector_id>/checklist.yml; returns what to tell the user
+    (warnings and notes, then a summary line).
 
     Raises SheetError (nothing written) when the sheet or the resulting content has problems.
     """
     label = label or str(path)
     sector = _sector(root, sector_id)
-    reader = SheetReader(path, label, sector.prefix)
+    reader = SheetReader(path, label, sector, _other_sectors(root, sector_id))
     rows = reader.rows()
     rel = f"sectors/{sector_id}/checklist.yml"
     y = _yaml()
     doc, items = _existing(root, rel, y)
-    result = merge(items, rows, sector.prefix)
+    result = merge(items, rows, sector.prefix, delete=delete, reorder=reorder)
     buf = io.StringIO()
     y.dump(doc, buf)
     text = buf.getvalue()
@@ -378,10 +471,39 @@ def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = Non
     if problems:
         raise SheetError(_explain(problems, rel, text, rows, f"{label}:{reader.ws.title}"))
     write_text(root / rel, text)
-    return (
-        f"已写入 {rel}：共 {len(rows)} 项（新增 {len(result.added)} 项，修改 {len(result.changed)} 项，"
-        f"删除 {len(result.removed)} 项）"
-    )
+    return "\n".join([*reader.warnings, *_notes(reader, result, rel), _summary(rel, len(items), result)])
+
+
+def _notes(reader: SheetReader, result: Merge, rel: str) -> list[str]:
+    notes = []
+    if reader.tabs:
+        notes.append(f"注意：{'、'.join(reader.tabs)} 中的制表符（Tab）已换成空格。")
+    if result.kept:
+        notes.append(f"注意：表中没有以下 {len(result.kept)} 项，已保留在 {rel} 中，没有删除：{'、'.join(result.kept)}。"
+                     "确实要删除它们，请加 --delete 重新导入。")
+    if result.removed:
+        notes.append(f"已按 --delete 删除表中没有的 {len(result.removed)} 项：{'、'.join(result.removed)}。")
+    if result.order_differs and not result.reordered:
+        notes.append(f"注意：表中各行的顺序与 {rel} 不同，没有调整顺序；要按表中的顺序排列，请加 --reorder 重新导入。")
+    return notes
+
+
+def _summary(rel: str, total: int, result: Merge) -> str:
+    order = "，按表中的行序调整了顺序" if result.reordered else ""
+    return (f"已写入 {rel}：共 {total} 项（新增 {len(result.added)} 项，修改 {len(result.changed)} 项，"
+            f"删除 {len(result.removed)} 项{order}）")
+
+
+def _other_sectors(root: Path, sector_id: str) -> dict[str, tuple[str, str]]:
+    """Every other sector by its item-id prefix: (id, name); sectors that do not read are skipped."""
+    found = {}
+    for folder in sorted((root / "sectors").iterdir()) if (root / "sectors").is_dir() else []:
+        rel = f"sectors/{folder.name}/sector.yml"
+        if folder.name != sector_id and (root / rel).is_file():
+            other = validate_file(root, rel, Sector, [])
+            if other is not None:
+                found[other.prefix] = (folder.name, other.name)
+    return found
 
 
 def _sector(root: Path, sector_id: str) -> Sector:

@@ -31,8 +31,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from zhinan import site
-from zhinan.build import BuildError
 from zhinan.problems import ContentError
+from zhinan.stage import BuildError
 from zhinan.validate import load_content
 
 log = logging.getLogger("mkdocs.plugins.zhinan")

@@ -18,7 +18,6 @@ import gc
 import hashlib
 import io
 import logging
-import multiprocessing
 import os
 import re
 import resource
@@ -53,14 +52,14 @@ from pypdf.generic import (
 )
 
 from zhinan import cache as hashcache
-from zhinan import sanitize
-from zhinan.build import BuildError
+from zhinan import sanitize, workers
 from zhinan.model import Content, Enterprise, Guide, SectorContent
 from zhinan.output import write_bytes
 from zhinan.record import form_context
+from zhinan.stage import BuildError
 
 if TYPE_CHECKING:
-    from zhinan.build import BuildOptions
+    from zhinan.stage import BuildOptions
 
 GUIDE_FILE = "guide.pdf"
 VOLUME_TEMPLATE = "print/volume.html"
@@ -515,7 +514,7 @@ def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if jobs <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with workers.pool(jobs) as pool:  # workers die with the build, see zhinan.workers
         yield pool
 
 

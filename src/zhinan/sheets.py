@@ -22,10 +22,10 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from zhinan import cache as hashcache
-from zhinan.build import BuildOptions
 from zhinan.model import HAZARD_LEVELS, CheckItem, Content, Hazard, Sector, SectorContent, public_fields
 from zhinan.output import replace_dir, temp_dir_beside, write_bytes
 from zhinan.record import CHECK_RESULTS, Finding, ItemResult, Rectification
+from zhinan.stage import BuildOptions
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,14 +38,14 @@ from pypdf.errors import PdfReadError
 
 from zhinan import cache as hashcache
 from zhinan import load, sanitize, selfcheck, stats
-from zhinan.build import BuildError
 from zhinan.data import JSON_NAME, SCHEMA_NAME
 from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent, public_fields
 from zhinan.names import published_name
 from zhinan.output import replace_dir, temp_dir_beside
+from zhinan.stage import BuildError
 
 if TYPE_CHECKING:
-    from zhinan.build import Alongside, BuildOptions
+    from zhinan.stage import Alongside, BuildOptions
 
 SITE_DIR = "site"
 ASSET_DIR = "assets/zhinan"

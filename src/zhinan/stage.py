@@ -1,0 +1,48 @@
+"""What every output stage shares: its options, its error, and the stage running alongside.
+
+These types sit below the stages (pdf, sheets, data, site) and below `build`, which runs them,
+so that dependencies point one way: model ← load/validate ← stage ← the stages ← build ← cli.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zhinan.output import Progress
+
+STAGES = ("pdf", "sheets", "data", "site")
+"""Every output stage, in build order; each is a module `zhinan.<stage>` with `build(content, opts)`.
+The site comes last so that it can offer the PDFs and workbooks already built as downloads."""
+
+
+class BuildError(Exception):
+    """A build that cannot go on for a reason outside the content (a missing font, a renderer
+    error); the message says, in Chinese, what to do. The command line exits 1 with it."""
+
+
+@dataclass
+class BuildOptions:
+    root: Path
+    out: Path
+    only: tuple[str, ...] = STAGES
+    sectors: tuple[str, ...] = ()
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    pdfa: bool = False
+    duplex: bool = True
+    """Set the PDFs for two-sided printing: covers, 目录, chapters and 分册 start on a recto."""
+    progress: Progress = field(default_factory=Progress)
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set when the build has failed elsewhere: a stage running alongside stops at the next file."""
+
+
+@dataclass(frozen=True)
+class Alongside:
+    """A stage running in the background beside the others: the files it will write, and how to
+    wait for it to finish (which raises its error, if it failed)."""
+
+    outputs: frozenset[Path]
+    wait: Callable[[], None]

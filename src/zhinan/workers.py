@@ -1,0 +1,112 @@
+"""Worker processes that never outlive the build.
+
+A PDF worker is a separate, spawned Python process. Left to itself it keeps rendering when the
+build is killed (`kill -9`, a cancelled CI job) and writes PDFs nobody asked for; it was seen
+alive two minutes later. Three things prevent that:
+
+- each worker asks the kernel to kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``), and
+  exits at once if the parent is already gone by the time it asks;
+- a worker dies at once, silently, on Ctrl+C (SIGINT at its default action: the terminal sends
+  it to the whole process group; no KeyboardInterrupt traceback from each worker);
+- when the build stops early (Ctrl+C or SIGTERM sent to the build alone, an error elsewhere) it
+  kills every worker it started (`kill_all`) instead of waiting for the file each one renders.
+  A signal is relayed by a thread of its own (`relay_signals`): Python runs signal handlers in
+  the main thread between two bytecodes, which can be seconds away (jieba loads its dictionary
+  with one marshal.load call); measured: workers gone 10.7 s after SIGINT without the relay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+PR_SET_PDEATHSIG = 1
+"""From <linux/prctl.h>."""
+
+_pools: set[ProcessPoolExecutor] = set()
+_pools_lock = threading.Lock()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Initializer of every worker process (runs in the worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # The parent may have died between spawning this process and the prctl call above.
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+@contextmanager
+def pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `jobs` spawned workers that die with this process, and are killed (not waited
+    for) when the block is left by an exception."""
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_die_with_parent, initargs=(os.getpid(),))
+    with _pools_lock:
+        _pools.add(executor)
+    try:
+        yield executor
+    except BaseException:
+        _kill(executor)
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        executor.shutdown(wait=True)
+    finally:
+        with _pools_lock:
+            _pools.discard(executor)
+
+
+def _kill(executor: ProcessPoolExecutor) -> None:
+    processes = dict(getattr(executor, "_processes", None) or {})
+    for process in processes.values():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
+    for process in processes.values():
+        with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+            process.join(1)
+
+
+def kill_all() -> None:
+    """Kill every worker of every pool this process has open: the build is stopping."""
+    with _pools_lock:
+        executors = list(_pools)
+    for executor in executors:
+        _kill(executor)
+
+
+@contextmanager
+def signals_relayed() -> Iterator[None]:
+    """While in the block, kill the workers the moment SIGINT or SIGTERM reaches this process
+    (enter it in the main thread; the Python handlers still run, and raise, as usual)."""
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    stopping = {int(signal.SIGINT), int(signal.SIGTERM)}
+
+    def watch() -> None:
+        while data := os.read(read, 64):
+            if stopping & set(data):
+                for _ in range(10):  # and again, for a worker that was being started just then
+                    kill_all()
+                    time.sleep(0.1)
+        os.close(read)
+
+    threading.Thread(target=watch, name="zhinan-signals", daemon=True).start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(write)  # the watching thread reads the end of the pipe and stops
