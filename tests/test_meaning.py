@@ -188,6 +188,19 @@ def test_form_stars_exactly_the_items_with_a_major_hazard(tmp_path: Path) -> Non
     assert all(i in text for i, _ in items)
 
 
+# ---- the build ----------------------------------------------------------------------------------
+
+def test_build_only_writes_the_stages_asked_for(minimal_tree: Path, tmp_path: Path) -> None:
+    from zhinan.build import BuildOptions, build
+    from zhinan.output import Progress
+
+    out = tmp_path / "out"
+    result = build(BuildOptions(root=minimal_tree, out=out, only=("data",), jobs=1, progress=Progress(quiet=True)))
+    assert sorted(p.name for p in out.iterdir() if p.name != ".cache") == ["data"]
+    assert set(result) == {"validate_seconds", "data"}
+    assert (out / "data" / "guide.json").is_file()
+
+
 # ---- the cache keys -----------------------------------------------------------------------------
 
 @pytest.fixture
