@@ -81,7 +81,30 @@ def test_bench_small_reports_every_stage_and_ratio(tmp_path: Path) -> None:
         assert isinstance(figure["value"], float) or figure["reason"], (key, figure)
     for stage in ("validate", "site", "sector_pdfs", "guide_pdf", "sheets", "data"):
         row = report["stages"][stage]
-        assert isinstance(row["seconds"], float) or row["error"], (stage, row)
+        # A stage that crashed is a failure of the build, not a figure to report: no error text accepted.
+        assert not row.get("error") and isinstance(row["seconds"], float), (stage, row)
     assert report["stages"]["validate"]["seconds"] is not None
     assert report["corpus"]["sectors"] == len(list((tmp_path / "bench" / "content" / "sectors").iterdir()))
     assert isinstance(report["full_build"]["wall_s"], float)
+
+
+def test_bench_build_step_fails_on_a_stage_error(tmp_path: Path) -> None:
+    """The bench's own build step (each stage timed and allowed to fail alone) on a small tree: a
+    stage that crashed shows as an error entry, and an error entry is a failure here, not a figure."""
+    import importlib.util
+    import shutil
+
+    from sheetkit import SMALL
+
+    spec_ = importlib.util.spec_from_file_location("zhinan_bench", SCRIPTS / "bench.py")
+    assert spec_ is not None and spec_.loader is not None
+    bench = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(bench)
+    root = tmp_path / "content"
+    shutil.copytree(SMALL, root)
+    report = bench.do_build({"root": str(root), "out": str(tmp_path / "out"), "only": ["sheets", "data"], "jobs": 1})
+    for stage in ("sheets", "data"):
+        entry = report["stages"][stage]
+        assert not entry.get("error"), (stage, entry.get("traceback"))
+        assert isinstance(entry["seconds"], float) and entry["figures"], (stage, entry)
+

@@ -169,8 +169,20 @@ def _only_sheet_renamed(ws: Worksheet) -> None:
     ws.title = "Sheet1"
 
 
+def _blank_lines_in_lists(ws: Worksheet) -> None:
+    """Alt+Enter pressed twice between two 检查依据 (a list: one entry a line)."""
+    col = next(c.column for c in ws[1] if "检查依据" in str(c.value or ""))
+    doubled = 0
+    for r in range(2, ws.max_row + 1):
+        cell = ws.cell(r, col)
+        if isinstance(cell.value, str) and "\n" in cell.value:
+            cell.value = cell.value.replace("\n", "\n\n")
+            doubled += 1
+    assert doubled, "the fixture has an item with two 检查依据"
+
+
 TOLERATED = [_blank_rows, _merged_cells, _spaces, _numbers_as_text, _header_punctuation, _full_width_ids,
-             _filled_in_and_extra_column, _only_sheet_renamed]
+             _filled_in_and_extra_column, _only_sheet_renamed, _blank_lines_in_lists]
 
 
 @pytest.mark.parametrize("quirk", TOLERATED, ids=lambda q: q.__name__.strip("_"))
