@@ -313,7 +313,9 @@ def test_pdf_fetcher_serves_only_the_root(tree: Tree, tmp_path: Path) -> None:
     assert fetch(inside.as_uri()).url.startswith("file:")
     refused = [f"http://127.0.0.1:{tree.port}/x.png", f"https://127.0.0.1:{tree.port}/x.png",
                f"ftp://127.0.0.1:{tree.port}/x.png", (tree.root.parent / "outside/secret.svg").as_uri(),
-               (tree.root / "../outside/secret.svg").as_uri(), "data:image/png;base64,AAAA"]
+               (tree.root / "../outside/secret.svg").as_uri(), "data:image/png;base64,AAAA",
+               # a network address whose path names a file inside the root is still a network address
+               f"http://127.0.0.1:{tree.port}{inside}"]
     for url in refused:
         with pytest.raises(pdf.PrintError, match="PDF 只能使用仓库内的文件"):
             fetch(url)
