@@ -21,12 +21,21 @@ import pytest
 import yaml
 
 from conftest import FIXTURES
-from zhinan import cache, pdf, site
+from zhinan import cache, pdf, site, transaction
 from zhinan.model import Content
 from zhinan.validate import load_content
 
 REPO = Path(__file__).resolve().parent.parent
 MAJOR, MINOR = "重大", "一般"
+
+
+def yaml_major_criteria(root: Path) -> dict[str, dict[str, Any] | None]:
+    """sector id -> its `major_criteria` mapping (title, code, coverage), straight from sector.yml."""
+    out = {}
+    for folder in sorted((root / "sectors").iterdir()):
+        data = yaml.safe_load((folder / "sector.yml").read_text(encoding="utf-8"))
+        out[folder.name] = data.get("major_criteria")
+    return out
 
 
 def yaml_hazards(root: Path) -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
@@ -57,7 +66,11 @@ def test_item_sections_label_each_hazard_with_its_own_level(repo_pages: Any) -> 
     pages, expected = repo_pages
     for sector, items in expected.items():
         page = pages[f"sectors/{sector}/index.md"]
-        sections = dict(re.findall(r"^### (\S+) .*?\n(.*?)(?=^#{2,3} |\Z)", page, re.M | re.S))
+        heads = re.findall(r'^### <span class="zn-nobr">(\S+)</span> .*? \{#([a-z0-9-]+)\}\n(.*?)(?=^#{2,3} |\Z)',
+                           page, re.M | re.S)
+        assert [h[0] for h in heads] == [i for i, _ in items], sector  # every item, in order, nothing else
+        assert all(anchor == i.lower() for i, anchor, _ in heads), sector
+        sections = {i: body for i, _, body in heads}
         for item_id, hazards in items:
             lines = [ln for ln in sections[item_id].splitlines() if ln.startswith("- <")]
             got = []
@@ -72,10 +85,11 @@ def test_checklist_rows_label_each_hazard_and_carry_its_levels_for_the_filter(re
     pages, expected = repo_pages
     for sector, items in expected.items():
         page = pages[f"sectors/{sector}/checklist.md"]
-        rows = re.findall(r'<tr data-aspect="[^"]*" data-levels="([^"]*)">.*?#([a-z0-9-]+)">.*?</tr>', page)
-        assert [r[1] for r in rows] == [i.lower() for i, _ in items]
+        rows = re.findall(r'<tr id="([a-z0-9-]+)" data-aspect="[^"]*" data-levels="([^"]*)"><td data-label="编号">'
+                          r'<a class="zn-id" href="[^"#]*#([a-z0-9-]+)">(\S+?)</a>.*?</tr>', page)
+        assert [(r[0], r[2], r[3]) for r in rows] == [(i.lower(), i.lower(), i) for i, _ in items], sector
         cells = re.findall(r'<td data-label="典型隐患">(.*?)</td>', page)
-        for (levels, _), cell, (item_id, hazards) in zip(rows, cells, items, strict=True):
+        for (_, levels, _, _), cell, (item_id, hazards) in zip(rows, cells, items, strict=True):
             got = [(MAJOR if tag.startswith("<strong") else MINOR, text.strip()) for tag, text in re.findall(
                 r'<p>(<strong class="zn-major">重大</strong>|<span class="zn-minor">一般</span>) (.*?)</p>', cell)]
             assert got == hazards, (sector, item_id)
@@ -85,21 +99,44 @@ def test_checklist_rows_label_each_hazard_and_carry_its_levels_for_the_filter(re
 def test_hazards_index_lists_exactly_the_major_hazards_of_each_sector(repo_pages: Any) -> None:
     pages, expected = repo_pages
     page = pages["hazards.md"]
-    sections = re.findall(r"^## .*?（(\d+) 项） \{#([a-z0-9-]+)\}\n(.*?)(?=^## |\Z)", page, re.M | re.S)
+    sections = re.findall(r"^## [^\n]*?(?:（(\d+) 项）)? \{#([a-z0-9-]+)\}\n(.*?)(?=^## |\Z)", page, re.M | re.S)
     assert sorted(s[1] for s in sections) == sorted(expected)
+    assert any(count for count, _, _ in sections)
     for count, sector, body in sections:
-        rows = re.findall(r"^\| (.*?) \| \[(\S+) .*?\]\(sectors/" + sector + r"/index\.md#(\S+)\) \|$", body, re.M)
+        rows = re.findall(r'^\| (.*?) \| \[<span class="zn-nobr">(\S+)</span> .*?\]\(sectors/' + sector
+                          + r"/index\.md#(\S+)\) \|$", body, re.M)
         want = [(text, item_id) for item_id, hs in expected[sector] for lv, text in hs if lv == MAJOR]
         assert [(t.strip(), i) for t, i, _ in rows] == want, sector
         assert all(anchor == i.lower() for _, i, anchor in rows)
-        assert int(count) == len(want)
+        # A sector with no 重大 hazard in its checklist shows no count at all (not "0 项").
+        assert (int(count) if count else 0) == len(want) and (count != "") == bool(want), sector
 
 
 def test_sector_page_counts_the_major_hazards(repo_pages: Any) -> None:
+    """The count where the sector's 重大 criteria are entered in its checklist (全部/部分录入); where
+    they are not (未录入), or the sector has none, no count (a "0 项" would read as "none"), and
+    where there are criteria the line names them."""
     pages, expected = repo_pages
+    criteria = yaml_major_criteria(REPO)
+    coverages = {(mc or {}).get("coverage") for mc in criteria.values()}
+    assert {"未录入", None} <= coverages and coverages & {"全部录入", "部分录入"}  # every case is exercised
     for sector, items in expected.items():
         majors = sum(lv == MAJOR for _, hs in items for lv, _ in hs)
-        assert f"重大隐患 {majors} 项" in pages[f"sectors/{sector}/index.md"], sector
+        (meta,) = [ln for ln in pages[f"sectors/{sector}/index.md"].splitlines() if ln.startswith("主管部门：")]
+        counts = re.findall(r"重大隐患 (\d+) 项", meta)
+        mc = criteria[sector]
+        if mc is not None:
+            assert f"《{mc['title']}》" in meta, sector
+            if mc.get("code"):
+                assert mc["code"] in meta, sector
+        if mc is not None and mc["coverage"] == "未录入":
+            assert majors == 0, sector  # the YAML agrees: nothing entered
+            assert counts == [], (sector, meta)
+            assert "尚未录入" in meta, (sector, meta)
+        elif mc is not None:
+            assert counts == [str(majors)], (sector, meta)
+        else:
+            assert counts == ([str(majors)] if majors else []), (sector, meta)
 
 
 # ---- the PDF ------------------------------------------------------------------------------------
@@ -196,7 +233,11 @@ def test_build_only_writes_the_stages_asked_for(minimal_tree: Path, tmp_path: Pa
 
     out = tmp_path / "out"
     result = build(BuildOptions(root=minimal_tree, out=out, only=("data",), jobs=1, progress=Progress(quiet=True)))
-    assert sorted(p.name for p in out.iterdir() if p.name != ".cache") == ["data"]
+    # The build folder's own bookkeeping (README: 一次构建就是一次发布) aside, only the data link is published,
+    assert sorted(p.name for p in out.iterdir() if p.name not in (".builds", ".current", ".lock")) == ["data"]
+    assert (out / "data").is_symlink()
+    # and the published generation holds only the data folder (and its cache).
+    assert sorted(p.name for p in (out / ".current").iterdir() if p.name != ".cache") == ["data"]
     assert set(result) == {"validate_seconds", "data"}
     assert (out / "data" / "guide.json").is_file()
 
@@ -230,11 +271,16 @@ def _sheet_keys(root: Path, content: Content) -> dict[str, str]:
 
     out = root.parent / "sheets-out"
     build(BuildOptions(root=root, out=out, only=("sheets",), jobs=1, progress=Progress(quiet=True)))
-    import json
-
-    stored = json.loads((out / ".cache" / "sheets.json").read_text(encoding="utf-8"))
-    return {f"sheets/{name}": entry["key"] for name, entry in stored.items() if name.endswith((".xlsx", ".csv"))
+    # The cache lives in the published generation (build/.current/.cache/), read as the build reads it.
+    published = transaction.Transaction(out, ()).published_generation()
+    assert published is not None
+    stored = cache.Cache(published, "sheets").entries
+    keys = {f"sheets/{name}": entry["key"] for name, entry in stored.items() if name.endswith((".xlsx", ".csv"))
             and not name.startswith(("隐患", "整改"))}
+    # Found where the keys are: every sector's workbook and CSV, and all.csv (else a missed key "never changes").
+    sectors = [p.name for p in (root / "sectors").iterdir()]
+    assert {"sheets/all.csv"} | {f"sheets/{s}.{ext}" for s in sectors for ext in ("xlsx", "csv")} <= set(keys)
+    return keys
 
 
 def _edit(path: Path, old: str, new: str) -> None:

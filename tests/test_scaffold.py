@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 
@@ -27,7 +28,9 @@ def new_enterprise(root: Path, sector_id: str = "urban-gas", enterprise_id: str 
                   "--county", "丰泽区", "--level", ENTERPRISE_LEVELS[-1])
 
 
-def test_new_sector_and_enterprise_pass_check(minimal_tree: Path) -> None:
+def test_new_sector_and_enterprise_pass_check(minimal_tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New files pass the local check; their placeholders are refused only by the strict check (CI)."""
+    monkeypatch.delenv("CI", raising=False)
     assert new_sector(minimal_tree).exit_code == 0
     assert new_enterprise(minimal_tree).exit_code == 0
     content = load_content(minimal_tree)
@@ -38,6 +41,7 @@ def test_new_sector_and_enterprise_pass_check(minimal_tree: Path) -> None:
     (ent,) = sc.enterprises
     assert (ent.id, ent.county, ent.level) == ("gas-a", "丰泽区", ENTERPRISE_LEVELS[-1])
     assert zhinan("check", "--root", str(minimal_tree)).exit_code == 0
+    assert zhinan("check", "--strict", "--root", str(minimal_tree)).exit_code == 1
 
 
 def test_files_carry_schema_line_and_field_comments(minimal_tree: Path) -> None:

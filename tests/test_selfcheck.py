@@ -223,6 +223,7 @@ def test_the_blank_workbook_is_written_once_per_content(minimal_tree: Path, tmp_
         raise AssertionError("工作簿又写了一遍")
 
     monkeypatch.setattr(workbook, "workbook_bytes", written_again)
+    out = (out / ".current").resolve()  # the published generation: what a stage's `opts.out` is in a build
     data = selfcheck.sector_data(sc, content, out)["workbook"]
     assert base64.b64decode(data["blank"]) == built  # the sheets stage's file, as it is
     assert data["layout"] == workbook.enterprise_layout(sc)

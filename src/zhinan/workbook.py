@@ -279,10 +279,12 @@ def _text(cell: Any, value: Any = None) -> None:
         cell.data_type = "s"
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    """A value in a prepared row of a list, styled like the first prepared row's cell of its column."""
+def _put(ws: Worksheet, row: int, col: int, value: Any, formula: bool = False) -> None:
+    """A value in a prepared row of a list, styled like the first prepared row's cell of its column.
+    Only the workbook's own lookups are formulas (`formula=True`); an enterprise's text never is."""
     cell = ws.cell(row, col, value)
-    _text(cell)
+    if not formula:
+        _text(cell)
     if row != LIST_HEAD_ROW + 1:
         cell._style = copy.copy(ws.cell(LIST_HEAD_ROW + 1, col)._style)
 
@@ -442,7 +444,7 @@ def _rectifications(ws: Worksheet, sc: SectorContent, inspection: Inspection | N
             # INDEX/MATCH rather than VLOOKUP: the key need not be the first column, and both
             # LibreOffice and Excel calculate it; &"" shows an empty cell as empty, not 0.
             _put(ws, r, at[f"finding.{name}"], f'=IF(${key}{r}="","",IFERROR(INDEX({_finding_range(name)},'
-                 f'MATCH(${key}{r},{_finding_range("id")},0))&"",""))')
+                 f'MATCH(${key}{r},{_finding_range("id")},0))&"",""))', formula=True)
     for rect in inspection.rectifications if inspection else ():
         r = first + _finding_number(rect.finding) - 1
         for name, i in at.items():
