@@ -254,19 +254,22 @@ def test_kill_9_before_and_after_the_switch(content_b: Env) -> None:
 # ---- Ctrl+C ----------------------------------------------------------------------------------
 
 
-def test_ctrl_c_stops_every_worker_within_a_second_and_keeps_the_old_outputs(content_b: Env) -> None:
+@pytest.mark.parametrize(("sig", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_every_worker_within_a_second_and_keeps_the_old_outputs(content_b: Env, sig: int,
+                                                                             exit_code: int) -> None:
+    """Ctrl+C, and SIGTERM as a cancelled CI job sends it, stop the same way (exit 128 + signal)."""
     env = content_b
-    out = env.fresh_out("ctrl-c")
+    out = env.fresh_out(f"stopped-by-{sig}")
     b = Build(env, out)
     b.wait_for_workers()
     time.sleep(1.0)
-    b.kill(signal.SIGINT)
+    b.kill(sig)
     sent = time.monotonic()
     while still := tagged(b.tag, WORKER, running=True):
-        assert time.monotonic() - sent < 1.0, f"a PDF worker still ran a second after Ctrl+C: {_states(still)}"
+        assert time.monotonic() - sent < 1.0, f"a PDF worker still ran a second after {sig}: {_states(still)}"
         time.sleep(0.02)
     code, err = b.finish(timeout=10)
-    assert code == 130
+    assert code == exit_code
     assert err.strip() == f"已中断：本次构建没有发布任何输出，{out} 中上一次的输出原样保留。"
     assert published(out) == env.old
     assert_gone(b.tag, 2.0)
