@@ -211,6 +211,15 @@ def assert_gone(tag: str, within: float) -> None:
 # ---- kill -9 ---------------------------------------------------------------------------------
 
 
+def next_build_publishes(env: Env, out: Path, expected: dict[str, bytes]) -> None:
+    """The build after a fault succeeds, publishes exactly `expected` (a clean build's bytes) and
+    leaves nothing of the interrupted one behind."""
+    code, err = run(env, out)
+    assert code == 0, err
+    assert published(out) == expected
+    assert leftovers(out) == []
+
+
 def test_kill_9_while_pdfs_render_leaves_the_old_outputs_and_no_worker(content_b: Env) -> None:
     env = content_b
     out = env.fresh_out("kill-pdf")
@@ -224,10 +233,7 @@ def test_kill_9_while_pdfs_render_leaves_the_old_outputs_and_no_worker(content_b
     # The issue's case: revert the date and build again: the bytes of a clean build, nothing
     # the killed build rendered for the other date reused.
     env.set_date(OLD_DATE)
-    code, err = run(env, out)
-    assert code == 0, err
-    assert published(out) == env.old
-    assert leftovers(out) == []
+    next_build_publishes(env, out, env.old)
 
 
 def test_kill_9_before_and_after_the_switch(content_b: Env) -> None:
@@ -244,10 +250,7 @@ def test_kill_9_before_and_after_the_switch(content_b: Env) -> None:
     assert published(out) == env.new
     assert len(leftovers(out)) == 1  # the previous generation, not yet removed
     assert_gone(b.tag, 2.0)
-    code, err = run(env, out)
-    assert code == 0, err
-    assert published(out) == env.new
-    assert leftovers(out) == []
+    next_build_publishes(env, out, env.new)
     assert len(list((out / ".builds").iterdir())) == 1
 
 
@@ -287,10 +290,7 @@ def test_ctrl_c_between_the_switch_and_the_cleanup_says_the_build_was_published(
     assert code == 130
     assert err.splitlines()[-1] == "已中断：本次构建已经发布完毕。"
     assert published(out) == env.new
-    code, err = run(env, out)
-    assert code == 0, err
-    assert published(out) == env.new
-    assert leftovers(out) == []
+    next_build_publishes(env, out, env.new)
 
 
 # ---- two builds ------------------------------------------------------------------------------
