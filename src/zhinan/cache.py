@@ -56,12 +56,16 @@ def file_digest(*paths: Path) -> str:
     return h.hexdigest()
 
 
+CACHE_DIR = ".cache"
+"""The build folder's cache folder (inside each generation: see `zhinan.transaction`)."""
+
+
 class Cache:
     """The keys of one stage's outputs, stored in build/.cache/<stage>.json, with a little
     information about each output (page counts, anchor pages) that later steps need."""
 
     def __init__(self, out: Path, stage: str) -> None:
-        self.path = out / ".cache" / f"{stage}.json"
+        self.path = out / CACHE_DIR / f"{stage}.json"
         try:
             self.entries: dict[str, dict[str, Any]] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -11,15 +11,23 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import html
 import json
 import logging
 import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jieba
+import jinja2
+import jinja2.bccache
 from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import config_options, load_config
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -31,6 +39,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from zhinan import site
+from zhinan.output import write_text
 from zhinan.problems import ContentError
 from zhinan.stage import BuildError
 from zhinan.validate import load_content
@@ -46,6 +55,53 @@ class ZhinanConfig(Config):  # type: ignore[no-untyped-call]
     """Build folder, relative to the content root, whose PDFs and workbooks are offered as downloads."""
 
 
+@dataclass
+class SiteState:
+    """What one site build leaves for the next, so that the next renders only the pages that changed.
+
+    `frame` is the key of everything every page shows besides its own text (navigation, every
+    page's title, configuration, the set of files); while it stays the same, a page whose Markdown is
+    unchanged would be written with the same bytes, and is not rendered again."""
+
+    frame: str
+    pages: dict[str, str] = field(default_factory=dict)
+    """Each page's source path → a digest of its Markdown."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """Each page's title as MkDocs found it (its neighbours' footers and the navigation show it)."""
+    search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Each page's URL → its entries in the search index, as published (with their subwords)."""
+    files: dict[str, str] = field(default_factory=dict)
+    """The other files made or copied (self-check data, images, the site's own assets) → a digest
+    of their bytes, or the size and time of change of the file copied."""
+
+    @classmethod
+    def load(cls, path: Path) -> SiteState | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(frame=data["frame"], pages=data["pages"], titles=data["titles"], search=data["search"],
+                       files=data["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # no state, or an unreadable one: the next build renders every page
+
+    def save(self, path: Path) -> None:
+        write_text(path, json.dumps({"frame": self.frame, "pages": self.pages, "titles": self.titles,
+                                     "search": self.search, "files": self.files},
+                                    ensure_ascii=False, separators=(",", ":")))
+
+    def changed(self, pages: dict[str, str]) -> set[str]:
+        """The pages of `pages` whose Markdown differs from this build's (or that it did not have)."""
+        return {src for src, md in pages.items() if self.pages.get(src) != page_digest(md)}
+
+
+def page_digest(markdown: str) -> str:
+    return hashlib.sha256(markdown.encode()).hexdigest()
+
+
+def _stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
 class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
     """Generates the guide's pages from the content model."""
 
@@ -55,24 +111,45 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         """Set beforehand by `build_site`, so `zhinan build` does not load the content twice."""
         self.preview = False
         """True under `zhinan serve` / `mkdocs serve`: MkDocs injects its live-reload script inline."""
+        self.reload = False
+        """True under plain `mkdocs serve`: the plugin lives on and loads the content on every rebuild."""
         self.downloads_later = False
         """Set by `build_site`: the downloads may still be being built, and `zhinan.site` copies
         them into the site afterwards; MkDocs writes an empty placeholder for each link target."""
+        self.managed = False
+        """Set by `build_site`, whose caller puts the downloads in and writes their sizes."""
+        self.previous: SiteState | None = None
+        """Set by `build_site` for a partial build: the state of the build whose pages are kept."""
+        self.frame = ""
+        self.rendered: set[str] = set()
+        """The pages this build renders (every page, unless `previous` is set)."""
+        self.state: SiteState | None = None
+        """What this build leaves for the next (set when it has finished)."""
+        self._order: list[str] = []
+        self._titles: dict[str, str] = {}
+        self._built: set[str] = set()
+        self._files: dict[str, str] = {}
+        self._all_files = Files([])
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # (With this method MkDocs keeps the plugin across the rebuilds of `serve`.)
-        self.preview = command == "serve"
+        self.preview = self.reload = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _load_safety_terms()
         root = Path(config.docs_dir).parent
-        if self.source is None or self.preview:  # under serve the plugin lives on: reload each time
+        if self.source is None or self.reload:  # under `mkdocs serve` the plugin lives on: reload each time
             try:
                 content = load_content(root)
             except ContentError as exc:
                 raise PluginError(f"内容有 {len(exc.problems)} 个问题：\n{exc.report()}") from exc
             self.source = site.source(content, root, root / self.config.out)
         config.nav = self.source.nav
+        # The theme's 404 page (the whole navigation, links that work only at the server's root) is
+        # replaced by `write_not_found`: not rendering it spares a second per city-scale build.
+        config.theme.static_templates.discard("404.html")
+        if self.preview:
+            config.theme.get_env = functools.partial(_listed_once, config.theme.get_env)  # type: ignore[method-assign]
         config.site_name = self.source.site_name
         config.copyright = self.source.copyright
         return config
@@ -83,13 +160,48 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         assert self.source is not None
         docs = Path(config.docs_dir).resolve()
         kept = [f for f in files if f.abs_src_path is None or not Path(f.abs_src_path).resolve().is_relative_to(docs)]
+        if self.previous is not None:  # the theme's files are part of the frame (its version): already in place
+            for f in kept:
+                f.is_modified = _unchanged  # type: ignore[method-assign]
         kept += [File.generated(config, src, content=md) for src, md in self.source.pages.items()]
-        kept += [File.generated(config, src, abs_src_path=str(path)) for src, path in self.source.files.items()]
-        kept += [File.generated(config, src, content=text) for src, text in self.source.generated.items()]
+        self._files = {src: _stamp(path) for src, path in self.source.files.items()}
+        self._files.update((src, page_digest(text)) for src, text in self.source.generated.items())
+        for src, path in self.source.files.items():
+            kept.append(File.generated(config, src, abs_src_path=str(path)))
+        for src, text in self.source.generated.items():
+            kept.append(File.generated(config, src, content=text))
+        if self.previous is not None:  # a file already in place with these bytes is not written again
+            for f in kept[-len(self._files):] if self._files else []:
+                if self.previous.files.get(f.src_uri) == self._files[f.src_uri]:
+                    f.is_modified = _unchanged  # type: ignore[method-assign]
         for d in self.source.downloads.values():
-            kept.append(File.generated(config, d.src, content=b"") if self.downloads_later
-                        else File.generated(config, d.src, abs_src_path=str(d.path)))
-        return Files(kept)
+            offered = (File.generated(config, d.src, content=b"") if self.downloads_later
+                       else File.generated(config, d.src, abs_src_path=str(d.path)))
+            if self.previous is not None:
+                offered.is_modified = _unchanged  # type: ignore[method-assign]  # the site keeps its copy
+            kept.append(offered)
+        self.rendered = set(self.source.pages) if self.previous is None else self.previous.changed(self.source.pages)
+        for f in kept:
+            if f.src_uri in self.source.pages and f.src_uri not in self.rendered:
+                f.is_modified = _unchanged  # type: ignore[method-assign]  # MkDocs' `dirty` build skips it
+        self._order = [f.url for f in kept if f.src_uri in self.source.pages]
+        self._all_files = Files(kept)
+        self._titles, self._built = {}, set()
+        return self._all_files
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env.bytecode_cache = _THEME_BYTECODE  # the preview builds again and again: compile the theme once
+        return env
+
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # A page that is not rendered has no Markdown to take its title from; its neighbours' footers
+        # and the navigation show the title it had.
+        if self.previous is not None:
+            for f in files.documentation_pages():
+                title = self.previous.titles.get(f.src_uri)
+                if f.page is not None and f.src_uri not in self.rendered and title is not None:
+                    f.page.title = title
+        return nav
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         # A chapter never reaches MkDocs' Markdown (its attribute lists, raw HTML, link warnings):
@@ -118,13 +230,21 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)  # after every other plugin has changed the page
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self._titles[page.file.src_uri] = page.title or ""
+        self._built.add(page.url)
         return with_csp(output, page.content or "", preview=self.preview)
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        write_search_index(Path(config.site_dir) / "search")
-        write_not_found(Path(config.site_dir), config.site_name)
-        if not self.downloads_later:  # `mkdocs build`/`serve`: the files are already in place
+        assert self.source is not None
+        kept = self.previous.search if self.previous is not None else {}
+        search = write_search_index(Path(config.site_dir) / "search", self._order, self._built, kept)
+        titles = {**(self.previous.titles if self.previous is not None else {}), **self._titles}
+        self.state = SiteState(frame=self.frame, pages={src: page_digest(md) for src, md in self.source.pages.items()},
+                               titles={src: titles[src] for src in self.source.pages if src in titles}, search=search,
+                               files=self._files)
+        write_not_found(Path(config.site_dir), config.site_name, self._all_files)
+        if not self.managed:  # plain `mkdocs build`/`serve`: the files are already in place
             site.fill_download_facts(Path(config.site_dir))
 
 
@@ -215,15 +335,27 @@ def _with_subwords(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def write_search_index(folder: Path) -> None:
+def write_search_index(folder: Path, order: list[str] | None = None, built: set[str] | None = None,
+                       kept: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Add the words inside longer words, re-encode the index as UTF-8 (half the size of \\u
     escapes) and add the script copy that mkdocs-material loads instead of fetching JSON when the
-    site is opened from file://; mend the worker's query segmentation."""
+    site is opened from file://; mend the worker's query segmentation.
+
+    A partial build's index holds only the pages it rendered (`built`, by URL): the entries of the
+    others are `kept` from the previous build, and all are put in the pages' `order`, as a full
+    build writes them. Returns the entries by page URL."""
     index = folder / "search_index.json"
     if not index.is_file():
-        return
+        return {}
     data = json.loads(index.read_text(encoding="utf-8"))
-    data["docs"] = [_with_subwords(d) for d in data["docs"]]
+    fresh: dict[str, list[dict[str, Any]]] = {}
+    for doc in data["docs"]:
+        fresh.setdefault(doc["location"].split("#", 1)[0], []).append(_with_subwords(doc))
+    if order is None:
+        order = list(fresh)
+    built = set(order) if built is None else built
+    by_page = {url: fresh.get(url, []) if url in built else (kept or {}).get(url, []) for url in order}
+    data["docs"] = [doc for url in order for doc in by_page[url]]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     index.write_text(text, encoding="utf-8")
     (folder / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")
@@ -235,11 +367,15 @@ def write_search_index(folder: Path) -> None:
                 raise PluginError(f"{worker.name}：mkdocs-material 的搜索代码已改变，"
                                   f"zhinan 对它的修正（{pattern.pattern}）需要重新检查")
         worker.write_text(code, encoding="utf-8")
+    return {url: docs for url, docs in by_page.items() if docs}
 
 
-def write_not_found(site_dir: Path, site_name: str) -> None:
+_THEME_CSS = re.compile(r"assets/stylesheets/main\.[^/]*\.min\.css")
+
+
+def write_not_found(site_dir: Path, site_name: str, files: Files) -> None:
     """Replace the theme's English 404 page (whose links only work at the root of a server)."""
-    css = sorted(p.relative_to(site_dir).as_posix() for p in (site_dir / "assets" / "stylesheets").glob("main.*.min.css"))
+    css = sorted(f.url for f in files if _THEME_CSS.fullmatch(f.url))
     page = with_csp(site.not_found_html(site_name, [*css, f"{site.ASSET_DIR}/zhinan.css"]), "")
     # The same policy as every page, except that its search form may go to the site's own home page.
     page = page.replace("form-action 'none'", "form-action 'self'", 1)
@@ -253,26 +389,89 @@ def _config(config_file: Path, docs_dir: Path, site_dir: Path | None = None) -> 
     return load_config(str(config_file), **overrides)
 
 
-def build_site(source: site.SiteSource, config_file: Path, *, docs_dir: Path, site_dir: Path) -> None:
-    """Run a strict MkDocs build of the given pages into `site_dir`."""
+def build_site(source: site.SiteSource, config_file: Path, *, docs_dir: Path, site_dir: Path,
+               previous: SiteState | None = None, frame: str = "", serve_url: str | None = None) -> SiteState:
+    """Run a strict MkDocs build of the given pages into `site_dir` and return what the next build needs.
+
+    With `previous` (a build whose `frame` is this one's), only the pages whose Markdown changed are
+    rendered (MkDocs' `dirty` build): `site_dir` then receives those pages, the theme's files, the
+    search index and the site-wide files, and the caller lays them over the previous site
+    (`site.lay_over`). `serve_url` is set for the preview (`zhinan serve`)."""
     config = _config(config_file, docs_dir, site_dir)
     plugin = config.plugins.get("zhinan")
     if not isinstance(plugin, ZhinanPlugin):
         raise PluginError(f"{config_file} 的 plugins 中缺少 zhinan")
     plugin.source = source
-    plugin.downloads_later = True
-    config.plugins.on_startup(command="build", dirty=False)
+    plugin.managed = True
+    plugin.downloads_later = serve_url is None
+    plugin.previous = previous if previous is not None and previous.frame == frame else None
+    plugin.frame = frame
+    config.plugins.on_startup(command="build", dirty=plugin.previous is not None)
+    plugin.preview = serve_url is not None
+    if serve_url is not None:
+        config.site_url = serve_url
     warnings = _Warnings()
     logging.getLogger("mkdocs").addHandler(warnings)
+    build_log = logging.getLogger("mkdocs.commands.build")
+    build_log.addFilter(_not_dirty_warning)
     try:
-        mkdocs_build(config)
+        mkdocs_build(config, serve_url=serve_url, dirty=plugin.previous is not None)
     except Abort as exc:
         # "Aborted with N warnings" alone tells nobody what to fix: give every warning.
         detail = "\n".join(f"  {m}" for m in warnings.messages)
         raise BuildError(f"网站生成失败（MkDocs：{exc}）：\n{detail}" if detail else f"网站生成失败（MkDocs：{exc}）") from exc
     finally:
+        build_log.removeFilter(_not_dirty_warning)
         logging.getLogger("mkdocs").removeHandler(warnings)
         config.plugins.on_shutdown()
+    assert plugin.state is not None
+    return plugin.state
+
+
+_LISTED: dict[tuple[Any, ...], list[str]] = {}
+
+
+def _listed_once(get_env: Callable[[], jinja2.Environment]) -> jinja2.Environment:
+    """The theme's environment, whose list of templates (the theme's thousands of files, which MkDocs
+    walks and filters on every build) is made once per process: the preview builds again and again."""
+    env = get_env()
+    listed = env.list_templates
+
+    def list_templates(extensions: Any = None, filter_func: Any = None) -> list[str]:
+        key = (tuple(getattr(env.loader, "searchpath", ())), extensions, getattr(filter_func, "__qualname__", None))
+        if key not in _LISTED:
+            _LISTED[key] = listed(extensions, filter_func)
+        return list(_LISTED[key])
+
+    env.list_templates = list_templates  # type: ignore[method-assign]
+    return env
+
+
+class _MemoryBytecode(jinja2.BytecodeCache):
+    """Compiled theme templates, kept for the life of the process (keyed by name and source checksum)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_THEME_BYTECODE = _MemoryBytecode()
+
+
+def _not_dirty_warning(record: logging.LogRecord) -> bool:
+    """MkDocs warns that a `dirty` build may get the navigation wrong: a partial build here is one
+    whose navigation and titles are those of the previous build (`SiteState.frame`)."""
+    return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+def _unchanged() -> bool:
+    return False
 
 
 class _Warnings(logging.Handler):
@@ -286,7 +485,72 @@ class _Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def serve(config_file: Path, *, docs_dir: Path, dev_addr: str, open_in_browser: bool = False) -> None:
-    """Preview the site with live reload; the content is reloaded on every change."""
-    mkdocs_serve(str(config_file), docs_dir=str(docs_dir), dev_addr=dev_addr, livereload=True,
-                 open_in_browser=open_in_browser)
+class _PreviewServer(LiveReloadServer):
+    """MkDocs' live-reload server, which also shows the content's problems at the top of every page."""
+
+    def __init__(self, *args: Any, problems: Callable[[], str | None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.problems = problems
+
+    def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
+        page: bytes = super()._inject_js_into_html(content, epoch)  # type: ignore[no-untyped-call]
+        report = self.problems()
+        if report is None:
+            return page
+        banner = (f'<div class="zn-preview-problems" role="alert" style="position:sticky;top:0;z-index:9;'
+                  f'background:#fff3cd;color:#5c3c00;border-bottom:2px solid #b35c00;padding:.6rem 1rem;'
+                  f'font:14px/1.5 sans-serif"><strong>内容有错误，网页仍是上一次成功生成的样子；'
+                  f'改正后保存，网页会自动更新：</strong><pre style="white-space:pre-wrap;margin:.4rem 0 0">'
+                  f'{html.escape(report)}</pre></div>').encode()
+        m = re.search(rb"<body[^>]*>", page)
+        at = m.end() if m else 0
+        return page[:at] + banner + page[at:]
+
+
+def preview(config_file: Path, *, docs_dir: Path, watch: list[Path], dev_addr: str,
+            source: Callable[[], site.SiteSource], open_in_browser: bool = False) -> None:
+    """Serve the site with live reload. Each change renders again only the pages whose Markdown
+    changed (see `build_site`); a problem in the content is printed as `path:line:col: 错误: …` and
+    shown at the top of every page, and the next change that fixes it updates the pages again."""
+    host, _, port = dev_addr.rpartition(":")
+    url = f"http://{host}:{port}/"
+    served = Path(tempfile.mkdtemp(prefix="zhinan-preview-"))
+    state: SiteState | None = None
+    problems: str | None = None
+
+    def rebuild() -> None:
+        nonlocal state, problems
+        started = time.perf_counter()
+        try:
+            pages = source()
+            frame = site.frame_key(pages, config_file)
+            fresh = Path(tempfile.mkdtemp(prefix="zhinan-preview-part-"))
+            try:
+                new = build_site(pages, config_file, docs_dir=docs_dir, site_dir=fresh, previous=state,
+                                 frame=frame, serve_url=url)
+                partial = state is not None and state.frame == frame
+                written = site.lay_over(fresh, served, whole=not partial)
+                site.fill_download_facts(served, [p for p in written if p.suffix == ".html"])
+            finally:
+                shutil.rmtree(fresh, ignore_errors=True)
+        except (ContentError, BuildError, PluginError) as exc:
+            problems = exc.report() if isinstance(exc, ContentError) else str(exc)
+            print(f"内容有问题，网页未更新（改正后保存即可）：\n{problems}", file=sys.stderr, flush=True)
+            return
+        state, problems = new, None
+        print(f"已更新 {len(written)} 个文件（{time.perf_counter() - started:.1f} 秒）", file=sys.stderr, flush=True)
+
+    rebuild()
+    server = _PreviewServer(builder=rebuild, host=host, port=int(port), root=str(served), polling_interval=0.2,
+                            problems=lambda: problems)
+    server.error_handler = lambda code: (served / "404.html").read_bytes() if code == 404 and (served / "404.html").is_file() else None
+    for folder in watch:
+        if folder.is_dir():
+            server.watch(str(folder))
+    try:
+        server.serve(open_in_browser=open_in_browser)  # type: ignore[no-untyped-call]
+    except KeyboardInterrupt:
+        print("预览已停止。", file=sys.stderr)
+    finally:
+        server.shutdown()
+        shutil.rmtree(served, ignore_errors=True)

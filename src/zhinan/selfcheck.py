@@ -21,10 +21,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import markdown
-
 from zhinan import cache as hashcache
-from zhinan import record, workbook
+from zhinan import record, sanitize, workbook
 from zhinan.model import ASPECTS, HAZARD_LEVELS, CheckItem, Content, SectorContent, field_types, unwrap_optional
 from zhinan.output import write_bytes
 
@@ -115,7 +113,7 @@ def plain_text(md: str) -> str:
     """Markdown as the plain text a reader would type into a cell: markup gone, one paragraph or
     list entry per line."""
     parser = _Text()
-    parser.feed(markdown.markdown(md))
+    parser.feed(sanitize.markdown_html(md)[0])  # the Markdown the site publishes (one reused instance)
     return re.sub(r"\n\s*\n+", "\n", "".join(parser.parts)).strip()
 
 

@@ -23,11 +23,11 @@ import shutil
 import statistics
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
@@ -37,11 +37,11 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from zhinan import cache as hashcache
-from zhinan import load, sanitize, selfcheck, stats
+from zhinan import load, sanitize, selfcheck, stats, validate
 from zhinan.data import JSON_NAME, SCHEMA_NAME
 from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent, public_fields
 from zhinan.names import published_name
-from zhinan.output import replace_dir, temp_dir_beside
+from zhinan.output import replace_dir, temp_dir_beside, write_text
 from zhinan.stage import BuildError
 
 if TYPE_CHECKING:
@@ -167,12 +167,13 @@ def download_facts(path: Path) -> str:
     return text
 
 
-def fill_download_facts(site_dir: Path) -> int:
+def fill_download_facts(site_dir: Path, pages: Iterable[Path] | None = None) -> int:
     """Write each download's size (and pages) beside its links, once the file is in the site; the
-    pages were written before the PDFs were finished. Returns how many pages changed."""
+    pages were written before the PDFs were finished. Only `pages`, if given. Returns how many
+    pages changed (each written anew: its old bytes may be a hard link of the published site)."""
     changed = 0
     facts: dict[str, str] = {}
-    for page in site_dir.rglob("*.html"):
+    for page in site_dir.rglob("*.html") if pages is None else pages:
         html = page.read_text(encoding="utf-8")
         if "data-zn-file" not in html:
             continue
@@ -186,7 +187,7 @@ def fill_download_facts(site_dir: Path) -> int:
 
         new = _FACTS.sub(fill, html)
         if new != html:
-            page.write_text(new, encoding="utf-8")
+            write_text(page, new)
             changed += 1
     return changed
 
@@ -202,6 +203,7 @@ def url_of(src: str) -> str:
     return f"{stem}/"
 
 
+@functools.lru_cache(maxsize=65536)  # a page links the same few targets many times (relpath is slow)
 def _rel(start_dir: str, target: str) -> str:
     rel = posixpath.relpath(target or ".", start_dir or ".")
     return rel + ("/" if target.endswith("/") and rel != "." else "")
@@ -285,10 +287,85 @@ def self_check_src(sc: SectorContent) -> str:
 
 def self_check_data(content: Content, out: Path | None = None) -> dict[str, str]:
     """The data file of every sector's self-check page, beside the page."""
-    return {
-        f"{url_of(self_check_src(sc))}{selfcheck.DATA_FILE}": selfcheck.data_script(selfcheck.sector_data(sc, content, out))
-        for sc in content.sectors
-    }
+    return {_data_src(sc): _sector_data(content, sc, out) for sc in content.sectors}
+
+
+def _data_src(sc: SectorContent) -> str:
+    return f"{url_of(self_check_src(sc))}{selfcheck.DATA_FILE}"
+
+
+def _sector_data(content: Content, sc: SectorContent, out: Path | None) -> str:
+    return selfcheck.data_script(selfcheck.sector_data(sc, content, out))
+
+
+_T = TypeVar("_T")
+
+
+class SectorMemo:
+    """Each sector's pages and self-check data, by the key of what they are made from: a build (or a
+    preview) renders again only the sectors that changed. Kept in the build's cache (a JSON file) by
+    `zhinan build`, and in memory by `zhinan serve`."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.live = path is None
+        """Kept in memory by a long-lived process: the index pages are remembered too (see `page`)."""
+        self.entries: dict[str, dict[str, Any]] = {}
+        if path is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.entries = json.loads(path.read_text(encoding="utf-8"))
+        self.used: set[str] = set()
+        self.pages: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+    def get(self, sector: str, key: str) -> dict[str, Any] | None:
+        entry = self.entries.get(sector)
+        if entry is None or entry.get("key") != key:
+            return None
+        self.used.add(sector)
+        return entry
+
+    def put(self, sector: str, key: str, pages: dict[str, str], data: str) -> None:
+        self.entries[sector] = {"key": key, "pages": pages, "data": data}
+        self.used.add(sector)
+
+    def page(self, src: str, made_from: tuple[Any, ...], render: Callable[[], _T]) -> _T:
+        """A page made from the whole content (an index), rendered again only when what it is
+        `made_from` changed. Kept in memory only: the records of unchanged files are the same
+        objects from one load to the next (`validate.FileMemo`), so comparing is cheap."""
+        known = self.pages.get(src)
+        if known is None or known[0] != made_from:
+            known = self.pages[src] = (made_from, render())
+        result: _T = known[1]
+        return result
+
+    def save(self) -> None:
+        """Write the entries this build used (a removed sector's go)."""
+        if self.path is not None:
+            kept = {k: v for k, v in sorted(self.entries.items()) if k in self.used}
+            write_text(self.path, json.dumps(kept, ensure_ascii=False, separators=(",", ":")))
+
+
+def _sector_output(content: Content, sc: SectorContent, downloads: dict[str, Download], dates: dict[str, datetime.date],
+                   out: Path | None, memo: SectorMemo | None) -> tuple[dict[str, str], str]:
+    """A sector's pages and its self-check data, from `memo` when nothing they are made from changed."""
+    if memo is None:
+        return _sector_pages(content, sc, downloads, dates), _sector_data(content, sc, out)
+    own = sorted((k, d.label, d.src) for k, d in downloads.items() if k.startswith(f"{sc.id}/"))
+    folder = f"sectors/{sc.id}/"
+    made_from = (sc, content.guide, own, sorted((k, v) for k, v in dates.items() if k.startswith(folder)))
+
+    def render() -> dict[str, Any]:
+        return {"pages": _sector_pages(content, sc, downloads, dates), "data": _sector_data(content, sc, out)}
+
+    if memo.live:  # the same records as last time compare equal at once (see `page`)
+        entry = memo.page(f"sector:{sc.id}", made_from, render)
+        return dict(entry["pages"]), str(entry["data"])
+    key = hashcache.key(*made_from)
+    known = memo.get(sc.id, key)
+    if known is None:
+        known = render()
+        memo.put(sc.id, key, known["pages"], known["data"])
+    return dict(known["pages"]), str(known["data"])
 
 
 def enterprise_src(sc: SectorContent, ent: Enterprise) -> str:
@@ -439,21 +516,36 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
 
 
 def render_pages(content: Content, downloads: dict[str, Download],
-                 dates: dict[str, datetime.date] | None = None) -> dict[str, str]:
+                 dates: dict[str, datetime.date] | None = None, sector_pages: dict[str, dict[str, str]] | None = None,
+                 memo: SectorMemo | None = None) -> dict[str, str]:
     """Every page of the site as Markdown, keyed by its source path (which fixes its URL); `dates`
-    are the content files' last changes (`content_dates`)."""
+    are the content files' last changes (`content_dates`); `sector_pages` are pages already rendered
+    for some sectors (by sector id)."""
+    def index(src: str, made_from: tuple[Any, ...], render: Callable[[], str]) -> str:
+        return render() if memo is None else memo.page(src, made_from, render)
+
+    sectors = tuple(sc.sector for sc in content.sectors)
+    items = tuple(sc.items for sc in content.sectors)
+    enterprises = tuple(sc.enterprises for sc in content.sectors)
     pages = {
-        "index.md": _render("home.md", "index.md", content=content, figures=_figure_rows(content),
-                            sector_figures={sc.id: _sector_figures(sc) for sc in content.sectors},
-                            guide_pdf=downloads.get("guide")),
+        "index.md": index("index.md", (content.guide, content.chapters, content.changes, sectors, items, enterprises,
+                                       downloads.get("guide")),
+                          lambda: _render("home.md", "index.md", content=content, figures=_figure_rows(content),
+                                          sector_figures={sc.id: _sector_figures(sc) for sc in content.sectors},
+                                          guide_pdf=downloads.get("guide"))),
     }
     pages.update({f"guide/{ch.name}": ch.markdown for ch in content.chapters})
     for sc in content.sectors:
-        pages.update(_sector_pages(content, sc, downloads, dates or {}))
-    pages["enterprises.md"] = _render("enterprises.md", "enterprises.md", content=content)
-    pages["hazards.md"] = _render("hazards.md", "hazards.md", content=content)
-    pages["elements.md"] = _render("elements.md", "elements.md", elements=_element_index(content))
-    pages["data.md"] = _data_page(content, downloads)
+        done = (sector_pages or {}).get(sc.id)
+        pages.update(done if done is not None else _sector_pages(content, sc, downloads, dates or {}))
+    pages["enterprises.md"] = index("enterprises.md", (content.guide, sectors, enterprises),
+                                    lambda: _render("enterprises.md", "enterprises.md", content=content))
+    pages["hazards.md"] = index("hazards.md", (content.guide, sectors, items),
+                                lambda: _render("hazards.md", "hazards.md", content=content))
+    pages["elements.md"] = index("elements.md", (content.guide, sectors, items),
+                                 lambda: _render("elements.md", "elements.md", elements=_element_index(content)))
+    pages["data.md"] = index("data.md", (content.guide, sectors, tuple(sorted(downloads.items()))),
+                             lambda: _data_page(content, downloads))
     reference = _reference_markdown()
     if reference is not None:
         # For contributors, not readers: kept out of the search results.
@@ -523,10 +615,13 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
-def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()) -> SiteSource:
-    """The whole site, ready for the generator."""
+def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = (),
+           memo: SectorMemo | None = None) -> SiteSource:
+    """The whole site, ready for the generator; `memo` spares rendering the sectors that did not change."""
     downloads = find_downloads(content, out, pending)
-    pages = render_pages(content, downloads, content_dates(root))
+    dates = content_dates(root)
+    done = {sc.id: _sector_output(content, sc, downloads, dates, out, memo) for sc in content.sectors}
+    pages = render_pages(content, downloads, dates, {k: v[0] for k, v in done.items()}, memo if memo and memo.live else None)
     g = content.guide
     return SiteSource(
         pages=pages,
@@ -536,7 +631,7 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         copyright=html_text(f"{g.issuer} · {g.edition} · {_cn_date(g.date)}发布"),
         downloads=downloads,
         chapters={f"guide/{ch.name}" for ch in content.chapters} | ({"changes.md"} if content.changes else set()),
-        generated=self_check_data(content, out),
+        generated={_data_src(sc): done[sc.id][1] for sc in content.sectors},
     )
 
 
@@ -600,6 +695,41 @@ def source_key(site: SiteSource, config: Path) -> str:
                          sorted(d.src for d in site.downloads.values()), site.generated)
 
 
+_HEAD = re.compile(r"\A(---\n.*?\n---\n)?(?:.*?^(# [^\n]*)$)?", re.DOTALL | re.MULTILINE)
+
+
+def frame_key(site: SiteSource, config: Path) -> str:
+    """Everything a page shows besides its own text: the navigation, every page's title (its first
+    heading and front matter: the navigation and its neighbours' footers show it), the site's name,
+    the configuration and the set of files. While it is unchanged, a page whose Markdown did not
+    change is written with the same bytes, and a build renders only the pages that changed."""
+    heads = [(src, m.groups() if (m := _HEAD.match(md)) else None) for src, md in site.pages.items()]
+    return hashcache.key(heads, site.nav, site.site_name, site.copyright, sorted(site.files), config.read_bytes(),
+                         sorted(d.src for d in site.downloads.values()), sorted(site.generated), sorted(site.chapters))
+
+
+def lay_over(part: Path, site_dir: Path, *, whole: bool = False) -> list[Path]:
+    """Move the files of a (partial) build `part` into `site_dir`, each only where its bytes differ, by
+    rename: a file of `site_dir` is never written in place (it may be a hard link of the published
+    site). With `whole`, files that `part` lacks are removed. Returns the files written."""
+    written: list[Path] = []
+    names: set[Path] = set()
+    for path in _walk(part):
+        rel = path.relative_to(part)
+        names.add(rel)
+        target = site_dir / rel
+        if target.is_file() and target.stat().st_size == path.stat().st_size and filecmp.cmp(target, path, shallow=False):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        written.append(target)
+    if whole:
+        for path in _walk(site_dir):
+            if path.relative_to(site_dir) not in names:
+                path.unlink()
+    return written
+
+
 def build(content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> dict[str, Any]:
     """Build the site into `opts.out/site`; the previous site stays until the new one is complete.
 
@@ -610,7 +740,8 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
 
     started = time.perf_counter()
     final = opts.out / SITE_DIR
-    site = source(content, opts.root, opts.out, alongside.outputs if alongside else ())
+    memo = SectorMemo(opts.out / hashcache.CACHE_DIR / "site-sectors.json")
+    site = source(content, opts.root, opts.out, alongside.outputs if alongside else (), memo)
     store = hashcache.Cache(opts.out, "site")
     key = source_key(site, config_file(opts.root))
     marker = final / "index.html"
@@ -624,28 +755,42 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
             waited = time.perf_counter() - t0
 
     if store.get(marker, key) is not None:
+        memo.save()
         wait()
         copied = copy_downloads(site.downloads, final)
         fill_download_facts(final)
         opts.progress.step("site", len(site.pages), len(site.pages), f"网站（未变，沿用；更新下载文件 {copied} 个）")
         return {"seconds": round(time.perf_counter() - started - waited, 3), "waited_seconds": round(waited, 3),
                 "cached": True, **measure(final), "downloads": sorted(site.downloads)}
+    state_file = opts.out / hashcache.CACHE_DIR / "site-state.json"
+    frame = frame_key(site, config_file(opts.root))
+    previous = mkdocs_adapter.SiteState.load(state_file) if marker.is_file() else None
+    partial = previous is not None and previous.frame == frame
+    rendered = len(previous.changed(site.pages)) if previous is not None and partial else len(site.pages)
     tmp = temp_dir_beside(final)
     try:
-        opts.progress.step("site", 0, len(site.pages), "生成网页")
-        mkdocs_adapter.build_site(site, config_file(opts.root), docs_dir=opts.root / "guides", site_dir=tmp)
+        opts.progress.step("site", 0, rendered, "生成网页")
+        state = mkdocs_adapter.build_site(site, config_file(opts.root), docs_dir=opts.root / "guides", site_dir=tmp,
+                                          previous=previous, frame=frame)
         wait()
-        copy_downloads(site.downloads, tmp)
-        fill_download_facts(tmp)
-        replace_dir(tmp, final)
-    except BaseException:
+        if partial:  # only the changed pages were rendered: lay them over the previous site
+            written = lay_over(tmp, final)
+            # A download that changed (its sector's PDF) changes the size shown on pages not rendered again.
+            copied = copy_downloads(site.downloads, final)
+            fill_download_facts(final, None if copied else [p for p in written if p.suffix == ".html"])
+        else:
+            copy_downloads(site.downloads, tmp)
+            fill_download_facts(tmp)
+            replace_dir(tmp, final)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    state.save(state_file)
+    memo.save()
     store.put(marker, key)
     store.save()
-    opts.progress.step("site", len(site.pages), len(site.pages), "网站")
+    opts.progress.step("site", rendered, rendered, "网站（只生成有改动的网页）" if partial else "网站")
     return {"seconds": round(time.perf_counter() - started - waited, 3), "waited_seconds": round(waited, 3),
-            "cached": False, **measure(final), "downloads": sorted(site.downloads)}
+            "cached": False, "pages_rendered": rendered, **measure(final), "downloads": sorted(site.downloads)}
 
 
 def measure(site_dir: Path) -> dict[str, Any]:
@@ -663,8 +808,23 @@ def measure(site_dir: Path) -> dict[str, Any]:
     }
 
 
+class Preview:
+    """The content as `zhinan serve` sees it: loaded again on each change, but each file parsed and
+    checked again only if its text changed, and each sector rendered again only if it changed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files = validate.FileMemo()
+        self.memo = SectorMemo()
+
+    def source(self) -> SiteSource:
+        content = validate.load_content(self.root, memo=self.files)
+        return source(content, self.root, self.root / "build", memo=self.memo)
+
+
 def serve(root: Path, *, dev_addr: str, open_in_browser: bool = False) -> None:
-    """Preview with live reload: the plugin reloads the content whenever sectors/ or guides/ change."""
+    """Preview with live reload: a change under sectors/ or guides/ renders again the pages it changes."""
     from zhinan import mkdocs_adapter
 
-    mkdocs_adapter.serve(config_file(root), docs_dir=root / "guides", dev_addr=dev_addr, open_in_browser=open_in_browser)
+    mkdocs_adapter.preview(config_file(root), docs_dir=root / "guides", watch=[root / "sectors", root / "guides"],
+                           dev_addr=dev_addr, source=Preview(root).source, open_in_browser=open_in_browser)

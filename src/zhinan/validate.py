@@ -320,10 +320,44 @@ def _check_markdown_images(root: Path, rel: str, text: str, where: Callable[[str
     return bad
 
 
+class FileMemo:
+    """Each content file's record and problems by its text, for a process that loads the content
+    again and again (`zhinan serve`): a file whose text did not change is not parsed or checked
+    again. What a file's check reads besides its text (the images it names) is looked at again:
+    any change to a file other than a .yml or .md file forgets everything (chapters, the .md files,
+    are checked on every load)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, type], tuple[str, Any, list[Problem]]] = {}
+        self.others: dict[str, tuple[int, int]] = {}
+
+    def refresh(self, root: Path) -> None:
+        others = {p.as_posix(): (st.st_mtime_ns, st.st_size) for folder in ("sectors", "guides")
+                  for p in sorted((root / folder).rglob("*")) if p.suffix not in (".yml", ".md") and (st := p.stat())}
+        if others != self.others:
+            self.entries.clear()
+        self.others = others
+
+
+_memo: FileMemo | None = None
+
+
 def validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> Any:
     text = load.read_text(root, rel, problems)
     if text is None:
         return None
+    if _memo is None:
+        return _validate_text(root, rel, cls, text, problems)
+    known = _memo.entries.get((rel, cls))
+    if known is None or known[0] != text:
+        found: list[Problem] = []
+        known = (text, _validate_text(root, rel, cls, text, found), found)
+        _memo.entries[(rel, cls)] = known
+    problems.extend(known[2])
+    return known[1]
+
+
+def _validate_text(root: Path, rel: str, cls: type, text: str, problems: list[Problem]) -> Any:
     node = load.parse_yaml(rel, text, problems)
     if node is None:
         return None
@@ -627,9 +661,17 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
     return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors), changes=changes), []
 
 
-def load_content(root: Path) -> Content:
-    """The validated content, or ContentError with every problem."""
-    content, problems = collect(Path(root))
+def load_content(root: Path, memo: FileMemo | None = None) -> Content:
+    """The validated content, or ContentError with every problem; `memo` remembers the files
+    already checked (see `FileMemo`)."""
+    global _memo
+    if memo is not None:
+        memo.refresh(Path(root))
+    _memo = memo
+    try:
+        content, problems = collect(Path(root))
+    finally:
+        _memo = None
     if content is None:
         raise ContentError(problems)
     return content
