@@ -56,6 +56,9 @@ def test_editing_one_enterprise_rebuilds_only_its_sector(incremental: dict[str, 
     assert r["sheets"]["rebuilt"] == []  # enterprises are not part of the 三张清单
     assert r["site"]["cached"] is False
     assert len(incremental["first"]["pdf"]["rendered"]) == len(r["pdf"]["files"])
+    # Only the pages that show the enterprise are rendered again (its page, its sector's page, the
+    # directory of enterprises, the home page at most), and laid over the previous site.
+    assert 1 <= r["site"]["pages_rendered"] <= 4 < incremental["first"]["site"]["pages_rendered"]
 
 
 def test_incremental_outputs_equal_a_clean_build(incremental: dict[str, Any]) -> None:

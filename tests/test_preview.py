@@ -1,0 +1,153 @@
+"""`zhinan serve`, the live preview: a saved edit is served without a restart, a content error is
+shown in the terminal and on the page until it is fixed, and an open page reloads by itself.
+
+The server runs as a contributor runs it (`python -m zhinan serve`, a real HTTP port); pages are
+fetched over HTTP and, once, watched in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES
+
+ENTERPRISE = "sectors/gas-demo/enterprises/sample-1.yml"
+CHECKLIST = "sectors/gas-demo/checklist.yml"
+ENTERPRISE_PAGE = "sectors/gas-demo/enterprises/sample-1/"
+CHECKLIST_PAGE = "sectors/gas-demo/checklist/"
+
+
+@dataclass
+class Preview:
+    root: Path
+    base: str
+    log: Path
+
+    def get(self, page: str) -> str:
+        try:
+            with urllib.request.urlopen(self.base + page, timeout=30) as r:
+                return str(r.read().decode("utf-8"))
+        except (urllib.error.URLError, OSError):
+            return ""
+
+    def wait_for(self, page: str, ok: Callable[[str], bool], timeout: float = 90) -> str:
+        """The page as served once `ok` holds (the server rebuilds in the background)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            html = self.get(page)
+            if ok(html):
+                return html
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{page}：{timeout} 秒内没有出现预期内容；服务器输出：\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.1)
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        path = self.root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{rel} 中没有“{old}”"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
+    base = tmp_path_factory.mktemp("preview")
+    root = base / "content"
+    shutil.copytree(FIXTURES / "pdf", root)
+    port = _free_port()
+    log = base / "serve.log"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "zhinan", "serve", "--root", str(root), "-a", f"127.0.0.1:{port}"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    p = Preview(root, f"http://127.0.0.1:{port}/", log)
+    try:
+        p.wait_for("", lambda html: "</html>" in html, timeout=240)
+        yield p
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode is not None
+
+
+def _problems(html: str) -> str | None:
+    m = re.search(r'<div class="zn-preview-problems"[^>]*>(.*?)</div>', html, re.DOTALL)
+    return m.group(1) if m else None
+
+
+def test_an_edited_enterprise_is_served(preview: Preview) -> None:
+    mark = f"预览新句{time.time_ns()}。"
+    preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
+    html = preview.wait_for(ENTERPRISE_PAGE, lambda h: mark in h)
+    assert _problems(html) is None
+    # The search index is right in the same rebuild (its text is cut into words by U+200B).
+    assert mark.rstrip("。") in preview.get("search/search_index.json").replace("\u200b", "")
+    # Only what changed was written again (the fixture's site has far more files than that).
+    written = [int(n) for n in re.findall(r"已更新 (\d+) 个文件", preview.log.read_text())]
+    assert len(written) >= 2 and written[-1] <= 6 < written[0], written
+
+
+def test_an_edited_checklist_item_is_served(preview: Preview) -> None:
+    mark = f"核对新表述{time.time_ns()}"
+    preview.edit(CHECKLIST, "content: 第1项：", f"content: {mark}第1项：")
+    html = preview.wait_for(CHECKLIST_PAGE, lambda h: mark in h)
+    assert _problems(html) is None
+    # The item's own entry in the sector's self-check data follows in the same rebuild.
+    assert mark in preview.get("sectors/gas-demo/self-check/data.js")
+
+
+def test_an_invalid_edit_is_shown_and_the_fix_recovers(preview: Preview) -> None:
+    preview.edit(ENTERPRISE, "year: 2021", "year: 二〇二一")
+    html = preview.wait_for(ENTERPRISE_PAGE, lambda h: _problems(h) is not None)
+    shown = _problems(html)
+    assert shown is not None and f"{ENTERPRISE}:6:7: 错误: " in shown and "year" in shown
+    # Every page carries it, and the terminal says the same, with the file's position.
+    assert _problems(preview.get(CHECKLIST_PAGE)) is not None
+    preview.wait_for(ENTERPRISE_PAGE, lambda h: f"{ENTERPRISE}:6:7: 错误: " in preview.log.read_text())
+    mark = f"改正后{time.time_ns()}。"
+    preview.edit(ENTERPRISE, "year: 二〇二一", "year: 2021")
+    preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
+    html = preview.wait_for(ENTERPRISE_PAGE, lambda h: mark in h and _problems(h) is None)
+    assert "2021年" in html
+
+
+def test_an_open_page_reloads_by_itself(preview: Preview) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page: Any = chromium.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(preview.base + ENTERPRISE_PAGE)
+            page.wait_for_load_state("load")
+            mark = f"自动刷新{time.time_ns()}"
+            preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
+            page.wait_for_function("m => document.body.innerText.includes(m)", arg=mark, timeout=90_000)
+            assert errors == []
+        finally:
+            chromium.close()
