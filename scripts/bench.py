@@ -770,7 +770,11 @@ class Bench:
         root = self.work / "preview"
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(self.root, root)
-        edits = preview_edits(root)
+        try:
+            edits = preview_edits(root)
+        except (Exception, SystemExit) as exc:  # the corpus has no such files: a reason, not a crash
+            self.result["preview"] = figure(None, TARGETS["preview"], ({"error": _error(exc)},))
+            return
         self.log("实时预览：启动 zhinan serve")
         with sigterm_as_exit(), PreviewServer(root, self.work / "preview-server.log") as server:
             first = server.poll("", lambda text: True, server.started)
@@ -787,14 +791,18 @@ class Bench:
             note="zhinan serve 运行于内容副本；从写入文件到实时服务器提供含新文字的页面，三种修改的中位数",
         )
 
-    def preview_edit(self, server: PreviewServer, root: Path, kind: str, path: str, save: Callable[[str], Path]) -> Json:
+    def preview_edit(self, server: PreviewServer, root: Path, kind: str, path: str,
+                     save: Callable[[str], Path]) -> Json:
         note = f"预览测试{uuid.uuid4().int % 10**8:08d}号"
         self.log(f"实时预览：修改{kind}，等待 /{path}")
         row: Json = {"kind": kind, "url": f"/{path}", "seconds": None, "seen": False}
         if server.poll(path, lambda text: note not in text, time.perf_counter()) is None:
             return {**row, "reason": f"修改之前就不能打开该页面：{server.tail()}"}
         server.wait_idle()
-        row["file"] = save(note).relative_to(root).as_posix()
+        try:
+            row["file"] = save(note).relative_to(root).as_posix()
+        except SystemExit as exc:
+            return {**row, "reason": str(exc)}
         seconds = server.poll(path, lambda text: note in text, time.perf_counter())
         if seconds is None:
             return {**row, "reason": f"{PREVIEW_TIMEOUT_S:.0f} 秒内页面上没有出现新文字：{server.tail()}"}
