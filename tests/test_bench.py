@@ -147,15 +147,11 @@ def _cmdline(proc: Path) -> str:
 def test_bench_build_step_fails_on_a_stage_error(tmp_path: Path) -> None:
     """The bench's own build step (each stage timed and allowed to fail alone) on a small tree: a
     stage that crashed shows as an error entry, and an error entry is a failure here, not a figure."""
-    import importlib.util
     import shutil
 
     from sheetkit import SMALL
 
-    spec_ = importlib.util.spec_from_file_location("zhinan_bench", SCRIPTS / "bench.py")
-    assert spec_ is not None and spec_.loader is not None
-    bench = importlib.util.module_from_spec(spec_)
-    spec_.loader.exec_module(bench)
+    bench = bench_module()
     root = tmp_path / "content"
     shutil.copytree(SMALL, root)
     report = bench.do_build({"root": str(root), "out": str(tmp_path / "out"), "only": ["sheets", "data"], "jobs": 1})
@@ -164,3 +160,38 @@ def test_bench_build_step_fails_on_a_stage_error(tmp_path: Path) -> None:
         assert not entry.get("error"), (stage, entry.get("traceback"))
         assert isinstance(entry["seconds"], float) and entry["figures"], (stage, entry)
 
+
+
+def bench_module() -> Any:
+    import importlib.util
+
+    spec_ = importlib.util.spec_from_file_location("zhinan_bench", SCRIPTS / "bench.py")
+    assert spec_ is not None and spec_.loader is not None
+    bench = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(bench)
+    return bench
+
+
+def test_pages_sample_draws_files_by_their_pages() -> None:
+    """R6's sample: in order of size, the files under the points (k + ½)·total/n of the running
+    page count; a file holds the pages from its start up to, not including, its end."""
+    pages_sample = bench_module().pages_sample
+    pages = {"d": 60, "b": 20, "c": 30, "a": 10}  # in order of size: a [0, 10), b [10, 30), c [30, 60), d [60, 120)
+    assert pages_sample(pages, 1) == ["d"]  # 60
+    assert pages_sample(pages, 3) == ["b", "d"]  # 20; 60 and 100 (d drawn once)
+    assert pages_sample(pages, 4) == ["b", "c", "d"]  # 15, 45, 75, 105
+    assert pages_sample(pages, 12) == ["a", "b", "c", "d"]  # 5, 15, 25, …
+    assert pages_sample({}, 3) == []
+
+
+def test_preview_server_that_cannot_start_is_reported_and_gone(tmp_path: Path) -> None:
+    """`zhinan serve` on a folder that does not exist exits at once: the bench's wait for the
+    first page ends with it (not after the two-minute timeout), and nothing is left running."""
+    bench = bench_module()
+    started = time.perf_counter()
+    with bench.PreviewServer(tmp_path / "nothing", tmp_path / "server.log") as server:
+        assert server.poll("", lambda text: True, server.started) is None
+    assert time.perf_counter() - started < 60
+    assert server.stopped_by.startswith("exited by itself") and server.proc.returncode != 0
+    assert server.tail(), "the server's own message is kept for the report"
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and str(tmp_path / "nothing") in _cmdline(p)]
