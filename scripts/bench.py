@@ -981,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["_child"]:
         return child_main(*args[1:4])
-    parser = argparse.ArgumentParser(description="在合成内容上测量各阶段用时、峰值内存和 R1–R5 比值。")
+    parser = argparse.ArgumentParser(description="在合成内容上测量各阶段用时、峰值内存、R1–R6 比值和实时预览的刷新用时。")
     parser.add_argument("--scale", choices=("city", "small"), default="small")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", "-j", type=int, default=2, help="完整构建的并行进程数（R3 与 -j 1 比较）")
@@ -990,7 +990,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="不测这一部分（可重复）：R3-R4（三次只生成 PDF 的构建）、R5（两次增量构建）、"
                              "R6（weasyprint 命令排版抽样）、preview（zhinan serve）；冒烟测试用它省时间")
     parser.add_argument("--no-incremental", action="store_true", help="即 --skip R5")
-    parser.add_argument("--sample", type=int, default=3, help="R6：weasyprint 命令排版的行业分册数，检查表数与之相同")
+    parser.add_argument("--sample", type=int, default=3, metavar="N",
+                        help="R6：weasyprint 命令排版的行业分册数，检查表数与之相同（按页数加权抽取）")
     parser.add_argument("--keep", type=Path, help="在这个目录中工作并保留结果（会先清空）")
     opts = parser.parse_args(args)
     skip = opts.skip + (["R5"] if opts.no_incremental else [])
