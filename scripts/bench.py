@@ -1,6 +1,7 @@
-"""Benchmark the build on a synthetic corpus: wall time and peak memory per stage, ratios R1–R5.
+"""Benchmark the build on a synthetic corpus: wall time and peak memory per stage, ratios R1–R6,
+and the live preview's time from saving a file to the changed page being served.
 
-    python scripts/bench.py --scale small|city [--json] [--jobs 2] [--keep DIR] [--no-incremental]
+    python scripts/bench.py --scale small|city [--json] [--jobs 2] [--keep DIR] [--skip PART] [--sample N]
 
 Every measured step runs in a fresh Python process (this script re-invoked with `_child`), so
 imports, caches in memory and the allocator start cold, as in CI. Peak memory is reported two
@@ -14,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import re
 import resource
 import shutil
+import signal
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +31,9 @@ import threading
 import time
 import traceback
 import unicodedata
-from collections.abc import Callable, Iterator
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +41,9 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
-TARGETS = {"R1": 1.15, "R2": 1.10, "R3": 0.60, "R4": 1.10, "R5": 0.25, "R5_no_change": 0.10}
+TICK = os.sysconf("SC_CLK_TCK")
+TARGETS = {"R1": 1.15, "R2": 1.10, "R3": 0.60, "R4": 1.10, "R5": 0.10, "R5_no_change": 0.10, "R6": 1.10,
+           "preview": 2.0}
 ABSOLUTE_TARGETS = {"validate_s": 3.0, "full_build_s": 150.0, "full_build_tree_mib": 1536.0}
 
 Json = dict[str, Any]
@@ -57,16 +66,33 @@ def _children_map() -> dict[int, list[int]]:
     return kids
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and all its descendants right now."""
+def _tree(pid: int) -> list[int]:
+    """`pid` and all its descendants right now."""
     kids = _children_map()
-    total, stack = 0, [pid]
+    found, stack = [], [pid]
     while stack:
         p = stack.pop()
+        found.append(p)
+        stack.extend(kids.get(p, []))
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants right now."""
+    total = 0
+    for p in _tree(pid):
         with contextlib.suppress(OSError, IndexError, ValueError):
             total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
-        stack.extend(kids.get(p, []))
     return total
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid` and its living descendants."""
+    ticks = 0
+    for p in _tree(pid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            ticks += sum(int(f) for f in Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+    return ticks / TICK
 
 
 class Sampler(threading.Thread):
@@ -95,9 +121,9 @@ def _children_cpu() -> float:
     return kids.ru_utime + kids.ru_stime
 
 
-def run_measured(argv: list[str], cwd: Path | None = None) -> tuple[Json, Sampler]:
+def run_measured(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[Json, Sampler]:
     """Run a command, returning wall seconds, exit code, stderr tail and the RSS samples."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0", **(env or {})}
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -125,6 +151,101 @@ def child(action: str, **spec: Any) -> tuple[Json, Sampler]:
         report_path.unlink(missing_ok=True)
     report.setdefault("error", proc.get("error"))
     return {**proc, **report}, sampler
+
+
+# ---- The live preview ---------------------------------------------------------------------
+
+POLL_S = 0.05
+"""How often the bench asks the live server for the page, as a browser's reload would."""
+PREVIEW_TIMEOUT_S = 120.0
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_page(url: str, timeout: float) -> str | None:
+    """The page's text, or None while it is not served (server not up, an error status, a timeout)."""
+    try:
+        with _LOCAL.open(url, timeout=max(timeout, 0.1)) as response:
+            return str(response.read().decode("utf-8", "replace"))
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+
+
+@contextlib.contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """A bench stopped with SIGTERM (a cancelled CI job) still runs its `finally` blocks."""
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+class PreviewServer:
+    """`zhinan serve` in a process group of its own, its output in a log file; leaving the `with`
+    block stops it as a user would (Ctrl+C), then kills the whole group if it is still there after
+    a few seconds, so that no server is left behind even when the bench fails."""
+
+    def __init__(self, root: Path, log: Path) -> None:
+        self.log, self.port = log, free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.stopped_by: str | None = None
+        argv = [sys.executable, "-m", "zhinan", "serve", "--root", str(root), "-a", f"127.0.0.1:{self.port}"]
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
+        with log.open("wb") as out:
+            self.started = time.perf_counter()
+            self.proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def __enter__(self) -> PreviewServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self.proc.poll() is not None:
+            self.stopped_by = f"exited by itself ({self.proc.returncode})"
+        else:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(grace)
+                self.stopped_by = "SIGINT"
+            except subprocess.TimeoutExpired:
+                self.stopped_by = "SIGKILL"
+        with contextlib.suppress(ProcessLookupError):  # the server, or whatever it started and left
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def tail(self) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.is_file() else ""
+        return text.strip()[-1500:]
+
+    def poll(self, path: str, until: Callable[[str], bool], since: float,
+             timeout: float = PREVIEW_TIMEOUT_S) -> float | None:
+        """Seconds from `since` until the page at `path` is served and `until(its text)` holds,
+        asking every 50 ms; None if the time runs out or the server has exited."""
+        while (left := since + timeout - time.perf_counter()) > 0 and self.proc.poll() is None:
+            text = get_page(self.url + path, left)
+            if text is not None and until(text):
+                return round(time.perf_counter() - since, 3)
+            time.sleep(POLL_S)
+        return None
+
+    def wait_idle(self, quiet: float = 0.5, timeout: float = 60.0) -> None:
+        """Until the server's processes use next to no CPU for `quiet` seconds: a rebuild still
+        running after the last change would otherwise be timed with the next one."""
+        end, used = time.perf_counter() + timeout, tree_cpu(self.proc.pid)
+        while time.perf_counter() < end:
+            time.sleep(quiet)
+            now = tree_cpu(self.proc.pid)
+            if now - used < 0.1 * quiet:
+                return
+            used = now
 
 
 # ---- What runs inside the child process ---------------------------------------------------
@@ -233,6 +354,24 @@ def do_volume(spec: Json) -> Json:
     return {"seconds": seconds, "render_cpu_s": cpu, "pages": rendered.pages, "base_url": job.base_url}
 
 
+def do_print_html(spec: Json) -> Json:
+    """The HTML the pdf stage lays out for some of its files, each `[file, sector, "volume"|"form"]`,
+    written into `spec["folder"]` for the weasyprint command, with the base URL each needs."""
+    from zhinan import pdf
+    from zhinan.validate import load_content
+
+    root, folder = Path(spec["root"]), Path(spec["folder"])
+    content = load_content(root)
+    written: Json = {}
+    for name, sector, kind in spec["files"]:
+        make = pdf.form_job if kind == "form" else pdf.volume_job
+        job = make(content, content.sector(sector), root, folder / "ours", False)
+        html = folder / f"{job.name}.html"
+        html.write_text(pdf.render_html(job), encoding="utf-8")
+        written[name] = {"html": str(html), "base_url": job.base_url}
+    return {"files": written}
+
+
 def _plugins_without_zhinan(config_file: Path) -> list[Any]:
     """The site's plugins minus `zhinan`; the search plugin gets the safety-term dictionary that
     the zhinan plugin loads into jieba, so that both builds segment the same words."""
@@ -285,6 +424,7 @@ def do_site_pages(spec: Json) -> Json:
 
 ACTIONS: dict[str, Callable[[Json], Json]] = {
     "validate": do_validate, "build": do_build, "volume": do_volume, "site-pages": do_site_pages,
+    "print-html": do_print_html,
 }
 
 
@@ -315,6 +455,38 @@ def machine_speed() -> float:
     return round(best, 3)
 
 
+def weasyprint_cli(html: Path, base_url: str) -> Json:
+    """The weasyprint command on HTML the pdf stage wrote, in a fresh process, with what the build
+    gives WeasyPrint too: its fontconfig file and a tagged PDF."""
+    from zhinan.pdf import FONTS_CONF
+
+    fonts = os.environ.get("FONTCONFIG_FILE", str(FONTS_CONF))
+    return run_measured([str(BIN / "weasyprint"), "--pdf-tags", "--base-url", base_url, str(html),
+                         str(html.with_suffix(".pdf"))], env={"FONTCONFIG_FILE": fonts})[0]
+
+
+def pages_sample(pages: dict[str, int], n: int) -> list[str]:
+    """`n` files drawn with a chance proportional to their pages, systematically: in order of size,
+    the files under the points (k + ½)·total/n of the running page count (a file that spans two
+    points is drawn once)."""
+    ordered = sorted(pages, key=lambda name: (pages[name], name))
+    total, drawn = sum(pages.values()), []
+    for k in range(n):
+        point, running = (k + 0.5) * total / n, 0
+        for name in ordered:
+            running += pages[name]
+            if running > point:
+                drawn.append(name)
+                break
+    return sorted(set(drawn), key=drawn.index)
+
+
+def cpu_per_page(cpu: dict[str, float], pages: dict[str, int]) -> float:
+    """CPU seconds per page over the sampled files (`cpu`) that are among `pages`."""
+    sampled = [name for name in cpu if name in pages]
+    return max(0.0, sum(cpu[n] for n in sampled)) / max(1, sum(pages[n] for n in sampled))
+
+
 def ratio(ours: float | None, base: float | None) -> float | None:
     return round(ours / base, 3) if ours and base else None
 
@@ -339,10 +511,15 @@ def stage_seconds(run: Json, stage: str, key: str = "seconds") -> float | None:
     return round(float(entry[key]) - waited, 3)
 
 
+def pdf_files(run: Json) -> list[Json]:
+    """What the pdf stage reports for each of its files (name, pages, seconds, …)."""
+    files: list[Json] = run.get("stages", {}).get("pdf", {}).get("figures", {}).get("files", [])
+    return files
+
+
 def file_seconds(run: Json, name: str) -> float | None:
     """Seconds the pdf stage reports for one of its files."""
-    files = run.get("stages", {}).get("pdf", {}).get("figures", {}).get("files", [])
-    return next((f.get("seconds") for f in files if f.get("file") == name), None)
+    return next((f.get("seconds") for f in pdf_files(run) if f.get("file") == name), None)
 
 
 def why(*runs: Json) -> str | None:
@@ -363,16 +540,58 @@ def figure(value: float | None, target: float | None, runs: tuple[Json, ...], **
     return out
 
 
-def edit_one_enterprise(root: Path) -> Path:
-    """Append a sentence to one enterprise's summary, as a contributor's pull request would."""
-    folders = sorted((root / "sectors").iterdir())
-    path = sorted((folders[len(folders) // 2] / "enterprises").glob("*.yml"))[0]
+def _edit(path: Path, pattern: str, insert: str, what: str) -> Path:
+    """Insert `insert` where group 1 of `pattern` ends (its first match), as a contributor's save would."""
     text = path.read_text(encoding="utf-8")
-    edited, n = re.subn(r"^summary: \|\n(  )", r"summary: |\n\1本段为增量构建测试所加。", text, count=1, flags=re.M)
-    if not n:
-        raise SystemExit(f"{path}: 找不到 summary 块，无法模拟修改")
-    path.write_text(edited, encoding="utf-8")
+    found = re.search(pattern, text, flags=re.M)
+    if not found:
+        raise SystemExit(f"{path}: 找不到{what}，无法模拟修改")
+    path.write_text(text[:found.end(1)] + insert + text[found.end(1):], encoding="utf-8")
     return path
+
+
+def middle_sector_folder(root: Path) -> Path:
+    folders = sorted((root / "sectors").iterdir())
+    return folders[len(folders) // 2]
+
+
+def enterprise_file(root: Path) -> Path:
+    return sorted((middle_sector_folder(root) / "enterprises").glob("*.yml"))[0]
+
+
+def edit_one_enterprise(root: Path, note: str = "本段为增量构建测试所加。") -> Path:
+    """Put a sentence at the start of one enterprise's summary (a `summary: |` block)."""
+    return _edit(enterprise_file(root), r"^summary: \|\n(  )", note, " summary 块")
+
+
+def edit_one_item(root: Path, note: str) -> Path:
+    """Append a sentence to the `content` of a sector's first checklist item (a one-line value)."""
+    return _edit(middle_sector_folder(root) / "checklist.yml", r"^  content: (?![|>'\"])(.*)$", note,
+                 "单行的检查内容 content")
+
+
+def edit_one_chapter(root: Path, name: str, note: str) -> Path:
+    """Append a paragraph to a common chapter."""
+    return _edit(root / "guides" / name, r"(\Z)", f"\n\n{note}\n", "章节末尾")
+
+
+def preview_edits(root: Path) -> list[tuple[str, str, Callable[[str], Path]]]:
+    """The three saves the preview is timed on, each with the URL path of the page that shows it:
+    an enterprise's summary, a checklist item's text, a common chapter."""
+    from zhinan import site
+    from zhinan.validate import load_content
+
+    content = load_content(root)
+    sc = content.sector(middle_sector_folder(root).name)
+    ent = next(e for e in sc.enterprises if e.id == enterprise_file(root).stem)
+    chapter = content.chapters[len(content.chapters) // 2].name
+    return [
+        ("企业 enterprise", site.url_of(site.enterprise_src(sc, ent)), lambda note: edit_one_enterprise(root, note)),
+        ("检查项 checklist item", site.url_of(site.sector_src(sc, "checklist")),
+         lambda note: edit_one_item(root, note)),
+        # The chapter's page source, as `site.render_pages` names it.
+        ("章节 chapter", site.url_of(f"guide/{chapter}"), lambda note: edit_one_chapter(root, chapter, note)),
+    ]
 
 
 def site_figures(run: Json) -> Json:
@@ -385,15 +604,24 @@ def site_figures(run: Json) -> Json:
 
 
 def pdf_figures(run: Json) -> Json:
-    files = run.get("stages", {}).get("pdf", {}).get("figures", {}).get("files", [])
+    files = pdf_files(run)
     largest: Json = max(files, key=lambda f: f.get("pages", 0), default={})
     return {"files": len(files), "mib": round(sum(f.get("bytes", 0) for f in files) / MIB, 1),
             "pages": sum(f.get("pages", 0) for f in files), "largest": [largest.get("file"), largest.get("pages")]}
 
 
+SKIPPABLE = {
+    "R3-R4": ("R3", "R4"), "R5": ("R5",), "R6": ("R6",), "preview": ("preview",),
+}
+"""The parts `--skip` leaves out, and the figures each gives: R3 and R4 come from the same three
+PDF-only builds (and the sector PDFs row), R5 from two rebuilds, R6 from the weasyprint command on
+a sample, the preview from `zhinan serve`."""
+
+
 class Bench:
-    def __init__(self, work: Path, scale: str, seed: int, jobs: int, incremental: bool = True) -> None:
-        self.work, self.scale, self.seed, self.jobs, self.incremental = work, scale, seed, jobs, incremental
+    def __init__(self, work: Path, scale: str, seed: int, jobs: int, skip: Iterable[str] = (), sample: int = 3) -> None:
+        self.work, self.scale, self.seed, self.jobs = work, scale, seed, jobs
+        self.skip, self.sample = set(skip), sample
         self.root = work / "content"
         from zhinan.build import harfbuzz_subset_available
 
@@ -415,16 +643,21 @@ class Bench:
             raise SystemExit(f"生成内容失败：{gen.get('error')}")
         self.measure_validate()
         self.save()
-        full, samples = self.measure_full()
+        full = self.measure_full()
         self.save()
-        self.measure_pdf_ratios(full, samples)
-        self.save()
-        self.measure_site_overhead(full)
-        self.save()
-        if self.incremental:
-            self.measure_incremental(full)
-        else:
-            self.result["R5"] = figure(None, TARGETS["R5"], ({"error": "跳过（--no-incremental）"},))
+        steps: list[tuple[str | None, Callable[[], None]]] = [
+            ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
+            (None, lambda: self.measure_site_overhead(full)), ("R6", lambda: self.measure_engine_floor(full)),
+            # Both edit the content: last, R6 lays out the HTML of the corpus the full build had.
+            ("R5", lambda: self.measure_incremental(full)), ("preview", self.measure_preview),
+        ]
+        for part, measure in steps:
+            if part in self.skip:
+                for key in SKIPPABLE[part]:
+                    self.result[key] = figure(None, TARGETS[key], ({"error": f"跳过（--skip {part}）"},))
+            else:
+                measure()
+            self.save()
         # Other jobs on the machine stretch wall times; the load average says how much.
         self.result["load_average_after"] = os.getloadavg()[0]
         self.result["speed_after_s"] = machine_speed()
@@ -444,19 +677,24 @@ class Bench:
                "tree_mib": run["tree_mib"], "target_s": ABSOLUTE_TARGETS["validate_s"]}
         self.result["stages"] = {"validate": row if not run.get("error") else {**row, "error": run["error"]}}
 
-    def measure_full(self) -> tuple[Json, Sampler]:
+    def measure_full(self) -> Json:
         self.log(f"完整构建（-j {self.jobs}）")
         full, samples = self.build("out-full")
         for stage in ("site", "sheets", "data"):
             self.result["stages"][stage] = stage_row(full, samples, stage)
         self.result["stages"]["pdf_all"] = stage_row(full, samples, "pdf")
+        # In a whole build guide.pdf is bound while the workers render the forms.
+        pdf, guide = full.get("stages", {}).get("pdf", {}), file_seconds(full, "guide.pdf")
+        self.result["stages"]["guide_pdf"] = {
+            "seconds": guide, "tree_mib": samples.peak(pdf["end"] - guide - 0.1, pdf["end"]) if pdf.get("end") and guide
+            else None, "note": "与空白检查表的排版同时进行 (bound while the forms render)"}
         self.result["full_build"] = {
             "wall_s": full["wall_s"], "cpu_s": full.get("cpu_s"), "peak_mib": full.get("peak_mib"),
             "tree_mib": full["tree_mib"],
             "targets": {"wall_s": ABSOLUTE_TARGETS["full_build_s"], "tree_mib": ABSOLUTE_TARGETS["full_build_tree_mib"]},
             "site": site_figures(full), "pdf": pdf_figures(full),
         }
-        return full, samples
+        return full
 
     def measure_incremental(self, full: Json) -> None:
         edited = edit_one_enterprise(self.root)
@@ -474,19 +712,110 @@ class Bench:
                   no_change_cpu_ratio=ratio(same["cpu_s"], full["cpu_s"]),
                   no_change_target=TARGETS["R5_no_change"])
 
+    def measure_engine_floor(self, full: Json) -> None:
+        """R6: the full build's wall time ÷ the floor of the engines it drives, on the same corpus:
+        (CPU of the weasyprint command on the HTML of every PDF the build lays out + CPU of the plain
+        `mkdocs build` of R1) ÷ the cores the build may use. The command runs on a pages-weighted
+        sample of `self.sample` volumes and as many forms; each run's CPU less the command's start
+        (the same command on a one-line page) gives a CPU per page for volumes and one for forms;
+        these times the pages of each kind (guide.pdf's front matter, to its last verso, counted as
+        volume pages), plus one start per file, estimate the command's CPU on all of them."""
+        files = {f["file"]: f["pages"] for f in pdf_files(full)}
+        kinds = {f"{sector}{suffix}.pdf": (sector, kind) for sector in self.sector_ids()
+                 for suffix, kind in (("", "volume"), ("-form", "form"))}
+        by_kind = {kind: {name: pages for name, pages in files.items() if kinds.get(name, ("", ""))[1] == kind}
+                   for kind in ("volume", "form")}
+        # guide.pdf binds the volumes behind its front matter, each part padded to an even page count.
+        guide = files.get("guide.pdf")
+        front = max(0, guide - sum(p + p % 2 for p in by_kind["volume"].values())) if guide else 0
+        laid_out = {"volume": sum(by_kind["volume"].values()) + front, "form": sum(by_kind["form"].values())}
+        sample = [name for pages in by_kind.values() for name in pages_sample(pages, self.sample)]
+        self.log(f"weasyprint 命令排版抽样：{'、'.join(sample)}")
+        folder = self.work / "floor"
+        folder.mkdir(exist_ok=True)
+        written, _ = child("print-html", root=str(self.root), folder=str(folder),
+                           files=[[name, *kinds[name]] for name in sample])
+        one_line = folder / "start.html"
+        one_line.write_text('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><p>安全生产标准化</p></html>',
+                            encoding="utf-8")
+        start = weasyprint_cli(one_line, folder.as_uri() + "/")
+        runs = {name: weasyprint_cli(Path(job["html"]), job["base_url"])
+                for name, job in written.get("files", {}).items()}
+        mkdocs_cpu = min(self.result.get("R1", {}).get("mkdocs_cpu_s") or [None])
+        parts: Json = {
+            "full_s": full["wall_s"], "mkdocs_cpu_s": mkdocs_cpu, "cores": min(self.jobs, os.cpu_count() or 1),
+            "weasyprint_start_cpu_s": start.get("cpu_s"), "files": len(files), "pages": sum(laid_out.values()),
+            "front_pages": front, "sample_pages": sum(files[name] for name in runs),
+            "sample": [{"file": name, "pages": files[name], "cpu_s": run.get("cpu_s")} for name, run in runs.items()],
+        }
+        failed = next((r for r in (written, start, *runs.values()) if r.get("error")), None)
+        if not runs or mkdocs_cpu is None:
+            failed = failed or {"error": "完整构建没有报告 PDF" if not runs else "缺少 R1 的 mkdocs build"}
+        if failed is None:
+            cpu = {name: run["cpu_s"] - start["cpu_s"] for name, run in runs.items()}
+            per_page = {kind: cpu_per_page(cpu, pages) for kind, pages in by_kind.items()}
+            work = sum(per_page[kind] * pages for kind, pages in laid_out.items())
+            parts["weasyprint_cpu_per_page_s"] = {kind: round(v, 4) for kind, v in per_page.items()}
+            parts["weasyprint_cli_cpu_s"] = round(start["cpu_s"] * len(files) + work, 2)
+            parts["floor_s"] = round((parts["weasyprint_cli_cpu_s"] + mkdocs_cpu) / parts["cores"], 2)
+        self.result["R6"] = figure(
+            ratio(full["wall_s"], parts.get("floor_s")), TARGETS["R6"], (full, failed or {}), **parts,
+            note="完整构建用时 ÷ 引擎下限；下限 = (weasyprint 命令排版全部 PDF 的 CPU：按页数加权抽样，每页 CPU 乘以总页数，"
+                 "加每个文件一次启动 + 同样页面的 mkdocs build 的 CPU，取 R1 中较少的一次) ÷ 核数",
+        )
+
+    def measure_preview(self) -> None:
+        """preview: `zhinan serve` on a copy of the corpus, its first page, then three saves of
+        different kinds, each timed from the file's write to the changed page being served."""
+        root = self.work / "preview"
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(self.root, root)
+        try:
+            edits = preview_edits(root)
+        except (Exception, SystemExit) as exc:  # the corpus has no such files: a reason, not a crash
+            self.result["preview"] = figure(None, TARGETS["preview"], ({"error": _error(exc)},))
+            return
+        self.log("实时预览：启动 zhinan serve")
+        with sigterm_as_exit(), PreviewServer(root, self.work / "preview-server.log") as server:
+            first = server.poll("", lambda text: True, server.started)
+            self.result["preview_first_s"] = first
+            rows = [self.preview_edit(server, root, *edit) for edit in edits] if first is not None else []
+        seconds = [row["seconds"] for row in rows]
+        if first is None:
+            failed: Json = {"error": f"{PREVIEW_TIMEOUT_S:.0f} 秒内没有提供首页：{server.tail()}"}
+        else:
+            failed = next(({"error": f"{row['kind']}: {row['reason']}"} for row in rows if row["seconds"] is None), {})
+        self.result["preview"] = figure(
+            None if failed else round(statistics.median(seconds), 3), TARGETS["preview"], (failed,),
+            first_s=first, edits=rows, poll_s=POLL_S, timeout_s=PREVIEW_TIMEOUT_S, stopped_by=server.stopped_by,
+            note="zhinan serve 运行于内容副本；从写入文件到实时服务器提供含新文字的页面，三种修改的中位数",
+        )
+
+    def preview_edit(self, server: PreviewServer, root: Path, kind: str, path: str,
+                     save: Callable[[str], Path]) -> Json:
+        note = f"预览测试{uuid.uuid4().int % 10**8:08d}号"
+        self.log(f"实时预览：修改{kind}，等待 /{path}")
+        row: Json = {"kind": kind, "url": f"/{path}", "seconds": None, "seen": False}
+        if server.poll(path, lambda text: note not in text, time.perf_counter()) is None:
+            return {**row, "reason": f"修改之前就不能打开该页面：{server.tail()}"}
+        server.wait_idle()
+        try:
+            row["file"] = save(note).relative_to(root).as_posix()
+        except SystemExit as exc:
+            return {**row, "reason": str(exc)}
+        seconds = server.poll(path, lambda text: note in text, time.perf_counter())
+        if seconds is None:
+            return {**row, "reason": f"{PREVIEW_TIMEOUT_S:.0f} 秒内页面上没有出现新文字：{server.tail()}"}
+        return {**row, "seconds": seconds, "seen": True}
+
     def sector_ids(self) -> list[str]:
         return sorted(p.name for p in (self.root / "sectors").iterdir() if p.is_dir())
 
-    def measure_pdf_ratios(self, full: Json, samples: Sampler) -> None:
+    def measure_pdf_ratios(self) -> None:
         """R3 and R4 from PDF-only builds, so that no other stage shares the machine with them:
         all PDFs with -j 2, the same without guide.pdf (every sector selected: no combined
         volume), and all PDFs with -j 1. In a whole build guide.pdf is bound while the workers
         render the forms, so its cost shows only as the difference between two builds."""
-        pdf = full.get("stages", {}).get("pdf", {})
-        guide = file_seconds(full, "guide.pdf")
-        self.result["stages"]["guide_pdf"] = {
-            "seconds": guide, "tree_mib": samples.peak(pdf["end"] - guide - 0.1, pdf["end"]) if pdf.get("end") and guide
-            else None, "note": "与空白检查表的排版同时进行 (bound while the forms render)"}
         self.log("全部 PDF（-j 2，只生成 PDF）")
         both, _ = self.build("out-pdf", only=["pdf"])
         self.log("全部行业分册和检查表，不含合订本（-j 2）")
@@ -503,7 +832,6 @@ class Bench:
                                    cpu_s={"j2": stage_seconds(both, "pdf", "cpu_s"), "j1": stage_seconds(serial, "pdf", "cpu_s")})
         for out in ("out-pdf", "out-sectors", "out-j1"):
             shutil.rmtree(self.work / out, ignore_errors=True)
-        self.measure_print_overhead()
 
     def measure_print_overhead(self) -> None:
         """R2: one volume rendered by our pdf stage ÷ the weasyprint command on the same HTML,
@@ -513,10 +841,7 @@ class Bench:
         html = self.work / "weasyprint" / f"{sector}.html"
         html.parent.mkdir(parents=True, exist_ok=True)
         ours, _ = child("volume", root=str(self.root), sector=sector, html=str(html))
-        base: Json = {"error": ours.get("error")}
-        if not ours.get("error"):
-            base, _ = run_measured([str(BIN / "weasyprint"), "--base-url", ours["base_url"], str(html),
-                                    str(html.with_suffix(".pdf"))])
+        base = {"error": ours["error"]} if ours.get("error") else weasyprint_cli(html, ours["base_url"])
         cli_s = None if base.get("error") else base["wall_s"]
         self.result["R2"] = figure(
             ratio(ours.get("seconds"), cli_s), TARGETS["R2"], (ours, base), sector=sector, pages=ours.get("pages"),
@@ -557,7 +882,8 @@ class Bench:
         base = [r["wall_s"] for r in base_runs if not r.get("error")]
         self.result["R1"] = figure(
             ratio(min(ours, default=None), min(base, default=None)), TARGETS["R1"], (written, *ours_runs, *base_runs),
-            ours_s=ours, mkdocs_s=base, in_full_build_s=stage_seconds(full, "site"),
+            ours_s=ours, mkdocs_s=base, mkdocs_cpu_s=[r["cpu_s"] for r in base_runs if not r.get("error")],
+            in_full_build_s=stage_seconds(full, "site"),
             note=f"各自单独运行、交替各 {rounds} 次，取最快一次相比；完整构建中网站与 PDF 并行，其用时不可比")
 
 
@@ -570,7 +896,7 @@ ROWS = (
 )
 RATIOS = (
     ("R1", "网站开销 site ÷ mkdocs"), ("R2", "排版开销 volume ÷ weasyprint CLI"), ("R3", "并行 -j2 ÷ -j1"),
-    ("R4", "合订本 +guide ÷ sectors"), ("R5", "增量 edit ÷ full"),
+    ("R4", "合订本 +guide ÷ sectors"), ("R5", "增量 edit ÷ full"), ("R6", "引擎下限 full ÷ engines' floor"),
 )
 
 
@@ -606,14 +932,38 @@ def render_table(r: Json) -> str:
     lines += ["", f"{_pad('比值 ratio', 40)}{'值 value':>10}{'目标 target':>13}{'CPU 比 ratio':>14}  结果 result"]
     r5 = r.get("R5", {})
     figures = [(f"{key} {label}", r.get(key, {})) for key, label in RATIOS]
-    figures.append(("R5 无修改 no-change ÷ full", {"value": r5.get("no_change"), "target": TARGETS["R5_no_change"],
-                                                  "cpu_ratio": r5.get("no_change_cpu_ratio")}))
+    figures.insert(5, ("R5 无修改 no-change ÷ full", {"value": r5.get("no_change"), "target": TARGETS["R5_no_change"],
+                                                     "cpu_ratio": r5.get("no_change_cpu_ratio")}))
+    figures.append(("预览 preview: save → page served (s)", r.get("preview", {})))
     for label, fig in figures:
         lines.append(f"{_pad(label, 40)}{_num(fig.get('value')):>10}{_num(fig.get('target')):>13}"
                      f"{_num(fig.get('cpu_ratio')):>14}  {_verdict(fig.get('value'), fig.get('target'), fig.get('reason'))}")
     lines += ["", f"网站 site: {json.dumps(f.get('site'), ensure_ascii=False)}",
-              f"PDF: {json.dumps(f.get('pdf'), ensure_ascii=False)}"]
+              f"PDF: {json.dumps(f.get('pdf'), ensure_ascii=False)}", *r6_lines(r.get("R6", {})),
+              *preview_lines(r.get("preview_first_s"), r.get("preview", {}))]
     return "\n".join(lines)
+
+
+def r6_lines(r6: Json) -> list[str]:
+    if "cores" not in r6:
+        return []
+    sample = "、".join(f"{s['file']} {s['pages']} 页 {_num(s['cpu_s'])} s" for s in r6.get("sample", []))
+    return [f"R6: 完整构建 full {_num(r6.get('full_s'))} s ÷ 下限 floor {_num(r6.get('floor_s'))} s = "
+            f"(weasyprint 命令 CLI CPU {_num(r6.get('weasyprint_cli_cpu_s'))} s + mkdocs CPU "
+            f"{_num(r6.get('mkdocs_cpu_s'))} s) ÷ {r6['cores']} 核 cores",
+            f"    weasyprint: {r6.get('files')} 个文件 files, {r6.get('pages')} 页 pages（合订本前部 front "
+            f"{r6.get('front_pages')}）；启动 start {_num(r6.get('weasyprint_start_cpu_s'))} s/文件 file；"
+            f"每页 per page {json.dumps(r6.get('weasyprint_cpu_per_page_s'))}",
+            f"    抽样 sample {r6.get('sample_pages')} 页 pages: {sample}"]
+
+
+def preview_lines(first: float | None, preview: Json) -> list[str]:
+    if "edits" not in preview:
+        return []
+    lines = [f"预览 preview: 首页 first page {_num(first)} s；服务器停止 stopped by {preview.get('stopped_by')}"]
+    for edit in preview["edits"]:
+        lines.append(f"    {_pad(edit['kind'], 24)}{_num(edit['seconds']):>8} s  {edit['url']}  {edit.get('reason') or ''}")
+    return lines
 
 
 @contextlib.contextmanager
@@ -631,17 +981,22 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["_child"]:
         return child_main(*args[1:4])
-    parser = argparse.ArgumentParser(description="在合成内容上测量各阶段用时、峰值内存和 R1–R5 比值。")
+    parser = argparse.ArgumentParser(description="在合成内容上测量各阶段用时、峰值内存、R1–R6 比值和实时预览的刷新用时。")
     parser.add_argument("--scale", choices=("city", "small"), default="small")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", "-j", type=int, default=2, help="完整构建的并行进程数（R3 与 -j 1 比较）")
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
-    parser.add_argument("--no-incremental", action="store_true",
-                        help="不测 R5（没有内容哈希缓存时，两次重建各要一次完整构建的时间）")
+    parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE), metavar="PART",
+                        help="不测这一部分（可重复）：R3-R4（三次只生成 PDF 的构建）、R5（两次增量构建）、"
+                             "R6（weasyprint 命令排版抽样）、preview（zhinan serve）；冒烟测试用它省时间")
+    parser.add_argument("--no-incremental", action="store_true", help="即 --skip R5")
+    parser.add_argument("--sample", type=int, default=3, metavar="N",
+                        help="R6：weasyprint 命令排版的行业分册数，检查表数与之相同（按页数加权抽取）")
     parser.add_argument("--keep", type=Path, help="在这个目录中工作并保留结果（会先清空）")
     opts = parser.parse_args(args)
+    skip = opts.skip + (["R5"] if opts.no_incremental else [])
     with workdir(opts.keep) as work:
-        result = Bench(work, opts.scale, opts.seed, opts.jobs, not opts.no_incremental).run()
+        result = Bench(work, opts.scale, opts.seed, opts.jobs, skip, opts.sample).run()
     print(json.dumps(result, ensure_ascii=False, indent=1) if opts.json else render_table(result))
     return 0
 

@@ -4,12 +4,16 @@ bench that reports every stage and ratio (no timing assertions: the machine is s
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
 
 from zhinan.model import ASPECTS, ELEMENTS, HAZARD_LEVELS, PREFIX_PATTERN
 from zhinan.validate import collect, load_content
@@ -73,33 +77,83 @@ def test_city_corpus_has_the_city_counts(tmp_path: Path) -> None:
 
 
 def test_bench_small_reports_every_stage_and_ratio(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--scale", "small", "--json",
-                          "--keep", str(tmp_path / "bench")], check=True, capture_output=True, text=True)
+    """The smoke run of the bench, without R3 and R4 (three more PDF builds) and with R6's sample at
+    one volume and one form, to keep it short on CI's two cores; the figures must be there and be
+    numbers, none is held to its target."""
+    work = tmp_path / "bench"
+    run = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--scale", "small", "--json", "--keep", str(work),
+                          "--skip", "R3-R4", "--sample", "1"], check=True, capture_output=True, text=True)
     report = json.loads(run.stdout)
-    for key in ("R1", "R2", "R3", "R4", "R5"):
+    for key in ("R1", "R2", "R5", "R6", "preview"):
         figure = report[key]
-        assert isinstance(figure["value"], float) or figure["reason"], (key, figure)
-    for stage in ("validate", "site", "sector_pdfs", "guide_pdf", "sheets", "data"):
+        assert isinstance(figure["value"], float) and not figure.get("reason"), (key, figure)
+    for key in ("R3", "R4"):
+        assert report[key]["value"] is None and "--skip R3-R4" in report[key]["reason"]
+    for stage in ("validate", "site", "guide_pdf", "sheets", "data"):
         row = report["stages"][stage]
         # A stage that crashed is a failure of the build, not a figure to report: no error text accepted.
         assert not row.get("error") and isinstance(row["seconds"], float), (stage, row)
-    assert report["stages"]["validate"]["seconds"] is not None
-    assert report["corpus"]["sectors"] == len(list((tmp_path / "bench" / "content" / "sectors").iterdir()))
+    assert report["corpus"]["sectors"] == len(list((work / "content" / "sectors").iterdir()))
     assert isinstance(report["full_build"]["wall_s"], float)
+    assert_engine_floor(report["R6"], work)
+    assert_preview(report, work)
+
+
+def assert_engine_floor(r6: dict[str, Any], work: Path) -> None:
+    """R6's parts are numbers that add up, and the weasyprint command laid out the same pages from
+    the sampled HTML as the build did for those files (so it was given the build's own HTML)."""
+    for part in ("full_s", "floor_s", "weasyprint_cli_cpu_s", "weasyprint_start_cpu_s", "mkdocs_cpu_s"):
+        assert isinstance(r6[part], float) and r6[part] > 0, (part, r6)
+    cores = min(2, os.cpu_count() or 1)  # the bench's default --jobs 2, on this machine
+    assert r6["cores"] == cores
+    assert abs(r6["floor_s"] - (r6["weasyprint_cli_cpu_s"] + r6["mkdocs_cpu_s"]) / cores) < 0.02
+    assert abs(r6["value"] - r6["full_s"] / r6["floor_s"]) < 0.01
+    built = {p.name: len(PdfReader(p).pages) for p in (work / "out-full" / "pdf").glob("*.pdf")}
+    sample = {s["file"]: s for s in r6["sample"]}
+    assert {"volume", "form"} == {"form" if name.endswith("-form.pdf") else "volume" for name in sample}
+    for name, s in sample.items():
+        assert isinstance(s["cpu_s"], float) and s["pages"] == built[name], s
+        assert len(PdfReader(work / "floor" / name).pages) == built[name], name
+    assert r6["sample_pages"] == sum(s["pages"] for s in sample.values())
+    assert r6["files"] == len(built)
+    assert r6["pages"] == sum(n for name, n in built.items() if name != "guide.pdf") + r6["front_pages"]
+    # guide.pdf's front matter: the pages numbered 1…n, before the volumes' “<行业>-1…”.
+    labels = PdfReader(work / "out-full" / "pdf" / "guide.pdf").page_labels
+    assert r6["front_pages"] == sum(1 for label in labels if label.isdigit()) > 0
+
+
+def assert_preview(report: dict[str, Any], work: Path) -> None:
+    """Three saves of different kinds, each to its own file, each seen on its page by the live
+    server; the saves went into the preview's copy of the content, and the server is gone."""
+    preview = report["preview"]
+    assert isinstance(report["preview_first_s"], float) and report["preview_first_s"] > 0
+    edits = preview["edits"]
+    assert len(edits) == 3 and len({e["kind"] for e in edits}) == 3 and len({e["file"] for e in edits}) == 3
+    for edit in edits:
+        assert edit["seen"] is True and isinstance(edit["seconds"], float), edit
+        saved = (work / "preview" / edit["file"]).read_text(encoding="utf-8")
+        assert "预览测试" in saved and "预览测试" not in (work / "content" / edit["file"]).read_text(encoding="utf-8")
+    assert preview["value"] == sorted(e["seconds"] for e in edits)[1]
+    assert preview["stopped_by"] == "SIGINT"
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and str(work / "preview") in _cmdline(p)]
+    assert not left, "zhinan serve is still running"
+
+
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def test_bench_build_step_fails_on_a_stage_error(tmp_path: Path) -> None:
     """The bench's own build step (each stage timed and allowed to fail alone) on a small tree: a
     stage that crashed shows as an error entry, and an error entry is a failure here, not a figure."""
-    import importlib.util
     import shutil
 
     from sheetkit import SMALL
 
-    spec_ = importlib.util.spec_from_file_location("zhinan_bench", SCRIPTS / "bench.py")
-    assert spec_ is not None and spec_.loader is not None
-    bench = importlib.util.module_from_spec(spec_)
-    spec_.loader.exec_module(bench)
+    bench = bench_module()
     root = tmp_path / "content"
     shutil.copytree(SMALL, root)
     report = bench.do_build({"root": str(root), "out": str(tmp_path / "out"), "only": ["sheets", "data"], "jobs": 1})
@@ -108,3 +162,38 @@ def test_bench_build_step_fails_on_a_stage_error(tmp_path: Path) -> None:
         assert not entry.get("error"), (stage, entry.get("traceback"))
         assert isinstance(entry["seconds"], float) and entry["figures"], (stage, entry)
 
+
+
+def bench_module() -> Any:
+    import importlib.util
+
+    spec_ = importlib.util.spec_from_file_location("zhinan_bench", SCRIPTS / "bench.py")
+    assert spec_ is not None and spec_.loader is not None
+    bench = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(bench)
+    return bench
+
+
+def test_pages_sample_draws_files_by_their_pages() -> None:
+    """R6's sample: in order of size, the files under the points (k + ½)·total/n of the running
+    page count; a file holds the pages from its start up to, not including, its end."""
+    pages_sample = bench_module().pages_sample
+    pages = {"d": 60, "b": 20, "c": 30, "a": 10}  # in order of size: a [0, 10), b [10, 30), c [30, 60), d [60, 120)
+    assert pages_sample(pages, 1) == ["d"]  # 60
+    assert pages_sample(pages, 3) == ["b", "d"]  # 20; 60 and 100 (d drawn once)
+    assert pages_sample(pages, 4) == ["b", "c", "d"]  # 15, 45, 75, 105
+    assert pages_sample(pages, 12) == ["a", "b", "c", "d"]  # 5, 15, 25, …
+    assert pages_sample({}, 3) == []
+
+
+def test_preview_server_that_cannot_start_is_reported_and_gone(tmp_path: Path) -> None:
+    """`zhinan serve` on a folder that does not exist exits at once: the bench's wait for the
+    first page ends with it (not after the two-minute timeout), and nothing is left running."""
+    bench = bench_module()
+    started = time.perf_counter()
+    with bench.PreviewServer(tmp_path / "nothing", tmp_path / "server.log") as server:
+        assert server.poll("", lambda text: True, server.started) is None
+    assert time.perf_counter() - started < 60
+    assert server.stopped_by.startswith("exited by itself") and server.proc.returncode != 0
+    assert server.tail(), "the server's own message is kept for the report"
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and str(tmp_path / "nothing") in _cmdline(p)]
