@@ -540,7 +540,13 @@ def preview(config_file: Path, *, docs_dir: Path, watch: list[Path], dev_addr: s
         state, problems = new, None
         print(f"已更新 {len(written)} 个文件（{time.perf_counter() - started:.1f} 秒）", file=sys.stderr, flush=True)
 
-    rebuild()
+    def stamps() -> dict[str, str]:
+        return {str(p): _stamp(p) for folder in watch if folder.is_dir() for p in folder.rglob("*") if p.is_file()}
+
+    # The watcher starts with the server: a file saved during the first build is seen by building again.
+    before = None
+    while before != (before := stamps()):
+        rebuild()
     server = _PreviewServer(builder=rebuild, host=host, port=int(port), root=str(served), polling_interval=0.2,
                             problems=lambda: problems)
     server.error_handler = lambda code: (served / "404.html").read_bytes() if code == 404 and (served / "404.html").is_file() else None
