@@ -330,8 +330,17 @@ class SectorMemo:
 
     def page(self, src: str, made_from: tuple[Any, ...], render: Callable[[], _T]) -> _T:
         """A page made from the whole content (an index), rendered again only when what it is
-        `made_from` changed. Kept in memory only: the records of unchanged files are the same
-        objects from one load to the next (`validate.FileMemo`), so comparing is cheap."""
+        `made_from` changed. In memory, the records of unchanged files are the same objects from one
+        load to the next (`validate.FileMemo`), so comparing is cheap; in the build cache, by key."""
+        if not self.live:
+            key = hashcache.key(*made_from)
+            entry = self.get(f"page:{src}", key)
+            if entry is None:
+                entry = {"key": key, "text": render()}
+                self.entries[f"page:{src}"] = entry
+                self.used.add(f"page:{src}")
+            result_: _T = entry["text"]
+            return result_
         known = self.pages.get(src)
         if known is None or known[0] != made_from:
             known = self.pages[src] = (made_from, render())
@@ -529,7 +538,7 @@ def render_pages(content: Content, downloads: dict[str, Download],
     enterprises = tuple(sc.enterprises for sc in content.sectors)
     pages = {
         "index.md": index("index.md", (content.guide, content.chapters, content.changes, sectors, items, enterprises,
-                                       downloads.get("guide")),
+                                       downloads.get("guide") and (downloads["guide"].label, downloads["guide"].src)),
                           lambda: _render("home.md", "index.md", content=content, figures=_figure_rows(content),
                                           sector_figures={sc.id: _sector_figures(sc) for sc in content.sectors},
                                           guide_pdf=downloads.get("guide"))),
@@ -544,7 +553,7 @@ def render_pages(content: Content, downloads: dict[str, Download],
                                 lambda: _render("hazards.md", "hazards.md", content=content))
     pages["elements.md"] = index("elements.md", (content.guide, sectors, items),
                                  lambda: _render("elements.md", "elements.md", elements=_element_index(content)))
-    pages["data.md"] = index("data.md", (content.guide, sectors, tuple(sorted(downloads.items()))),
+    pages["data.md"] = index("data.md", (content.guide, sectors, tuple(sorted((k, d.label, d.src) for k, d in downloads.items()))),
                              lambda: _data_page(content, downloads))
     reference = _reference_markdown()
     if reference is not None:
@@ -621,7 +630,7 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
     downloads = find_downloads(content, out, pending)
     dates = content_dates(root)
     done = {sc.id: _sector_output(content, sc, downloads, dates, out, memo) for sc in content.sectors}
-    pages = render_pages(content, downloads, dates, {k: v[0] for k, v in done.items()}, memo if memo and memo.live else None)
+    pages = render_pages(content, downloads, dates, {k: v[0] for k, v in done.items()}, memo)
     g = content.guide
     return SiteSource(
         pages=pages,
