@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
+import pikepdf
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -225,6 +226,98 @@ def test_fonts_embedded_subset_and_simplified_chinese(built: Built) -> None:
             assert (emb, sub, uni) == ("yes", "yes", "yes"), f"{path.name}: {row}"
             assert not re.search(r"CJK-(JP|KR|TC|HK)", row[0]), f"{path.name} 用了非简体中文字形：{row[0]}"
             assert "CJK-SC" in row[0], f"{path.name} 用了非简体中文字形：{row[0]}"
+
+
+def _font_programs(path: Path) -> dict[str, list[int]]:
+    """Face (its name without the subset tag) → the object number of every font program embedded for it."""
+    found: dict[str, set[int]] = {}
+    with pikepdf.open(path) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                face = re.sub(r"^/[A-Z]{6}\+", "", str(obj.FontName))
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in obj:
+                        found.setdefault(face, set()).add(obj[key].objgen[0])
+    return {face: sorted(numbers) for face, numbers in found.items()}
+
+
+def _bound_parts(built: Built) -> list[tuple[Path, int]]:
+    """Each part bound into guide.pdf (its front matter, then each 分册) and the index of its first
+    page there, found by guide.pdf's page labels (“1”, “<分册>-1”)."""
+    labels = list(PdfReader(built.path(pdf.GUIDE_FILE)).page_labels)
+    parts = [(built.out / ".cache" / ".guide-front.pdf", labels.index("1"))]
+    return parts + [(path, labels.index(f"{pdf.volume_title(sc)}-1")) for sc, path in sector_pdfs(built)]
+
+
+def test_guide_embeds_each_face_once(built: Built) -> None:
+    """Every part embeds its own subset of each face it uses, under the same subset name; bound as
+    they are, guide.pdf would carry each face once per part (one name, different glyph sets)."""
+    guide = built.path(pdf.GUIDE_FILE)
+    in_parts = [_font_programs(path) for path, _ in _bound_parts(built)]
+    faces = {face for programs in in_parts for face in programs}
+    assert max(sum(face in programs for programs in in_parts) for face in faces) >= 2  # something to share
+    programs = _font_programs(guide)
+    assert set(programs) == faces
+    assert all(len(numbers) == 1 for numbers in programs.values()), programs
+    names = [row[0] for row in _pdffonts(guide)]
+    assert len(names) == len(set(names)) == len(faces), names  # pdffonts: each face one font, one subset name
+
+
+def _word_boxes(path: Path, first: int, count: int) -> list[bytes]:
+    args = ["pdftotext", "-bbox", "-f", str(first + 1), "-l", str(first + count), str(path), "-"]
+    return re.findall(rb"<word .*", subprocess.run(args, capture_output=True, check=True).stdout)
+
+
+def _rasters(path: Path, first: int, count: int, folder: Path) -> list[bytes]:
+    folder.mkdir()
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", str(first + 1), "-l", str(first + count), str(path),
+                    str(folder / "p")], check=True)
+    return [page.read_bytes() for page in sorted(folder.iterdir())]
+
+
+def test_bound_pages_keep_the_parts_text_widths_and_glyphs(built: Built, tmp_path: Path) -> None:
+    """With one font program per face, every page of guide.pdf still reads (pdftotext, with each
+    word's box, which follows from the glyph widths) and looks (pdftoppm, pixel for pixel) as the
+    same page of the part it was bound from: no glyph lost from the merged subset, no width or
+    ToUnicode entry changed."""
+    guide = built.path(pdf.GUIDE_FILE)
+    for n, (path, first) in enumerate(_bound_parts(built)):
+        count = len(PdfReader(path).pages)
+        assert _word_boxes(guide, first, count) == _word_boxes(path, 0, count), path.name
+        own, bound = _rasters(path, 0, count, tmp_path / f"{n}-part"), _rasters(guide, first, count, tmp_path / f"{n}")
+        assert len(own) == len(bound) == count
+        differ = [i + 1 for i, (a, b) in enumerate(zip(own, bound, strict=True)) if a != b]
+        assert differ == [], f"{path.name} 的这些页在合订本中与分册里的样子不同：{differ}"
+
+
+def test_a_face_not_found_again_keeps_a_copy_per_part_and_says_so(built: Built, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binding subsets each face again from the installed font the parts were set in; where fontconfig
+    finds it no more (here: a configuration with no fonts), guide.pdf keeps every part's own copy,
+    reads as before, and the build says which face and why."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    parts = [path for path, _ in _bound_parts(built)]
+    volumes = [(pdf.volume_title(sc), path) for sc, path in sector_pdfs(built)]
+    data, notes = pdf.bind(parts[0], volumes, pdf.metadata(built.content.guide, "合订本", "", []), pdfa=False)
+    (tmp_path / "guide.pdf").write_bytes(data)
+    in_parts = [_font_programs(path) for path in parts]
+    copies = {face: len(numbers) for face, numbers in _font_programs(tmp_path / "guide.pdf").items()}
+    assert copies == {face: sum(face in programs for programs in in_parts) for face in copies}
+    unshared = sorted(face for face, n in copies.items() if n > 1)
+    assert unshared and [re.search(r"字体 (\S+) 未能合并为一份（系统中找不到", n)[1] for n in notes] == unshared, notes
+    assert page_texts(tmp_path / "guide.pdf") == page_texts(built.path(pdf.GUIDE_FILE))
+
+
+def test_part_fonts_that_disagree_on_a_glyph_keep_their_own_font_dictionary() -> None:
+    """One font program for the face, but a glyph that stands for different text (or has another width)
+    in two parts cannot share one ToUnicode map or /W array: those parts get a font dictionary each."""
+    a = pdf._PartFont(None, {10: 1000, 11: 500}, {10: "一", 11: "1"})
+    b = pdf._PartFont(None, {10: 1000, 12: 500}, {10: "一", 12: "2"})  # agrees with a
+    c = pdf._PartFont(None, {10: 1000}, {10: "⼀"})  # the radical, drawn with the same glyph as 一
+    d = pdf._PartFont(None, {11: 600}, {11: "1"})  # another width
+    assert pdf._clusters([a, b, c, d]) == [[a, b], [c, d]]
 
 
 def test_svg_text_without_a_font_family_is_set_in_sc(built: Built) -> None:
