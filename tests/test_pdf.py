@@ -719,12 +719,16 @@ def test_pdfs_are_tagged_with_alt_text_and_title_shown(built: Built) -> None:
 
 def test_pdftotext_keeps_each_hazard_sentence_whole(built: Built) -> None:
     """pdftotext in its default (reading-order) mode must not interleave the columns of a checklist
-    row: the cells are far enough apart to be read as columns."""
+    row: the cells are far enough apart to be read as columns. The same in guide.pdf, whose parts
+    share one font program per face."""
+    def text(path: Path) -> str:
+        return squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout)
+
+    guide = text(built.path(pdf.GUIDE_FILE))
     for sc, path in sector_pdfs(built):
-        lines = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        text = squash(lines)
-        broken = [h.text for it in sc.items for h in it.hazards if squash(h.text) not in text]
-        assert broken == [], f"{path.name}: {broken[:2]}"
+        for name, found in ((path.name, text(path)), (pdf.GUIDE_FILE, guide)):
+            broken = [h.text for it in sc.items for h in it.hazards if squash(h.text) not in found]
+            assert broken == [], f"{name}: {broken[:2]}"
 
 
 def test_cover_issuer_and_date_at_the_foot(built: Built) -> None:

@@ -739,7 +739,10 @@ _BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
 
 
 def _share_face(doc: Any, name: str, fonts: list[Any]) -> dict[tuple[int, int], Any]:
-    """Embed the face `name` once for all of `fonts`; returns the new font dictionary for each old one."""
+    """Embed the face `name` once for all of `fonts`; returns the font dictionary that stands for each.
+
+    The first part's objects (program, descriptor, font dictionary, widths, ToUnicode map) are
+    rewritten in place; the other parts' are then referred to by nothing, and not written."""
     import pikepdf
 
     parts = [_part_font(f) for f in fonts]
@@ -753,13 +756,12 @@ def _share_face(doc: Any, name: str, fonts: list[Any]) -> dict[tuple[int, int], 
     program, gids = _subset_system_face(postscript, head, gids, notdef_outline=missing)
     tag = "".join(chr(65 + b % 26) for b in hashlib.md5(f"{postscript} {gids}".encode()).digest()[:6])
     base = pikepdf.Name(f"/{tag}+{name}")
-    widths = {v for p in parts for v in p.widths.values()}
     descriptor = _shared_descriptor(doc, descriptors, base, program, gids)
+    widths = {v for p in parts for v in p.widths.values()}
     descriptor.Flags = int(descriptor.Flags) & ~1 | (len(gids) > 1 and len(widths) == 1)  # FixedPitch, as WeasyPrint sets it
-    descriptor = doc.make_indirect(descriptor)
     merged = {}
     for cluster in _clusters(parts):
-        merged.update(_merged_font(doc, cluster, base, descriptor))
+        merged.update(_merged_font(cluster, base, descriptor))
     return merged
 
 
@@ -771,27 +773,25 @@ def _program(descriptor: Any) -> Any:
 
 
 def _shared_descriptor(doc: Any, descriptors: list[Any], base: Any, program: bytes, gids: list[int]) -> Any:
-    """The parts' font descriptor, with the one program for all of them and the box of all their glyphs."""
+    """The first part's font descriptor, holding the one program for all parts and the box of all their glyphs."""
     import pikepdf
 
-    descriptor = pikepdf.Dictionary({k: v for k, v in descriptors[0].items()
-                                     if k not in ("/FontFile2", "/FontFile3", "/CIDSet")})
+    descriptor = descriptors[0]
+    if (program[:4] == b"OTTO") != ("/FontFile3" in descriptor):
+        raise _Unshared("系统中的字体文件与嵌入的格式不同")
+    stream = _program(descriptor)
+    stream.write(program)
+    if "/Length1" in stream:
+        stream.Length1 = len(program)
     descriptor.FontName = base
     boxes = [[float(x) for x in d.FontBBox] for d in descriptors]
     descriptor.FontBBox = pikepdf.Array([min(b[0] for b in boxes), min(b[1] for b in boxes),
                                          max(b[2] for b in boxes), max(b[3] for b in boxes)])
-    stream = pikepdf.Stream(doc, program)
-    if program[:4] == b"OTTO":
-        stream.Subtype = pikepdf.Name.OpenType
-        descriptor.FontFile3 = stream
-    else:
-        stream.Length1 = len(program)
-        descriptor.FontFile2 = stream
     if any("/CIDSet" in d for d in descriptors):  # PDF/A-1 asks for it: the glyphs the program holds
         bits = bytearray((gids[-1] + 8) // 8)
         for g in gids:
             bits[g // 8] |= 0x80 >> (g % 8)
-        descriptor.CIDSet = pikepdf.Stream(doc, bytes(bits))
+        descriptor.CIDSet = doc.make_stream(bytes(bits))
     return descriptor
 
 
@@ -799,22 +799,40 @@ def _part_font(font: Any) -> _PartFont:
     cid = font.DescendantFonts[0]
     if str(cid.get("/CIDToGIDMap", "/Identity")) != "/Identity":
         raise _Unshared("字形编号不是字体自身的编号")
-    widths: dict[int, Any] = {}
-    w = list(cid.get("/W", []))
-    i = 0
-    while i < len(w):
-        if isinstance(w[i + 1], Iterable):
-            widths.update((int(w[i]) + k, v) for k, v in enumerate(w[i + 1]))
-            i += 2
-        else:
-            widths.update((g, w[i + 2]) for g in range(int(w[i]), int(w[i + 1]) + 1))
-            i += 3
-    cmap = font.ToUnicode.read_bytes() if "/ToUnicode" in font else b""
+    if "/ToUnicode" not in font:
+        raise _Unshared("没有 ToUnicode 映射")
+    cmap = font.ToUnicode.read_bytes()
     if b"beginbfrange" in cmap:
         raise _Unshared("ToUnicode 映射格式不是 WeasyPrint 写的")
     text = {int(g, 16): bytes.fromhex(u.decode()).decode("utf-16-be")
             for block in _BFCHAR_BLOCK.findall(cmap) for g, u in _BFCHAR.findall(block)}
-    return _PartFont(font, widths, text)
+    return _PartFont(font, _widths(cid.W.unparse() if "/W" in cid else b"[]"), text)
+
+
+_W_TOKEN = re.compile(rb"[\[\]]|[-+]?[0-9.]+")
+
+
+def _widths(array: bytes) -> dict[int, int | float]:
+    """Glyph id → width from a CIDFont's /W array as written (read token by token: a tenth of the time
+    of walking it as PDF objects), in both its forms: `c [w1 w2 …]` and `c_first c_last w`."""
+    tokens = _W_TOKEN.findall(array)[1:-1]
+    widths: dict[int, int | float] = {}
+    i = 0
+    while i < len(tokens):
+        first = int(tokens[i])
+        if tokens[i + 1] == b"[":
+            end = tokens.index(b"]", i + 2)
+            widths.update((first + k, _width(t)) for k, t in enumerate(tokens[i + 2:end]))
+            i = end + 1
+        else:
+            widths.update(dict.fromkeys(range(first, int(tokens[i + 1]) + 1), _width(tokens[i + 2])))
+            i += 3
+    return widths
+
+
+def _width(token: bytes) -> int | float:
+    value = float(token)
+    return int(value) if value.is_integer() else value
 
 
 def _clusters(parts: list[_PartFont]) -> list[list[_PartFont]]:
@@ -834,26 +852,23 @@ def _clusters(parts: list[_PartFont]) -> list[list[_PartFont]]:
     return [members for _, _, members in groups]
 
 
-def _merged_font(doc: Any, cluster: list[_PartFont], base: Any, descriptor: Any) -> dict[tuple[int, int], Any]:
+def _merged_font(cluster: list[_PartFont], base: Any, descriptor: Any) -> dict[tuple[int, int], Any]:
+    """The first font dictionary of `cluster`, rewritten to stand for all of them."""
     import pikepdf
 
     widths = {g: v for part in cluster for g, v in part.widths.items()}
-    text = {g: t for part in cluster for g, t in part.text.items()}
     w = pikepdf.Array()
     for g in sorted(widths):
         if g - 1 not in widths:
             w.append(g)
             w.append(pikepdf.Array())
         w[-1].append(widths[g])
-    first = cluster[0].font
-    cid = pikepdf.Dictionary(first.DescendantFonts[0])
-    cid.BaseFont, cid.W, cid.FontDescriptor = base, w, descriptor
-    font = pikepdf.Dictionary(first)
-    font.BaseFont = base
-    font.DescendantFonts = pikepdf.Array([doc.make_indirect(cid)])
-    font.ToUnicode = pikepdf.Stream(doc, _to_unicode(text))
-    ref = doc.make_indirect(font)
-    return {part.font.objgen: ref for part in cluster}
+    font = cluster[0].font
+    cid = font.DescendantFonts[0]
+    font.BaseFont = cid.BaseFont = base
+    cid.W, cid.FontDescriptor = w, descriptor
+    font.ToUnicode.write(_to_unicode({g: t for part in cluster for g, t in part.text.items()}))
+    return {part.font.objgen: font for part in cluster}
 
 
 def _to_unicode(text: dict[int, str]) -> bytes:
