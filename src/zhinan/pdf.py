@@ -23,12 +23,14 @@ import os
 import re
 import resource
 import shutil
+import struct
 import subprocess
 import threading
 import time
 import urllib.parse
 import urllib.request
 import warnings
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -748,7 +750,7 @@ def _share_face(doc: Any, name: str, fonts: list[Any]) -> dict[tuple[int, int], 
 
     parts = [_part_font(f) for f in fonts]
     descriptors = [f.DescendantFonts[0].FontDescriptor for f in fonts]
-    identity = {_face_identity(_program(d).read_bytes()) for d in descriptors}
+    identity = {_face_identity(_program(d)) for d in descriptors}
     if len(identity) != 1:
         raise _Unshared("各部分用了不同版本的字体文件")
     ((postscript, head),) = identity
@@ -888,13 +890,41 @@ def _to_unicode(text: dict[int, str]) -> bytes:
     return b"\n".join(lines)
 
 
-def _face_identity(program: bytes) -> tuple[str, bytes]:
+def _face_identity(stream: Any) -> tuple[str, bytes]:
     """Which face a subset was made from: its PostScript name, and the revision, size of the em and
-    dates in its `head` table (kept by the subsetter)."""
-    from fontTools.ttLib import TTFont
+    dates in its `head` table (kept by the subsetter). HarfBuzz writes the small tables first, so
+    the first 64 KB of the program tell it, a tenth of the time of inflating every part's copy."""
+    flate = stream.get("/Filter") == "/FlateDecode" and "/DecodeParms" not in stream
+    start = zlib.decompressobj().decompress(stream.read_raw_bytes(), 1 << 16) if flate else b""
+    for program in (start, stream.read_bytes()):
+        tables = _sfnt_tables(program)
+        if tables.get(b"head") and tables.get(b"name"):
+            return _postscript_name(tables[b"name"]), _head_identity(tables[b"head"])
+    raise _Unshared("嵌入的字体没有可读的 head 和 name 表")
 
-    font = TTFont(io.BytesIO(program), lazy=True)
-    return font["name"].getDebugName(6) or "", _head_identity(font.reader["head"])
+
+def _sfnt_tables(program: bytes) -> dict[bytes, bytes]:
+    """The tables of an OpenType/TrueType program that lie wholly within `program` (which may be its start)."""
+    if len(program) < 12:
+        return {}
+    count = int.from_bytes(program[4:6], "big")
+    found = {}
+    for i in range(min(count, (len(program) - 12) // 16)):
+        tag, _, offset, length = struct.unpack_from(">4sIII", program, 12 + 16 * i)
+        if offset + length <= len(program):
+            found[tag] = program[offset:offset + length]
+    return found
+
+
+def _postscript_name(table: bytes) -> str:
+    """Name 6 of a `name` table, from its Windows (UTF-16) or Macintosh (ASCII) record."""
+    count, strings = struct.unpack_from(">HH", table, 2)
+    for i in range(count):
+        platform, _, _, name_id, length, offset = struct.unpack_from(">6H", table, 6 + 12 * i)
+        if name_id == 6 and platform in (1, 3):
+            raw = table[strings + offset:strings + offset + length]
+            return raw.decode("utf-16-be" if platform == 3 else "latin-1")
+    raise _Unshared("嵌入的字体没有 PostScript 名称")
 
 
 def _head_identity(head: bytes) -> bytes:
