@@ -512,6 +512,20 @@ def test_pdfa_variant(built: Built, tmp_path: Path) -> None:
     assert re.search(r'pdfaid:part(="|>)3', xmp) and re.search(r'pdfaid:conformance(="|>)U', xmp), xmp
 
 
+def test_pdfa_guide_is_bound_with_its_xmp_and_one_copy_of_each_face(tmp_path: Path) -> None:
+    """The archival 合订本: the front's XMP (pdfaid 3u) and sRGB output intent carried over as PDF
+    objects qpdf can read (a stream inside the catalogue is none), and each face embedded once."""
+    _build(FIXTURE, tmp_path, pdfa=True, jobs=2)
+    guide = tmp_path / "pdf" / pdf.GUIDE_FILE
+    with pikepdf.open(guide) as doc:
+        assert doc.Root.Metadata.is_indirect
+        assert doc.open_metadata().pdfa_status == "3U"
+        assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
+    assert all(len(numbers) == 1 for numbers in _font_programs(guide).values())
+    text = squash("".join(page_texts(guide)))
+    assert all(squash(sc.sector.name) in text for sc in load_content(FIXTURE).sectors)
+
+
 def test_closing_punctuation_is_pushed_to_the_previous_line() -> None:
     """A box exactly five characters wide: “，” and “）” would start lines two and four if the
     engine broke lines naively; Pango's UAX #14 rules carry the preceding character down instead.

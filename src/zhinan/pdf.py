@@ -640,7 +640,7 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
         # Every part is PDF/A-3u already; keep the front's XMP and sRGB output intent for the whole.
         for key in ("/OutputIntents", "/Metadata"):
             if key in front_reader.root_object:
-                root[NameObject(key)] = front_reader.root_object[key].clone(writer)
+                root[NameObject(key)] = front_reader.root_object.raw_get(key).clone(writer)  # a stream stays indirect
     digest = hashlib.md5(b"".join(p.read_bytes() for p in [front, *(v for _, v in volumes)])).digest()
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     buf = io.BytesIO()
