@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
+import pikepdf
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -227,6 +228,98 @@ def test_fonts_embedded_subset_and_simplified_chinese(built: Built) -> None:
             assert "CJK-SC" in row[0], f"{path.name} 用了非简体中文字形：{row[0]}"
 
 
+def _font_programs(path: Path) -> dict[str, list[int]]:
+    """Face (its name without the subset tag) → the object number of every font program embedded for it."""
+    found: dict[str, set[int]] = {}
+    with pikepdf.open(path) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                face = re.sub(r"^/[A-Z]{6}\+", "", str(obj.FontName))
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in obj:
+                        found.setdefault(face, set()).add(obj[key].objgen[0])
+    return {face: sorted(numbers) for face, numbers in found.items()}
+
+
+def _bound_parts(built: Built) -> list[tuple[Path, int]]:
+    """Each part bound into guide.pdf (its front matter, then each 分册) and the index of its first
+    page there, found by guide.pdf's page labels (“1”, “<分册>-1”)."""
+    labels = list(PdfReader(built.path(pdf.GUIDE_FILE)).page_labels)
+    parts = [(built.out / ".cache" / ".guide-front.pdf", labels.index("1"))]
+    return parts + [(path, labels.index(f"{pdf.volume_title(sc)}-1")) for sc, path in sector_pdfs(built)]
+
+
+def test_guide_embeds_each_face_once(built: Built) -> None:
+    """Every part embeds its own subset of each face it uses, under the same subset name; bound as
+    they are, guide.pdf would carry each face once per part (one name, different glyph sets)."""
+    guide = built.path(pdf.GUIDE_FILE)
+    in_parts = [_font_programs(path) for path, _ in _bound_parts(built)]
+    faces = {face for programs in in_parts for face in programs}
+    assert max(sum(face in programs for programs in in_parts) for face in faces) >= 2  # something to share
+    programs = _font_programs(guide)
+    assert set(programs) == faces
+    assert all(len(numbers) == 1 for numbers in programs.values()), programs
+    names = [row[0] for row in _pdffonts(guide)]
+    assert len(names) == len(set(names)) == len(faces), names  # pdffonts: each face one font, one subset name
+
+
+def _word_boxes(path: Path, first: int, count: int) -> list[bytes]:
+    args = ["pdftotext", "-bbox", "-f", str(first + 1), "-l", str(first + count), str(path), "-"]
+    return re.findall(rb"<word .*", subprocess.run(args, capture_output=True, check=True).stdout)
+
+
+def _rasters(path: Path, first: int, count: int, folder: Path) -> list[bytes]:
+    folder.mkdir()
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", str(first + 1), "-l", str(first + count), str(path),
+                    str(folder / "p")], check=True)
+    return [page.read_bytes() for page in sorted(folder.iterdir())]
+
+
+def test_bound_pages_keep_the_parts_text_widths_and_glyphs(built: Built, tmp_path: Path) -> None:
+    """With one font program per face, every page of guide.pdf still reads (pdftotext, with each
+    word's box, which follows from the glyph widths) and looks (pdftoppm, pixel for pixel) as the
+    same page of the part it was bound from: no glyph lost from the merged subset, no width or
+    ToUnicode entry changed."""
+    guide = built.path(pdf.GUIDE_FILE)
+    for n, (path, first) in enumerate(_bound_parts(built)):
+        count = len(PdfReader(path).pages)
+        assert _word_boxes(guide, first, count) == _word_boxes(path, 0, count), path.name
+        own, bound = _rasters(path, 0, count, tmp_path / f"{n}-part"), _rasters(guide, first, count, tmp_path / f"{n}")
+        assert len(own) == len(bound) == count
+        differ = [i + 1 for i, (a, b) in enumerate(zip(own, bound, strict=True)) if a != b]
+        assert differ == [], f"{path.name} 的这些页在合订本中与分册里的样子不同：{differ}"
+
+
+def test_a_face_not_found_again_keeps_a_copy_per_part_and_says_so(built: Built, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binding subsets each face again from the installed font the parts were set in; where fontconfig
+    finds it no more (here: a configuration with no fonts), guide.pdf keeps every part's own copy,
+    reads as before, and the build says which face and why."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    parts = [path for path, _ in _bound_parts(built)]
+    volumes = [(pdf.volume_title(sc), path) for sc, path in sector_pdfs(built)]
+    data, notes = pdf.bind(parts[0], volumes, pdf.metadata(built.content.guide, "合订本", "", []), pdfa=False)
+    (tmp_path / "guide.pdf").write_bytes(data)
+    in_parts = [_font_programs(path) for path in parts]
+    copies = {face: len(numbers) for face, numbers in _font_programs(tmp_path / "guide.pdf").items()}
+    assert copies == {face: sum(face in programs for programs in in_parts) for face in copies}
+    unshared = sorted(face for face, n in copies.items() if n > 1)
+    assert unshared and [re.search(r"字体 (\S+) 未能合并为一份（系统中找不到", n)[1] for n in notes] == unshared, notes
+    assert page_texts(tmp_path / "guide.pdf") == page_texts(built.path(pdf.GUIDE_FILE))
+
+
+def test_part_fonts_that_disagree_on_a_glyph_keep_their_own_font_dictionary() -> None:
+    """One font program for the face, but a glyph that stands for different text (or has another width)
+    in two parts cannot share one ToUnicode map or /W array: those parts get a font dictionary each."""
+    a = pdf._PartFont(None, {10: 1000, 11: 500}, {10: "一", 11: "1"})
+    b = pdf._PartFont(None, {10: 1000, 12: 500}, {10: "一", 12: "2"})  # agrees with a
+    c = pdf._PartFont(None, {10: 1000}, {10: "⼀"})  # the radical, drawn with the same glyph as 一
+    d = pdf._PartFont(None, {11: 600}, {11: "1"})  # another width
+    assert pdf._clusters([a, b, c, d]) == [[a, b], [c, d]]
+
+
 def test_svg_text_without_a_font_family_is_set_in_sc(built: Built) -> None:
     svg = FIXTURE / "sectors" / "chem-demo" / "images" / "risk-map.svg"
     assert "<text" in svg.read_text(encoding="utf-8") and "font-family" not in svg.read_text(encoding="utf-8")
@@ -417,6 +510,20 @@ def test_pdfa_variant(built: Built, tmp_path: Path) -> None:
     assert "/OutputIntents" in root
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert re.search(r'pdfaid:part(="|>)3', xmp) and re.search(r'pdfaid:conformance(="|>)U', xmp), xmp
+
+
+def test_pdfa_guide_is_bound_with_its_xmp_and_one_copy_of_each_face(tmp_path: Path) -> None:
+    """The archival 合订本: the front's XMP (pdfaid 3u) and sRGB output intent carried over as PDF
+    objects qpdf can read (a stream inside the catalogue is none), and each face embedded once."""
+    _build(FIXTURE, tmp_path, pdfa=True, jobs=2)
+    guide = tmp_path / "pdf" / pdf.GUIDE_FILE
+    with pikepdf.open(guide) as doc:
+        assert doc.Root.Metadata.is_indirect
+        assert doc.open_metadata().pdfa_status == "3U"
+        assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
+    assert all(len(numbers) == 1 for numbers in _font_programs(guide).values())
+    text = squash("".join(page_texts(guide)))
+    assert all(squash(sc.sector.name) in text for sc in load_content(FIXTURE).sectors)
 
 
 def test_closing_punctuation_is_pushed_to_the_previous_line() -> None:
@@ -626,12 +733,16 @@ def test_pdfs_are_tagged_with_alt_text_and_title_shown(built: Built) -> None:
 
 def test_pdftotext_keeps_each_hazard_sentence_whole(built: Built) -> None:
     """pdftotext in its default (reading-order) mode must not interleave the columns of a checklist
-    row: the cells are far enough apart to be read as columns."""
+    row: the cells are far enough apart to be read as columns. The same in guide.pdf, whose parts
+    share one font program per face."""
+    def text(path: Path) -> str:
+        return squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout)
+
+    guide = text(built.path(pdf.GUIDE_FILE))
     for sc, path in sector_pdfs(built):
-        lines = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        text = squash(lines)
-        broken = [h.text for it in sc.items for h in it.hazards if squash(h.text) not in text]
-        assert broken == [], f"{path.name}: {broken[:2]}"
+        for name, found in ((path.name, text(path)), (pdf.GUIDE_FILE, guide)):
+            broken = [h.text for it in sc.items for h in it.hazards if squash(h.text) not in found]
+            assert broken == [], f"{name}: {broken[:2]}"
 
 
 def test_cover_issuer_and_date_at_the_foot(built: Built) -> None:
