@@ -1136,15 +1136,19 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
     with worker_pool(min(opts.jobs, len(stale))) as pool:
         renderer = Renderer(pool, progress, opts.stop)
         # The volumes are queued first and the forms after them: guide.pdf needs only the volumes,
-        # so its front matter is rendered and bound here while the workers render the forms.
+        # so it is queued once they are done, and bound by a worker while the other renders forms.
+        # (Not in this process: the site is built here at the same time, and binding holds the GIL.)
         first = renderer.submit(volumes)
         rest = renderer.submit([j for j in stale if j not in volumes])
         renderer.wait(first)
+        guide = None
         if not opts.sectors:
             by_name = {r.name: r for r in done}
             guide = _Guide(content, [(sc, by_name[sc.id]) for sc in sectors], [keys[sc.id] for sc in sectors], opts, store)
-            progress(guide.build())
+            guide.start(pool)
         renderer.wait(rest)
+        if guide is not None:
+            progress(guide.finish(opts.stop))
     if not opts.sectors:
         _remove_stale(content, opts)
     return {"files": [_figures(r) for r in sorted(done, key=lambda r: r.path.name)],
@@ -1153,12 +1157,11 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
 
 
 class _Guide:
-    """guide.pdf: its front matter rendered in this process (the workers are busy with the forms),
-    then the sector volumes bound behind it."""
+    """guide.pdf: its front matter, then the sector volumes bound behind it (`bind_guide`, in a worker)."""
 
     def __init__(self, content: Content, volumes: list[tuple[SectorContent, Rendered]], volume_keys: list[str],
                  opts: BuildOptions, store: hashcache.Cache) -> None:
-        self.started, self.cpu = time.perf_counter(), time.thread_time()
+        self.started = time.perf_counter()
         self.volumes, self.store, self.path = volumes, store, opts.out / "pdf" / GUIDE_FILE
         # The front matter is kept in the cache folder so that a change inside one 分册 that moves
         # no 目录 entry only re-binds the volumes.
@@ -1169,35 +1172,66 @@ class _Guide:
         self.key = hashcache.key(self.front_key, volume_keys)
         self.cached = store.get(self.path, self.key)
 
-    def build(self) -> Rendered:
+    def start(self, pool: ProcessPoolExecutor | None) -> None:
+        """Queue the front matter and the binding in a worker (with -j 1, they run in `finish`)."""
+        self.pending: Future[tuple[Rendered, int, int, list[str], float]] | None = None
+        if self.cached is not None:
+            return
+        info = self.store.get(self.job.out, self.front_key)
+        self.call = partial(bind_guide, self.front_at, info, [(volume_title(sc), r.path) for sc, r in self.volumes],
+                            self.pdfa, self.duplex, self.path)
+        if pool is not None:
+            self.pending = pool.submit(self.call)
+
+    def finish(self, stop: threading.Event) -> Rendered:
         if self.cached is not None:
             return _from_cache(replace(self.job, name=GUIDE_FILE, out=self.path), self.cached)
-        info = self.store.get(self.job.out, self.front_key)
-        front = _from_cache(self.job, info) if info else self._render_front()
+        if self.pending is None:
+            front, pages, size, notes, cpu = self.call()
+        else:
+            while not self.pending.done():
+                if stop.is_set():
+                    self.pending.cancel()
+                    _check(stop)
+                wait([self.pending], timeout=0.5)
+            front, pages, size, notes, cpu = self.pending.result()
         self.store.put(self.job.out, self.front_key, _cache_info(front))
-        data, notes = bind(front.path, [(volume_title(sc), r.path) for sc, r in self.volumes],
-                           self.job.context["meta"], self.pdfa, self.duplex)
         for note in notes:
             self.progress.info(f"[pdf] 注意：{note}")
-        write_bytes(self.path, data)
-        pages = len(PdfReader(io.BytesIO(data)).pages)
-        self.store.put(self.path, self.key, {"pages": pages, "bytes": len(data)})
+        self.store.put(self.path, self.key, {"pages": pages, "bytes": size})
         return Rendered(GUIDE_FILE, self.path, pages, round(time.perf_counter() - self.started, 2),
-                        round(time.thread_time() - self.cpu, 2), len(data), front.peak_mib,
-                        warnings=front.warnings + notes)
+                        round(cpu, 2), size, front.peak_mib, warnings=front.warnings + notes)
 
 
-    def _render_front(self) -> Rendered:
-        """The volumes' start pages in the 目录 follow from the length of the front matter, known
-        once it is rendered: rendered with the length it had last time (or a guess), and again if
-        that was not it (the numbers themselves change no line, so twice is enough)."""
-        pages = len(PdfReader(self.job.out).pages) if self.job.out.exists() else 0
-        for _ in range(3):
-            front = render(self.front_at(front_pages=pages))
-            if front.pages == pages:
-                break
-            pages = front.pages
-        return front
+def bind_guide(front_at: Callable[..., Job], front_info: dict[str, Any] | None, volumes: list[tuple[str, Path]],
+               pdfa: bool, duplex: bool, path: Path) -> tuple[Rendered, int, int, list[str], float]:
+    """guide.pdf: its front matter (unless `front_info` says the cached one is right), then the
+    volumes bound behind it; runs in a worker. Returns the front, the book's pages and bytes, the
+    binding's notes and the CPU seconds it took."""
+    cpu = time.thread_time()
+    job = front_at()
+    front = _from_cache(job, front_info) if front_info else _render_front(front_at)
+    data, notes = bind(front.path, volumes, job.context["meta"], pdfa, duplex)
+    write_bytes(path, data)
+    import pikepdf  # only the binding needs it
+
+    with pikepdf.open(io.BytesIO(data)) as book:
+        pages = len(book.pages)
+    return front, pages, len(data), notes, time.thread_time() - cpu
+
+
+def _render_front(front_at: Callable[..., Job]) -> Rendered:
+    """The volumes' start pages in the 目录 follow from the length of the front matter, known
+    once it is rendered: rendered with the length it had last time (or a guess), and again if
+    that was not it (the numbers themselves change no line, so twice is enough)."""
+    out = front_at().out
+    pages = len(PdfReader(out).pages) if out.exists() else 0
+    for _ in range(3):
+        front = render(front_at(front_pages=pages))
+        if front.pages == pages:
+            break
+        pages = front.pages
+    return front
 
 
 def _figures(r: Rendered) -> dict[str, Any]:
