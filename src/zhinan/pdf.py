@@ -1135,18 +1135,17 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
     volumes = [j for j in stale if j.template == VOLUME_TEMPLATE]
     with worker_pool(min(opts.jobs, len(stale))) as pool:
         renderer = Renderer(pool, progress, opts.stop)
-        # The volumes are queued first and the forms after them: guide.pdf needs only the volumes,
-        # so it is queued once they are done, and bound by a worker while the other renders forms.
-        # (Not in this process: the site is built here at the same time, and binding holds the GIL.)
-        first = renderer.submit(volumes)
-        rest = renderer.submit([j for j in stale if j not in volumes])
-        renderer.wait(first)
+        # The volumes first; guide.pdf needs only them, and its binding is the longest job, so it is
+        # queued as soon as they are done, ahead of the forms: one worker binds it while the other
+        # renders the forms. (Not in this process: the site is built here at the same time, and
+        # binding holds the GIL.)
+        renderer.wait(renderer.submit(volumes))
         guide = None
         if not opts.sectors:
             by_name = {r.name: r for r in done}
             guide = _Guide(content, [(sc, by_name[sc.id]) for sc in sectors], [keys[sc.id] for sc in sectors], opts, store)
             guide.start(pool)
-        renderer.wait(rest)
+        renderer.wait(renderer.submit([j for j in stale if j not in volumes]))
         if guide is not None:
             progress(guide.finish(opts.stop))
     if not opts.sectors:
