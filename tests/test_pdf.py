@@ -191,6 +191,20 @@ def test_bookmarks_for_every_chapter_sector_and_aspect(built: Built) -> None:
         assert {a for a, _ in pdf.aspects_of(sc)} <= {t.split("、", 1)[-1] for t in own}
 
 
+
+def test_each_volume_bookmark_opens_its_cover_and_is_shown_closed(built: Built) -> None:
+    """A city's book has some fifty 分册: the outline shows the chapters and one closed entry per 分册."""
+    reader = PdfReader(built.path(pdf.GUIDE_FILE))
+    labels = list(reader.page_labels)
+    top = {str(item.title): item for item in reader.outline if not isinstance(item, list)}
+    for sc in built.content.sectors:
+        item = top[pdf.volume_title(sc)]
+        assert labels[reader.get_destination_page_number(item)] == f"{pdf.volume_title(sc)}-1"
+        assert int(item["/Count"]) < 0, "分册书签应默认收起"
+    with pikepdf.open(built.path(pdf.GUIDE_FILE)) as book:
+        assert int(book.Root.Outlines.Count) == len(top) + sum(max(0, int(i.get("/Count", 0))) for i in top.values())
+
+
 def test_links_of_bound_volumes_stay_in_their_volume(built: Built) -> None:
     reader = PdfReader(built.path(pdf.GUIDE_FILE))
     labels = list(reader.page_labels)
@@ -729,6 +743,30 @@ def test_pdfs_are_tagged_with_alt_text_and_title_shown(built: Built) -> None:
                         for img in p.images if path.stem in (sc.id, "guide")}
             alts = {str(e["/Alt"]) for e in elements if e["/S"] == "/Figure" and "/Alt" in e}
             assert alts == captions, path.name
+
+
+def test_guide_parent_tree_leads_each_page_and_link_to_its_own_elements(built: Built) -> None:
+    """The parts' parent trees are renumbered into one when bound: the marked content of every page
+    and every link annotation of guide.pdf leads back to structure elements of that page and link."""
+    with pikepdf.open(built.path(pdf.GUIDE_FILE)) as book:
+        tree = book.Root.StructTreeRoot
+        pairs = list(tree.ParentTree.Nums)
+        parents = dict(zip((int(k) for k in pairs[::2]), pairs[1::2], strict=True))
+        assert int(tree.ParentTreeNextKey) == max(parents) + 1
+        pages = links = 0
+        for page in book.pages:
+            if "/StructParents" in page.obj:
+                elements = parents[int(page.obj.StructParents)]
+                assert all(e.Pg.objgen == page.obj.objgen for e in elements if "/Pg" in e)
+                pages += 1
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    element = parents[int(annot.StructParent)]
+                    kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+                    assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
+                               and k.Obj.objgen == annot.objgen for k in kids)
+                    links += 1
+        assert pages > len(book.pages) // 2 and links > 0
 
 
 def test_pdftotext_keeps_each_hazard_sentence_whole(built: Built) -> None:

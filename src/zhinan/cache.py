@@ -19,7 +19,7 @@ from typing import Any
 from zhinan.output import write_text
 
 PACKAGE = Path(__file__).resolve().parent
-RENDERERS = ("weasyprint", "pydyf", "pypdf", "openpyxl", "markdown", "pymdown-extensions", "jinja2", "mkdocs",
+RENDERERS = ("weasyprint", "pydyf", "pikepdf", "openpyxl", "markdown", "pymdown-extensions", "jinja2", "mkdocs",
              "mkdocs-material", "jieba")
 """Libraries whose version changes what the outputs look like."""
 

@@ -162,7 +162,7 @@ def download_facts(path: Path) -> str:
     size = path.stat().st_size
     text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
     if path.suffix == ".pdf":
-        # Not a whole PDF: its size still helps. (qpdf reads the 2,000-page guide.pdf in a tenth of pypdf's time.)
+        # Not a whole PDF: its size still helps. (qpdf reads the 2,000-page guide.pdf in a fraction of a second.)
         with contextlib.suppress(pikepdf.PdfError), pikepdf.open(path) as doc:
             text += f"，{len(doc.pages)} 页"
     return text
