@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 
@@ -32,6 +35,17 @@ def test_site_offers_the_pdfs_rendered_alongside(minimal_tree: Path, tmp_path: P
     for d in downloads.values():
         assert (out / "site" / d.src).read_bytes() == d.path.read_bytes(), d.src
         assert d.path.stat().st_size > (1000 if d.path.suffix == ".pdf" else 0)
+    # The size and page count beside each link are those of the file: for the PDFs rendered beside
+    # the site, the page counts the PDF stage reported (site.PageCounts), not read again.
+    shown: dict[str, str] = {}
+    for page in (out / "site").rglob("*.html"):
+        for m in re.finditer(r'data-zn-file="([^"]+)">（([^<]*)）<', page.read_text(encoding="utf-8")):
+            shown[html.unescape(m.group(1))] = m.group(2)
+    pdfs = [d for d in downloads.values() if d.path.suffix == ".pdf"]
+    assert pdfs and all(d.src in shown for d in pdfs)
+    for d in pdfs:
+        with pikepdf.open(d.path) as doc:
+            assert shown[d.src] == site.download_facts(d.path, None) and shown[d.src].endswith(f"，{len(doc.pages)} 页")
 
 
 def test_failed_pdf_stage_keeps_the_previous_site(minimal_tree: Path, tmp_path: Path,
@@ -84,3 +98,17 @@ def test_progress_in_ci_is_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     progress.step("site", 0, 1, "生成网页")
     progress.step("pdf", 2, 2, "b.pdf")
     assert term.getvalue() == "[pdf] 1/2 a.pdf\n[site] 0/1 生成网页\n[pdf] 2/2 b.pdf\n"
+
+
+def test_sectors_rendered_in_forked_processes_equal_one_process(tmp_path: Path) -> None:
+    """`zhinan build --only site -j 2` renders the sectors in forked processes (no PDF stage beside
+    it): the site, the self-check pages' workbooks and the caches equal those of `-j 1`."""
+    root = Path(__file__).parent.parent  # the repository's own content: several sectors
+    outs = {}
+    for jobs in (1, 2):
+        outs[jobs] = tmp_path / f"j{jobs}"
+        build(BuildOptions(root=root, out=outs[jobs], only=("site",), jobs=jobs, progress=Progress(quiet=True)))
+    one, two = _files(outs[1] / "site"), _files(outs[2] / "site")
+    assert len(load_content(root).sectors) >= 2 and one == two
+    for name in ("site-sectors.json", "self-check.json"):
+        assert (outs[1] / ".current/.cache" / name).read_bytes() == (outs[2] / ".current/.cache" / name).read_bytes(), name

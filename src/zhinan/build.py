@@ -89,8 +89,9 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
     thread = threading.Thread(target=background, name="zhinan-pdf", daemon=True)
     thread.start()
 
-    def wait() -> None:
+    def wait() -> Any:
         results["pdf"] = future.result()
+        return results["pdf"]
 
     alongside = Alongside(pdf_outputs, wait)
     try:

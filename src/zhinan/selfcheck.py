@@ -14,9 +14,13 @@ page opened from disk (file://) may not fetch() a local file, but may load a loc
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import fcntl
 import json
+import os
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -182,9 +186,22 @@ def blank_workbook(sc: SectorContent, content: Content, out: Path | None) -> byt
     else:
         data = workbook.workbook_bytes(sc, content)
     write_bytes(kept, data)
-    own.put(kept, key)
-    own.save()
+    with _locked(kept.parent):  # the sectors may be rendered in several processes at once
+        own = hashcache.Cache(out, CACHE)
+        own.put(kept, key)
+        own.save()
     return data
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (no lock file is left in the build)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 CACHE = "self-check"

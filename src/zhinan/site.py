@@ -17,14 +17,17 @@ import gzip
 import html as html_module
 import importlib.util
 import json
+import multiprocessing
 import os
 import posixpath
 import re
 import shutil
 import statistics
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -157,21 +160,62 @@ def copy_downloads(downloads: dict[str, Download], site_dir: Path) -> int:
 _FACTS = re.compile(r'(<span class="zn-size" data-zn-file="([^"]+)">)[^<]*(</span>)')
 
 
-def download_facts(path: Path) -> str:
-    """What a reader weighs before downloading on a slow line: the size, and a PDF's page count."""
+def download_facts(path: Path, pages: int | None = None) -> str:
+    """What a reader weighs before downloading on a slow line: the size, and a PDF's page count
+    (`pages`, if known; else read from the file)."""
     size = path.stat().st_size
     text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
     if path.suffix == ".pdf":
-        # Not a whole PDF: its size still helps. (qpdf reads the 2,000-page guide.pdf in a fraction of a second.)
-        with contextlib.suppress(pikepdf.PdfError), pikepdf.open(path) as doc:
-            text += f"，{len(doc.pages)} 页"
+        if pages is None:
+            pages = _page_count(path)
+        if pages is not None:  # not a whole PDF: its size still helps
+            text += f"，{pages} 页"
     return text
 
 
-def fill_download_facts(site_dir: Path, pages: Iterable[Path] | None = None) -> int:
+def _page_count(path: Path) -> int | None:
+    with contextlib.suppress(pikepdf.PdfError, OSError), pikepdf.open(path) as doc:
+        return len(doc.pages)
+    return None
+
+
+class PageCounts:
+    """The page counts of the PDFs offered for download, by their place in the site, known before
+    the pages need them: the PDFs already built are read in a thread while the site is generated
+    (qpdf lets go of the GIL; city scale: 93 files, 3–6 s), those built beside the site are told
+    by the PDF stage (`add`)."""
+
+    def __init__(self, downloads: dict[str, Download], pending: Iterable[Path] = ()) -> None:
+        self.known: dict[str, int] = {}
+        self.pdfs = {d.path: d.src for d in downloads.values() if d.path.suffix == ".pdf"}
+        ready = [(src, path) for path, src in self.pdfs.items() if path not in set(pending) and path.is_file()]
+        self.thread = threading.Thread(target=self._count, args=(ready,), name="zhinan-page-counts", daemon=True)
+        self.thread.start()
+
+    def _count(self, ready: list[tuple[str, Path]]) -> None:
+        for src, path in ready:
+            pages = _page_count(path)
+            if pages is not None:
+                self.known[src] = pages
+
+    def add(self, stage_result: dict[str, Any], folder: Path) -> None:
+        """The counts the PDF stage reports for the files it wrote into `folder`."""
+        self.thread.join()
+        for f in stage_result.get("files", []):
+            src = self.pdfs.get(folder / f["file"])
+            if src is not None and f.get("pages"):
+                self.known[src] = int(f["pages"])
+
+    def get(self, src: str) -> int | None:
+        self.thread.join()
+        return self.known.get(src)
+
+
+def fill_download_facts(site_dir: Path, pages: Iterable[Path] | None = None, counts: PageCounts | None = None) -> int:
     """Write each download's size (and pages) beside its links, once the file is in the site; the
-    pages were written before the PDFs were finished. Only `pages`, if given. Returns how many
-    pages changed (each written anew: its old bytes may be a hard link of the published site)."""
+    pages were written before the PDFs were finished. Only `pages`, if given; `counts`: page counts
+    already known (of the same files: the site's copies are made equal to them first). Returns how
+    many pages changed (each written anew: its old bytes may be a hard link of the published site)."""
     changed = 0
     facts: dict[str, str] = {}
     for page in site_dir.rglob("*.html") if pages is None else pages:
@@ -183,7 +227,7 @@ def fill_download_facts(site_dir: Path, pages: Iterable[Path] | None = None) -> 
             src = html_module.unescape(m.group(2))
             if src not in facts:
                 target = site_dir / src
-                facts[src] = f"（{download_facts(target)}）" if target.is_file() else ""
+                facts[src] = f"（{download_facts(target, counts.get(src) if counts else None)}）" if target.is_file() else ""
             return f"{m.group(1)}{facts[src]}{m.group(3)}"
 
         new = _FACTS.sub(fill, html)
@@ -355,14 +399,21 @@ class SectorMemo:
             write_text(self.path, json.dumps(kept, ensure_ascii=False, separators=(",", ":")))
 
 
-def _sector_output(content: Content, sc: SectorContent, downloads: dict[str, Download], dates: dict[str, datetime.date],
-                   out: Path | None, memo: SectorMemo | None) -> tuple[dict[str, str], str]:
-    """A sector's pages and its self-check data, from `memo` when nothing they are made from changed."""
-    if memo is None:
-        return _sector_pages(content, sc, downloads, dates), _sector_data(content, sc, out)
+def _made_from(content: Content, sc: SectorContent, downloads: dict[str, Download],
+               dates: dict[str, datetime.date]) -> tuple[Any, ...]:
+    """What a sector's pages and self-check data are made from."""
     own = sorted((k, d.label, d.src) for k, d in downloads.items() if k.startswith(f"{sc.id}/"))
     folder = f"sectors/{sc.id}/"
-    made_from = (sc, content.guide, own, sorted((k, v) for k, v in dates.items() if k.startswith(folder)))
+    return sc, content.guide, own, sorted((k, v) for k, v in dates.items() if k.startswith(folder))
+
+
+def _sector_output(content: Content, sc: SectorContent, downloads: dict[str, Download], dates: dict[str, datetime.date],
+                   out: Path | None, memo: SectorMemo | None, key: str | None = None) -> tuple[dict[str, str], str]:
+    """A sector's pages and its self-check data, from `memo` when nothing they are made from changed
+    (`key`: the key of what they are made from, if known)."""
+    if memo is None:
+        return _sector_pages(content, sc, downloads, dates), _sector_data(content, sc, out)
+    made_from = _made_from(content, sc, downloads, dates)
 
     def render() -> dict[str, Any]:
         return {"pages": _sector_pages(content, sc, downloads, dates), "data": _sector_data(content, sc, out)}
@@ -370,12 +421,46 @@ def _sector_output(content: Content, sc: SectorContent, downloads: dict[str, Dow
     if memo.live:  # the same records as last time compare equal at once (see `page`)
         entry = memo.page(f"sector:{sc.id}", made_from, render)
         return dict(entry["pages"]), str(entry["data"])
-    key = hashcache.key(*made_from)
+    key = key or hashcache.key(*made_from)
     known = memo.get(sc.id, key)
     if known is None:
         known = render()
         memo.put(sc.id, key, known["pages"], known["data"])
     return dict(known["pages"]), str(known["data"])
+
+
+_FORKED: tuple[Content, dict[str, Download], dict[str, datetime.date], Path] | None = None
+"""What the processes forked by `_render_sectors` render from (they inherit it, nothing is pickled)."""
+
+
+def _render_sector(sector: str) -> tuple[str, dict[str, str], str]:
+    assert _FORKED is not None
+    content, downloads, dates, out = _FORKED
+    sc = next(s for s in content.sectors if s.id == sector)
+    return sector, _sector_pages(content, sc, downloads, dates), _sector_data(content, sc, out)
+
+
+def _render_sectors(content: Content, downloads: dict[str, Download], dates: dict[str, datetime.date], out: Path,
+                    memo: SectorMemo, workers: int) -> dict[str, str]:
+    """Render the sectors `memo` does not hold in `workers` forked processes, into `memo`.
+
+    Only when no other stage is running beside the site (`zhinan build --only site`, or a build
+    whose PDFs are all current): then the other cores are idle, and the sectors are most of what
+    the site stage does besides MkDocs (city scale: about 20 s, half of it the self-check pages'
+    blank workbooks). Returns each sector's key in `memo`."""
+    global _FORKED
+    keys = {sc.id: hashcache.key(*_made_from(content, sc, downloads, dates)) for sc in content.sectors}
+    todo = [sc.id for sc in content.sectors if memo.get(sc.id, keys[sc.id]) is None]
+    if workers < 2 or len(todo) < 2:
+        return keys
+    _FORKED = (content, downloads, dates, out)
+    try:
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
+            for sector, pages, data in pool.map(_render_sector, todo):
+                memo.put(sector, keys[sector], pages, data)
+    finally:
+        _FORKED = None
+    return keys
 
 
 def enterprise_src(sc: SectorContent, ent: Enterprise) -> str:
@@ -626,11 +711,13 @@ def _walk(folder: Path) -> list[Path]:
 
 
 def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = (),
-           memo: SectorMemo | None = None) -> SiteSource:
-    """The whole site, ready for the generator; `memo` spares rendering the sectors that did not change."""
+           memo: SectorMemo | None = None, workers: int = 1) -> SiteSource:
+    """The whole site, ready for the generator; `memo` spares rendering the sectors that did not
+    change, and those that did are rendered in `workers` processes (see `_render_sectors`)."""
     downloads = find_downloads(content, out, pending)
     dates = content_dates(root)
-    done = {sc.id: _sector_output(content, sc, downloads, dates, out, memo) for sc in content.sectors}
+    keys = _render_sectors(content, downloads, dates, out, memo, workers) if memo is not None and not memo.live else {}
+    done = {sc.id: _sector_output(content, sc, downloads, dates, out, memo, keys.get(sc.id)) for sc in content.sectors}
     pages = render_pages(content, downloads, dates, {k: v[0] for k, v in done.items()}, memo)
     g = content.guide
     return SiteSource(
@@ -751,7 +838,9 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
     started = time.perf_counter()
     final = opts.out / SITE_DIR
     memo = SectorMemo(opts.out / hashcache.CACHE_DIR / "site-sectors.json")
-    site = source(content, opts.root, opts.out, alongside.outputs if alongside else (), memo)
+    site = source(content, opts.root, opts.out, alongside.outputs if alongside else (), memo,
+                  workers=1 if alongside else opts.jobs)
+    counts = PageCounts(site.downloads, alongside.outputs if alongside else ())
     store = hashcache.Cache(opts.out, "site")
     key = source_key(site, config_file(opts.root))
     marker = final / "index.html"
@@ -761,14 +850,14 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
         nonlocal waited
         if alongside is not None:
             t0 = time.perf_counter()
-            alongside.wait()
+            counts.add(alongside.wait(), opts.out / "pdf")
             waited = time.perf_counter() - t0
 
     if store.get(marker, key) is not None:
         memo.save()
         wait()
         copied = copy_downloads(site.downloads, final)
-        fill_download_facts(final)
+        fill_download_facts(final, counts=counts)
         opts.progress.step("site", len(site.pages), len(site.pages), f"网站（未变，沿用；更新下载文件 {copied} 个）")
         return {"seconds": round(time.perf_counter() - started - waited, 3), "waited_seconds": round(waited, 3),
                 "cached": True, **measure(final), "downloads": sorted(site.downloads)}
@@ -792,10 +881,10 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
             written = lay_over(tmp, final)
             # A download that changed (its sector's PDF) changes the size shown on pages not rendered again.
             copied = copy_downloads(site.downloads, final)
-            fill_download_facts(final, None if copied else [p for p in written if p.suffix == ".html"])
+            fill_download_facts(final, None if copied else [p for p in written if p.suffix == ".html"], counts)
         else:
             copy_downloads(site.downloads, tmp)
-            fill_download_facts(tmp)
+            fill_download_facts(tmp, counts=counts)
             replace_dir(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

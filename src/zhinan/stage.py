@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from zhinan.output import Progress
 
@@ -42,7 +43,7 @@ class BuildOptions:
 @dataclass(frozen=True)
 class Alongside:
     """A stage running in the background beside the others: the files it will write, and how to
-    wait for it to finish (which raises its error, if it failed)."""
+    wait for it to finish (which returns its result, or raises its error if it failed)."""
 
     outputs: frozenset[Path]
-    wait: Callable[[], None]
+    wait: Callable[[], Any]
