@@ -444,8 +444,9 @@ def _render_sectors(content: Content, downloads: dict[str, Download], dates: dic
                     memo: SectorMemo, workers: int) -> dict[str, str]:
     """Render the sectors `memo` does not hold in `workers` forked processes, into `memo`.
 
-    Only when no other stage is running beside the site (`zhinan build --only site`, or a build
-    whose PDFs are all current): then the other cores are idle, and the sectors are most of what
+    Only when no other stage is running beside the site (`zhinan build --only site`; not in a full
+    build, whose PDF workers use the cores, nor in the preview, whose memo lives in memory): then
+    the other cores are idle, and the sectors are most of what
     the site stage does besides MkDocs (city scale: about 20 s, half of it the self-check pages'
     blank workbooks). Returns each sector's key in `memo`."""
     global _FORKED
