@@ -1204,10 +1204,9 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
     volumes = [j for j in stale if j.template == VOLUME_TEMPLATE]
     with worker_pool(min(opts.jobs, len(stale))) as pool:
         renderer = Renderer(pool, progress, opts.stop)
-        # The volumes first; guide.pdf needs only them, and its binding is the longest job, so it is
-        # queued as soon as they are done, ahead of the forms: one worker binds it while the other
-        # renders the forms. (Not in this process: the site is built here at the same time, and
-        # binding holds the GIL.)
+        # The volumes first; guide.pdf needs only them, so its front matter and binding are queued
+        # as soon as they are done, ahead of the forms: one worker binds it while the other renders
+        # the forms. (Not in this process: the site is built here at the same time.)
         renderer.wait(renderer.submit(volumes))
         guide = None
         if not opts.sectors:
