@@ -314,7 +314,7 @@ def test_a_face_not_found_again_keeps_a_copy_per_part_and_says_so(built: Built, 
     monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
     parts = [path for path, _ in _bound_parts(built)]
     volumes = [(pdf.volume_title(sc), path) for sc, path in sector_pdfs(built)]
-    data, notes = pdf.bind(parts[0], volumes, pdf.metadata(built.content.guide, "合订本", "", []), pdfa=False)
+    data, _, notes = pdf.bind(parts[0], volumes, pdf.metadata(built.content.guide, "合订本", "", []), pdfa=False)
     (tmp_path / "guide.pdf").write_bytes(data)
     in_parts = [_font_programs(path) for path in parts]
     copies = {face: len(numbers) for face, numbers in _font_programs(tmp_path / "guide.pdf").items()}

@@ -593,14 +593,15 @@ def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], r
 
 
 def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdfa: bool,
-         duplex: bool = True) -> tuple[bytes, list[str]]:
+         duplex: bool = True) -> tuple[bytes, int, list[str]]:
     """The 合订本: front matter, then every sector volume unchanged, with merged bookmarks and page
     labels equal to the printed numbers (front pages 1…n, then “<行业>-1…” for each 分册).
 
     For two-sided printing each part ends on a verso (a blank page is added after a part of odd
     length), so that every 分册's cover, and with it each of its chapters (set on rectos of their
     own volume), falls on a recto of the book. Each font face is embedded once (see
-    `_one_copy_of_each_face`); returns the book, and the faces that could not be (in Chinese).
+    `_one_copy_of_each_face`); returns the book, its page count, and the faces that could not be
+    (in Chinese).
 
     The parts are copied by qpdf (pikepdf), in C++: with pypdf, in Python, binding the 2,000-page
     book of a city took four minutes and 4 GB; with qpdf it takes seconds."""
@@ -619,7 +620,7 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     out = io.BytesIO()
     book.save(out, min_version=binding.version, object_stream_mode=pikepdf.ObjectStreamMode.generate,
               compress_streams=True, recompress_flate=False, deterministic_id=True)
-    return out.getvalue(), notes
+    return out.getvalue(), len(book.pages), notes
 
 
 class _Binding:
@@ -1278,14 +1279,9 @@ def bind_guide(front_at: Callable[..., Job], front_info: dict[str, Any] | None, 
     cpu = time.thread_time()
     job = front_at()
     front = _from_cache(job, front_info) if front_info else _render_front(front_at)
-    data, notes = bind(front.path, volumes, job.context["meta"], pdfa, duplex)
+    data, pages, notes = bind(front.path, volumes, job.context["meta"], pdfa, duplex)
     write_bytes(path, data)
-    return front, _page_count(path), len(data), notes, time.thread_time() - cpu
-
-
-def _page_count(path: Path) -> int:
-    with pikepdf.open(path) as doc:
-        return len(doc.pages)
+    return front, pages, len(data), notes, time.thread_time() - cpu
 
 
 def _render_front(front_at: Callable[..., Job]) -> Rendered:
@@ -1293,7 +1289,10 @@ def _render_front(front_at: Callable[..., Job]) -> Rendered:
     once it is rendered: rendered with the length it had last time (or a guess), and again if
     that was not it (the numbers themselves change no line, so twice is enough)."""
     out = front_at().out
-    pages = _page_count(out) if out.exists() else 0
+    pages = 0
+    if out.exists():
+        with pikepdf.open(out) as last:
+            pages = len(last.pages)
     for _ in range(3):
         front = render(front_at(front_pages=pages))
         if front.pages == pages:

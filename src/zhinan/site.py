@@ -188,7 +188,8 @@ class PageCounts:
     def __init__(self, downloads: dict[str, Download], pending: Iterable[Path] = ()) -> None:
         self.known: dict[str, int] = {}
         self.pdfs = {d.path: d.src for d in downloads.values() if d.path.suffix == ".pdf"}
-        ready = [(src, path) for path, src in self.pdfs.items() if path not in set(pending) and path.is_file()]
+        building = set(pending)
+        ready = [(src, path) for path, src in self.pdfs.items() if path not in building and path.is_file()]
         self.thread = threading.Thread(target=self._count, args=(ready,), name="zhinan-page-counts", daemon=True)
         self.thread.start()
 
@@ -446,9 +447,9 @@ def _render_sectors(content: Content, downloads: dict[str, Download], dates: dic
 
     Only when no other stage is running beside the site (`zhinan build --only site`; not in a full
     build, whose PDF workers use the cores, nor in the preview, whose memo lives in memory): then
-    the other cores are idle, and the sectors are most of what
-    the site stage does besides MkDocs (city scale: about 20 s, half of it the self-check pages'
-    blank workbooks). Returns each sector's key in `memo`."""
+    the other cores are idle, and the sectors are most of what the site stage does besides MkDocs
+    (city scale: about 20 s, half of it the self-check pages' blank workbooks). Returns each
+    sector's key in `memo`."""
     global _FORKED
     keys = {sc.id: hashcache.key(*_made_from(content, sc, downloads, dates)) for sc in content.sectors}
     todo = [sc.id for sc in content.sectors if memo.get(sc.id, keys[sc.id]) is None]
