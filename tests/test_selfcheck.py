@@ -25,6 +25,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -233,6 +234,36 @@ def test_the_blank_workbook_is_written_once_per_content(minimal_tree: Path, tmp_
     checklist.write_text(checklist.read_text(encoding="utf-8").replace(sc.items[0].item, "改过的检查项目"), encoding="utf-8")
     with pytest.raises(AssertionError, match="又写了一遍"):
         selfcheck.blank_workbook(load_content(minimal_tree).sectors[0], load_content(minimal_tree), out)
+
+
+def test_a_workbook_is_known_current_by_the_source_it_carries(minimal_tree: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the build's cache (a folder whose workbooks were copied in), the sheets stage's file
+    is still used when the key it carries is the content's, and only then."""
+    out = tmp_path / "out"
+    build_stages(minimal_tree, out, "sheets")
+    out = (out / ".current").resolve()
+    (out / ".cache" / "sheets.json").unlink()
+    content = load_content(minimal_tree)
+    sc = content.sectors[0]
+    built = (out / "sheets" / f"{sc.id}.xlsx").read_bytes()
+    assert workbook.written_source(built) == workbook.source_key(sc, content)
+    plain = io.BytesIO()
+    openpyxl.Workbook().save(plain)
+    assert workbook.written_source(plain.getvalue()) is None and workbook.written_source(b"PK") is None
+
+    def written_again(*args: Any) -> bytes:
+        raise AssertionError("工作簿又写了一遍")
+
+    monkeypatch.setattr(workbook, "workbook_bytes", written_again)
+    assert selfcheck.blank_workbook(sc, content, out) == built
+    shutil.rmtree(out / ".cache" / selfcheck.CACHE)
+    checklist = minimal_tree / "sectors" / sc.id / "checklist.yml"
+    checklist.write_text(checklist.read_text(encoding="utf-8").replace(sc.items[0].item, "改过的检查项目"), encoding="utf-8")
+    changed = load_content(minimal_tree)
+    assert workbook.source_key(changed.sectors[0], changed) != workbook.written_source(built)
+    with pytest.raises(AssertionError, match="又写了一遍"):
+        selfcheck.blank_workbook(changed.sectors[0], changed, out)
 
 
 def test_sector_and_checklist_pages_link_to_the_self_check(built: Path, content: Content) -> None:

@@ -169,21 +169,20 @@ def workbook_data(sc: SectorContent, content: Content, out: Path | None = None) 
 def blank_workbook(sc: SectorContent, content: Content, out: Path | None) -> bytes:
     """The blank workbook, written once per content change.
 
-    Writing a workbook takes 0.5–2 s a sector, so every build would pay it again for the site
-    alone. The same bytes are therefore taken from the sheets stage's file when that stage has
-    just built it from the same content (its own cache key says so), else from this page's cache
-    in build/.cache/, and written afresh only when neither is current."""
+    Writing a workbook takes 0.2–2 s a sector, so every build would pay it again for the site
+    alone. The same bytes are therefore taken from the sheets stage's file when it was made from
+    the same content (its own cache key says so, or the key it carries: `workbook.written_source`),
+    else from this page's cache in build/.cache/, and written afresh only when neither is current."""
     if out is None:
         return workbook.workbook_bytes(sc, content)
     own = hashcache.Cache(out, CACHE)
     kept = out / ".cache" / CACHE / f"{sc.id}.xlsx"
-    key = hashcache.key(sc.sector, sc.items, content.guide)  # the sheets stage's key of the same file
+    key = workbook.source_key(sc, content)  # the sheets stage's key of the same file
     if own.get(kept, key) is not None:
         return kept.read_bytes()
     built = out / "sheets" / f"{sc.id}.xlsx"
-    if hashcache.Cache(out, "sheets").get(built, key) is not None:
-        data = built.read_bytes()
-    else:
+    data = built.read_bytes() if built.is_file() else b""
+    if hashcache.Cache(out, "sheets").get(built, key) is None and workbook.written_source(data) != key:
         data = workbook.workbook_bytes(sc, content)
     write_bytes(kept, data)
     with _locked(kept.parent):  # the sectors may be rendered in several processes at once

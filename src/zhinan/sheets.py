@@ -210,6 +210,12 @@ def _xlsx(sc: SectorContent, content: Content) -> bytes:
     return workbook_bytes(sc, content)
 
 
+def _source_key(sc: SectorContent, content: Content) -> str:
+    from zhinan.workbook import source_key
+
+    return source_key(sc, content)
+
+
 def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
     """Write every sector's workbook and CSV, and all.csv, into sheets/ (replaced as a whole).
 
@@ -232,7 +238,7 @@ def build(content: Content, opts: BuildOptions) -> dict[str, Any]:
 
     try:
         for n, sc in enumerate(content.sectors, 1):
-            key = hashcache.key(sc.sector, sc.items, content.guide)  # enterprises are not in the lists
+            key = _source_key(sc, content)  # enterprises are not in the lists
             put(f"{sc.id}.xlsx", functools.partial(_xlsx, sc, content), key)
             put(f"{sc.id}.csv", functools.partial(checklist_csv, sc), key)
             opts.progress.step("sheets", n, len(content.sectors), sc.sector.name)

@@ -31,6 +31,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.formatting.rule import FormulaRule
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -38,6 +39,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhinan import cache as hashcache
 from zhinan.model import ASPECTS, HAZARD_LEVELS, Content, SectorContent, public_fields
 from zhinan.record import (
     CHECK_RESULTS,
@@ -253,7 +255,33 @@ def workbook(sc: SectorContent, content: Content, inspection: Inspection | None 
     props.identifier = f"{FORMAT}/{VERSION}/{sc.id}"
     props.creator = props.lastModifiedBy = content.guide.issuer
     props.created = props.modified = datetime.datetime.combine(content.guide.date, datetime.time())
+    wb.custom_doc_props.append(StringProperty(name=SOURCE_PROPERTY, value=source_key(sc, content)))
     return wb
+
+
+SOURCE_PROPERTY = "zhinan-source"
+"""A custom document property of every workbook: the key of what its blank layout is made from
+(`source_key`). With it, a workbook already written (the sheets stage's) can be known to be current
+without the build's cache, and used as it is."""
+
+
+def source_key(sc: SectorContent, content: Content) -> str:
+    """The key of what a sector's workbook is made from: the sector, its items and the edition
+    (not its enterprises), and zhinan's code (`zhinan.cache.key`)."""
+    return hashcache.key(sc.sector, sc.items, content.guide)
+
+
+_SOURCE = re.compile(r'<property [^>]*name="' + SOURCE_PROPERTY + r'"[^>]*>\s*<vt:lpwstr[^>]*>([0-9a-f]+)</vt:lpwstr>')
+
+
+def written_source(data: bytes) -> str | None:
+    """The `source_key` a workbook's bytes say they were made from, if they say so."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            found = _SOURCE.search(book.read("docProps/custom.xml").decode("utf-8"))
+    except (KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return None
+    return found.group(1) if found else None
 
 
 def workbook_bytes(sc: SectorContent, content: Content, inspection: Inspection | None = None) -> bytes:
