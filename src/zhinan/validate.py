@@ -58,6 +58,16 @@ def _fields_by_name(cls: type) -> dict[str, dataclasses.Field[Any]]:
 
 
 @functools.cache
+def _label(f: dataclasses.Field[Any]) -> str:
+    return f"字段“{f.name}”（{f.metadata['title']}）"
+
+
+@functools.cache
+def _is_record(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+@functools.cache
 def _shape(tp: Any) -> tuple[Any, Any]:
     """(the type without `| None`, the item type if it is a tuple of items, else None)."""
     base = unwrap_optional(tp)
@@ -115,6 +125,8 @@ class FileValidator:
         The composer hands back the very same node for every alias, so a node met twice is an
         alias. Refusing them before anything else keeps validation linear: no "billion laughs".
         """
+        if "&" not in self.text and "*" not in self.text:  # no anchor and no alias can be written without them
+            return True
         seen: set[int] = set()
         reported: set[int] = set()
         stack = [root]
@@ -150,7 +162,7 @@ class FileValidator:
         self.error(key_node, f"未知字段“{name}”。{tip}允许的字段：{_fmt_list(allowed)}")
 
     def value(self, node: yaml.Node, tp: Any, f: dataclasses.Field[Any]) -> Any:
-        label = f"字段“{f.name}”（{f.metadata['title']}）"
+        label = _label(f)
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
             if is_required(f):
                 self.error(node, f"{label}不能为空")
@@ -172,7 +184,7 @@ class FileValidator:
         return _BAD if any(v is _BAD for v in out) else tuple(out)
 
     def _single(self, node: yaml.Node, tp: Any, f: dataclasses.Field[Any], label: str) -> Any:
-        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if _is_record(tp):
             return self.record(node, tp, f"{label}的每一项" if f.type != tp else label)
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"{label}应为{_TYPE_NAMES[tp]}，这里是{_NODE_NAMES[type(node)]}")
