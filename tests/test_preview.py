@@ -119,6 +119,21 @@ def test_an_edited_checklist_item_is_served(preview: Preview) -> None:
     assert mark in preview.get("sectors/gas-demo/self-check/data.js")
 
 
+def test_the_site_wide_pages_follow_in_a_second_pass(preview: Preview) -> None:
+    """An edited hazard is served on its sector's checklist first; the 隐患 index, made from every
+    sector's hazards, follows in the pass queued right after it."""
+    mark = f"隐患新表述{time.time_ns()}"
+    preview.edit(CHECKLIST, "text: 第1项重大隐患：", f"text: {mark}第1项重大隐患：")
+    preview.wait_for(CHECKLIST_PAGE, lambda h: mark in h)
+    html = preview.wait_for("hazards/", lambda h: mark in h)
+    assert _problems(html) is None
+    log = preview.log.read_text()
+    assert "接着更新全站页面：" in log and "hazards.md" in log.rsplit("接着更新全站页面：", 1)[1].splitlines()[0]
+    # The first pass wrote the sector's pages, not the index; the second wrote the index.
+    updates = re.findall(r"已更新 (\d+) 个文件", log.rsplit("接着更新全站页面：", 1)[1])
+    assert updates, log[-2000:]
+
+
 def test_an_invalid_edit_is_shown_and_the_fix_recovers(preview: Preview) -> None:
     preview.edit(ENTERPRISE, "year: 2021", "year: 二〇二一")
     html = preview.wait_for(ENTERPRISE_PAGE, lambda h: _problems(h) is not None)
@@ -147,7 +162,9 @@ def test_an_open_page_reloads_by_itself(preview: Preview) -> None:
             page.wait_for_load_state("load")
             mark = f"自动刷新{time.time_ns()}"
             preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
-            page.wait_for_function("m => document.body.innerText.includes(m)", arg=mark, timeout=90_000)
+            # (The page reloads twice, once per pass: between the two it may have no body yet.)
+            page.wait_for_function("m => document.body !== null && document.body.innerText.includes(m)",
+                                   arg=mark, timeout=90_000)
             assert errors == []
         finally:
             chromium.close()

@@ -393,6 +393,11 @@ class SectorMemo:
         result: _T = known[1]
         return result
 
+    def stale(self, src: str, made_from: tuple[Any, ...]) -> Any | None:
+        """In memory: the page last rendered for `src`, if what it is made from has changed since."""
+        known = self.pages.get(src) if self.live else None
+        return known[1] if known is not None and known[0] != made_from else None
+
     def save(self) -> None:
         """Write the entries this build used (a removed sector's go)."""
         if self.path is not None:
@@ -614,12 +619,18 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
 
 def render_pages(content: Content, downloads: dict[str, Download],
                  dates: dict[str, datetime.date] | None = None, sector_pages: dict[str, dict[str, str]] | None = None,
-                 memo: SectorMemo | None = None) -> dict[str, str]:
+                 memo: SectorMemo | None = None, defer: set[str] | None = None) -> dict[str, str]:
     """Every page of the site as Markdown, keyed by its source path (which fixes its URL); `dates`
     are the content files' last changes (`content_dates`); `sector_pages` are pages already rendered
-    for some sectors (by sector id)."""
+    for some sectors (by sector id). Given `defer` (the preview's first pass), a site-wide page made
+    from the whole content that changed keeps its last text here, and its path is added to `defer`."""
     def index(src: str, made_from: tuple[Any, ...], render: Callable[[], str]) -> str:
-        return render() if memo is None else memo.page(src, made_from, render)
+        if memo is None:
+            return render()
+        if defer is not None and (last := memo.stale(src, made_from)) is not None:
+            defer.add(src)
+            return str(last)
+        return memo.page(src, made_from, render)
 
     sectors = tuple(sc.sector for sc in content.sectors)
     items = tuple(sc.items for sc in content.sectors)
@@ -713,14 +724,15 @@ def _walk(folder: Path) -> list[Path]:
 
 
 def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = (),
-           memo: SectorMemo | None = None, workers: int = 1) -> SiteSource:
+           memo: SectorMemo | None = None, workers: int = 1, defer: set[str] | None = None) -> SiteSource:
     """The whole site, ready for the generator; `memo` spares rendering the sectors that did not
-    change, and those that did are rendered in `workers` processes (see `_render_sectors`)."""
+    change, and those that did are rendered in `workers` processes (see `_render_sectors`); `defer`
+    as in `render_pages`."""
     downloads = find_downloads(content, out, pending)
     dates = content_dates(root)
     keys = _render_sectors(content, downloads, dates, out, memo, workers) if memo is not None and not memo.live else {}
     done = {sc.id: _sector_output(content, sc, downloads, dates, out, memo, keys.get(sc.id)) for sc in content.sectors}
-    pages = render_pages(content, downloads, dates, {k: v[0] for k, v in done.items()}, memo)
+    pages = render_pages(content, downloads, dates, {k: v[0] for k, v in done.items()}, memo, defer)
     g = content.guide
     return SiteSource(
         pages=pages,
@@ -923,9 +935,9 @@ class Preview:
         self.files = validate.FileMemo()
         self.memo = SectorMemo()
 
-    def source(self) -> SiteSource:
+    def source(self, defer: set[str] | None = None) -> SiteSource:
         content = validate.load_content(self.root, memo=self.files)
-        return source(content, self.root, self.root / "build", memo=self.memo)
+        return source(content, self.root, self.root / "build", memo=self.memo, defer=defer)
 
 
 def serve(root: Path, *, dev_addr: str, open_in_browser: bool = False) -> None:
