@@ -125,7 +125,7 @@ def test_the_site_wide_pages_follow_in_a_second_pass(preview: Preview) -> None:
     mark = f"隐患新表述{time.time_ns()}"
     preview.edit(CHECKLIST, "text: 第1项重大隐患：", f"text: {mark}第1项重大隐患：")
     preview.wait_for(CHECKLIST_PAGE, lambda h: mark in h)
-    html = preview.wait_for("hazards/", lambda h: mark in h)
+    html = preview.wait_for("hazards/", lambda h: mark in h, timeout=30)
     assert _problems(html) is None
     log = preview.log.read_text()
     assert "接着更新全站页面：" in log and "hazards.md" in log.rsplit("接着更新全站页面：", 1)[1].splitlines()[0]
