@@ -186,6 +186,10 @@ def sigterm_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, before)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class PreviewServer:
     """`zhinan serve` in a process group of its own, its output in a log file; leaving the `with`
     block stops it as a user would (Ctrl+C), then kills the whole group if it is still there after
@@ -199,7 +203,10 @@ class PreviewServer:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
         with log.open("wb") as out:
             self.started = time.perf_counter()
-            self.proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            # Ctrl+C reaches a server as SIGINT with its default action; a bench started in the
+            # background (`bench.py &`) has SIGINT ignored, and the server would inherit that.
+            self.proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=_default_sigint)
 
     def __enter__(self) -> PreviewServer:
         return self
