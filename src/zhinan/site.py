@@ -414,9 +414,12 @@ def _made_from(content: Content, sc: SectorContent, downloads: dict[str, Downloa
 
 
 def _sector_output(content: Content, sc: SectorContent, downloads: dict[str, Download], dates: dict[str, datetime.date],
-                   out: Path | None, memo: SectorMemo | None, key: str | None = None) -> tuple[dict[str, str], str]:
+                   out: Path | None, memo: SectorMemo | None, key: str | None = None,
+                   defer: set[str] | None = None) -> tuple[dict[str, str], str]:
     """A sector's pages and its self-check data, from `memo` when nothing they are made from changed
-    (`key`: the key of what they are made from, if known)."""
+    (`key`: the key of what they are made from, if known). Given `defer` (the preview's first pass),
+    changed self-check data keeps its last text, and its path is added to `defer`: it embeds the
+    sector's blank workbook, written again at each change of the checklist."""
     if memo is None:
         return _sector_pages(content, sc, downloads, dates), _sector_data(content, sc, out)
     made_from = _made_from(content, sc, downloads, dates)
@@ -425,8 +428,13 @@ def _sector_output(content: Content, sc: SectorContent, downloads: dict[str, Dow
         return {"pages": _sector_pages(content, sc, downloads, dates), "data": _sector_data(content, sc, out)}
 
     if memo.live:  # the same records as last time compare equal at once (see `page`)
-        entry = memo.page(f"sector:{sc.id}", made_from, render)
-        return dict(entry["pages"]), str(entry["data"])
+        pages = memo.page(f"sector:{sc.id}", made_from, lambda: _sector_pages(content, sc, downloads, dates))
+        data = memo.stale(f"data:{sc.id}", made_from) if defer is not None else None
+        if defer is not None and data is not None:
+            defer.add(_data_src(sc))
+        else:
+            data = memo.page(f"data:{sc.id}", made_from, lambda: _sector_data(content, sc, out))
+        return dict(pages), str(data)
     key = key or hashcache.key(*made_from)
     known = memo.get(sc.id, key)
     if known is None:
@@ -731,7 +739,8 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
     downloads = find_downloads(content, out, pending)
     dates = content_dates(root)
     keys = _render_sectors(content, downloads, dates, out, memo, workers) if memo is not None and not memo.live else {}
-    done = {sc.id: _sector_output(content, sc, downloads, dates, out, memo, keys.get(sc.id)) for sc in content.sectors}
+    done = {sc.id: _sector_output(content, sc, downloads, dates, out, memo, keys.get(sc.id), defer)
+            for sc in content.sectors}
     pages = render_pages(content, downloads, dates, {k: v[0] for k, v in done.items()}, memo, defer)
     g = content.guide
     return SiteSource(
