@@ -170,6 +170,22 @@ def test_words_inside_longer_words_are_indexed() -> None:
     assert "危险源" not in search_subwords("危险源\u200b重大危险源")  # already a word of the text
 
 
+def test_the_index_is_segmented_as_jieba_segments_it() -> None:
+    """The search plugin's jieba answers each run of Han characters once per process: the same
+    words as jieba itself, the same answer again, and other calls passed through unchanged."""
+    import jieba
+
+    from zhinan.mkdocs_adapter import _load_safety_terms, _SegmentOnce
+
+    _load_safety_terms()
+    seg = _SegmentOnce()
+    for text in ("重大危险源辨识和管控", "有限空间作业未执行先通风再检测后作业", "液氨制冷企业"):
+        data = text.encode("utf-8")
+        assert list(seg.cut(data)) == list(jieba.cut(data)) == list(seg.cut(data))
+        assert list(seg.cut(text, cut_all=True)) == list(jieba.cut(text, cut_all=True))
+    assert seg.lcut is jieba.lcut
+
+
 def test_search_puts_the_right_entry_first(site_base: str) -> None:
     from playwright.sync_api import sync_playwright
 
