@@ -6,6 +6,7 @@ fetched over HTTP and, once, watched in headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -98,16 +99,34 @@ def _problems(html: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _builds(log: Path) -> list[int]:
+    """The number of files each build of the preview wrote, in order."""
+    return [int(n) for n in re.findall(r"已更新 (\d+) 个文件", log.read_text())]
+
+
 def test_an_edited_enterprise_is_served(preview: Preview) -> None:
     mark = f"预览新句{time.time_ns()}。"
     preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
     html = preview.wait_for(ENTERPRISE_PAGE, lambda h: mark in h)
     assert _problems(html) is None
-    # The search index is right in the same rebuild (its text is cut into words by U+200B).
-    assert mark.rstrip("。") in preview.get("search/search_index.json").replace("\u200b", "")
+    # The search index follows in the second pass (its text is cut into words by U+200B).
+    preview.wait_for("search/search_index.json", lambda h: mark.rstrip("。") in h.replace("\u200b", ""), timeout=30)
+    assert "搜索索引" in preview.log.read_text().rsplit("接着更新：", 1)[1].splitlines()[0]
     # Only what changed was written again (the fixture's site has far more files than that).
-    written = [int(n) for n in re.findall(r"已更新 (\d+) 个文件", preview.log.read_text())]
-    assert len(written) >= 2 and written[-1] <= 6 < written[0], written
+    written = _builds(preview.log)
+    assert len(written) >= 3 and written[-2] <= 6 < written[0], written
+
+
+def test_the_server_rests_between_changes(preview: Preview) -> None:
+    """Reading the content is not a change: once an edit's two passes are done, nothing is built
+    until the next save (a watcher that reported each file opened rebuilt without end)."""
+    mark = f"静候{time.time_ns()}。"
+    preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
+    preview.wait_for("search/search_index.json", lambda h: mark.rstrip("。") in h.replace("\u200b", ""))
+    time.sleep(2)
+    settled = len(_builds(preview.log))
+    time.sleep(3)
+    assert len(_builds(preview.log)) == settled, preview.log.read_text()[-2000:]
 
 
 def test_an_edited_checklist_item_is_served(preview: Preview) -> None:
@@ -169,3 +188,22 @@ def test_an_open_page_reloads_by_itself(preview: Preview) -> None:
             assert errors == []
         finally:
             chromium.close()
+
+
+def test_after_its_second_pass_the_preview_holds_the_search_index_a_build_makes(preview: Preview,
+                                                                                 tmp_path: Path) -> None:
+    """The first pass keeps the old search entries; the second puts in those of the pages it
+    rendered without them, and the index is then the one a clean build of the same content makes."""
+    mark = f"终稿{time.time_ns()}"
+    preview.edit(CHECKLIST, "content: 第2项：", f"content: {mark}第2项：")
+    served = preview.wait_for("search/search_index.json", lambda h: mark in h.replace("\u200b", ""))
+    root = tmp_path / "content"
+    shutil.copytree(preview.root, root, ignore=shutil.ignore_patterns("build", ".cache"))
+    from click.testing import CliRunner
+
+    from zhinan.cli import main
+
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--out", str(tmp_path / "out"), "--only", "site", "-q"])
+    assert result.exit_code == 0, result.output
+    built = (tmp_path / "out" / "site" / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert json.loads(served) == json.loads(built)
