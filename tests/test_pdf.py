@@ -6,11 +6,12 @@ reads those files; checks are driven by the content, not by hand-written lists.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -683,6 +684,44 @@ def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
         for e in pdf.sector_toc(sc):
             target = links[e.anchor]
             assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e
+
+
+def _as_rendered(sc: SectorContent, path: Path) -> pdf.Rendered:
+    """A built 分册 as the print stage reports it: its pages and the page of each named destination."""
+    reader = PdfReader(path)
+    anchors = {name: reader.get_destination_page_number(dest) + 1 for name, dest in reader.named_destinations.items()}
+    return pdf.Rendered(sc.id, path, len(reader.pages), 0.0, 0.0, 0, 0.0, anchor_pages=anchors)
+
+
+def test_front_matter_is_laid_out_once_and_past_its_reach_again_with_the_same_numbers(
+        built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each 分册's start page in guide.pdf's 目录 follows from the length of the front matter. It is
+    worked out by WeasyPrint in the one layout (a counter style per 分册 up to `front_bound` pages);
+    a front longer than that is rendered again with the numbers given. Both print the same 目录."""
+    volumes = [(sc, _as_rendered(sc, path)) for sc, path in sector_pdfs(built)]
+    front_at = functools.partial(pdf.front_job, built.content, volumes, FIXTURE, tmp_path, False, True)
+    given: list[int | None] = []
+    real = pdf.render
+
+    def rendering(job: pdf.Job) -> pdf.Rendered:
+        given.append(job.context["volumes"][0]["page"])
+        return real(job)
+
+    monkeypatch.setattr(pdf, "render", rendering)
+    once = pdf._render_front(front_at)
+    assert given == [None], "the front matter was rendered more than once"
+    laid_out = page_texts(once.path, layout=True)
+    start = pdf._padded(once.pages, True) + 1
+    assert any(re.search(rf"{re.escape(pdf.volume_title(volumes[0][0]))}\s*\.{{3,}}\s*{start}\s*$", line)
+               for page in laid_out for line in page.splitlines())
+
+    def short(**kw: Any) -> pdf.Job:
+        job = front_at(**kw)
+        return replace(job, context={**job.context, "front_bound": once.pages - 1})
+
+    again = pdf._render_front(short)
+    assert given[1:] == [None, start]
+    assert page_texts(again.path, layout=True) == laid_out
 
 
 def _outline_pages(reader: PdfReader, items: list[Any] | None = None) -> set[int]:

@@ -571,26 +571,47 @@ def _padded(pages: int, duplex: bool) -> int:
     return pages + pages % 2 if duplex else pages
 
 
+FRONT_END = "front--end"
+"""The id of the last element of guide.pdf's front matter: its page is the front's length."""
+
+
 def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], root: Path, out: Path,
-              pdfa: bool, duplex: bool = True, front_pages: int = 0) -> Job:
+              pdfa: bool, duplex: bool = True, front_pages: int | None = None) -> Job:
     """Cover, 目录 and common chapters of the combined volume; the 目录 lists each bound 分册, its
-    title with the page of the book it starts on (which needs the length of this front matter:
-    `front_pages`), its entries with the volume's own page numbers; all of them are links."""
+    title with the page of the book it starts on, its entries with the volume's own page numbers;
+    all of them are links.
+
+    A 分册's start page follows from the length of this front matter, known only once it is laid
+    out. Given as `front_pages`, the numbers are printed as they are. Without it WeasyPrint works
+    them out in the one layout: each 分册's number is the page of the front's last element
+    (`target-counter` of FRONT_END, which is the front's length), shown in a counter style of that
+    分册's own whose symbol for a length n is the page the 分册 starts on after n front pages, for
+    every n up to `front_bound` in the context (see `_render_front` for a front longer than that)."""
     guide = content.guide
     chapters, toc = _chapters(content)
-    groups = []
-    start = _padded(front_pages, duplex) + 1
-    for sc, r in volumes:
-        groups.append({"title": volume_title(sc), "anchor": anchor(sc, "cover"), "page": start,
-                       "toc": [TocEntry(e.title, e.anchor, e.level, r.anchor_pages[e.anchor]) for e in sector_toc(sc)]})
-        start += _padded(r.pages, duplex)
+    groups, styles = [], []
+    bound = 64 + (len(toc) + sum(len(sector_toc(sc)) + 1 for sc, _ in volumes)) // 8 \
+        + sum(len(ch.markdown) for ch in content.chapters) // 200
+    after = 1  # the page a 分册 starts on, counted from the first after the front matter
+    for k, (sc, r) in enumerate(volumes):
+        group: dict[str, Any] = {"title": volume_title(sc), "anchor": anchor(sc, "cover"),
+                                 "toc": [TocEntry(e.title, e.anchor, e.level, r.anchor_pages[e.anchor])
+                                         for e in sector_toc(sc)], "counter": None, "page": None}
+        if front_pages is None:
+            group["counter"] = f"zn-volume-{k}"
+            styles.append((group["counter"], [_padded(n, duplex) + after for n in range(1, bound + 1)]))
+        else:
+            group["page"] = _padded(front_pages, duplex) + after
+        groups.append(group)
+        after += _padded(r.pages, duplex)
     ctx = {
         "meta": metadata(guide, guide.title, f"{guide.title}（{guide.edition}）合订本",
                          [guide.title, guide.edition, "安全生产标准化", *(sc.sector.name for sc in content.sectors)]),
         "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "chapters": chapters, "duplex": duplex,
+        "counter_styles": styles, "front_end": FRONT_END, "front_bound": bound,
     }
     return Job("guide-front", "print/guide.html", ctx, (root / "guides").resolve().as_uri() + "/",
-               out / ".guide-front.pdf", pdfa, root=str(root))
+               out / ".guide-front.pdf", pdfa, anchors=(FRONT_END,), root=str(root))
 
 
 # ---- binding the combined volume -------------------------------------------------------------
@@ -1318,19 +1339,18 @@ def bind_guide(front: Path, meta: dict[str, str], volumes: list[tuple[str, Path]
 
 
 def _render_front(front_at: Callable[..., Job]) -> Rendered:
-    """The volumes' start pages in the 目录 follow from the length of the front matter, known
-    once it is rendered: rendered with the length it had last time (or a guess), and again if
-    that was not it (the numbers themselves change no line, so twice is enough)."""
-    out = front_at().out
-    pages = 0
-    if out.exists():
-        with pikepdf.open(out) as last:
-            pages = len(last.pages)
+    """Rendered once, the 分册' start pages worked out by WeasyPrint (see `front_job`); rendered
+    again with the numbers given only if the front is longer than its counter styles reach, or its
+    last element is not on its last page. Those numbers change no line: its length stays."""
+    job = front_at()
+    front = render(job)
+    if not job.context["volumes"] or front.anchor_pages.get(FRONT_END) == front.pages <= job.context["front_bound"]:
+        return front
     for _ in range(3):
+        pages = front.pages
         front = render(front_at(front_pages=pages))
         if front.pages == pages:
             break
-        pages = front.pages
     return front
 
 
