@@ -686,6 +686,33 @@ def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
             assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e
 
 
+def test_leader_dots_are_one_run_per_line_on_one_grid(built: Built) -> None:
+    """The 目录's leader dots are shown one run per line (`pdf._one_run_per_leader`: one text operator
+    per dot made the city's front matter three times slower), still where WeasyPrint places them:
+    every dot of every line on the one grid counted from the right edge, a dot's width apart."""
+    path = built.path(pdf.GUIDE_FILE)
+    with pikepdf.open(path) as doc:
+        labels = list(PdfReader(path).page_labels)
+        toc = labels.index("3")  # the cover and its verso, then the 目录
+        shown = sum(1 for _, op in pikepdf.parse_content_stream(doc.pages[toc]) if str(op) in ("Tj", "TJ", "'", '"'))
+    with pdfplumber.open(path) as plumbed:
+        dots = [c for c in plumbed.pages[toc].chars if c["text"] == "."]
+    assert len(dots) > 200
+    assert shown < len(dots) / 5, f"{shown} 个文字操作显示 {len(dots)} 个点"
+    lines: dict[tuple[str, float, float], list[float]] = {}
+    for d in dots:  # the 分册 lines are set in another face: dots of their own width
+        lines.setdefault((d["fontname"], round(d["size"], 2), round(d["top"])), []).append(d["x0"])
+    ends: dict[tuple[str, float], list[tuple[float, float]]] = {}
+    for (face, size, _), xs in lines.items():
+        width = (max(xs) - min(xs)) / (len(xs) - 1)
+        assert all(abs(b - a - width) < 0.05 for a, b in itertools.pairwise(sorted(xs)))
+        ends.setdefault((face, size), []).append((max(xs), width))
+    for style in ends.values():
+        right = max(x for x, _ in style)
+        off_grid = [x for x, w in style if abs((right - x) / w - round((right - x) / w)) * w > 0.1]
+        assert not off_grid, off_grid
+
+
 def _as_rendered(sc: SectorContent, path: Path) -> pdf.Rendered:
     """A built 分册 as the print stage reports it: its pages and the page of each named destination."""
     reader = PdfReader(path)
