@@ -418,7 +418,8 @@ def _one_run_per_leader() -> None:
     drawing and writing them was two thirds of the 23 s its front matter took. Here, once
     WeasyPrint has placed a line's dots, they become one run of the same text, shaped once, at the
     first dot's place: the same glyphs at the same places (a run whose width is not exactly the
-    dots' is not used; nor is anything if WeasyPrint's layout functions are not where they were)."""
+    dots' is not used; nor is anything if WeasyPrint's layout functions are not where they were or
+    take other arguments)."""
     global _LEADERS_PATCHED
     if _LEADERS_PATCHED:
         return
@@ -446,7 +447,10 @@ def _one_run(context: Any, dots: tuple[Any, ...], shape: Callable[..., Any]) -> 
     first = min(dots, key=lambda d: d.position_x)
     if any(d.text != first.text for d in dots) or abs(xs[-1] - xs[0] - (len(dots) - 1) * first.width) > 0.01:
         return dots
-    run = shape(context, first.copy_with_text(first.text * len(dots)), math.inf, 0)[0]
+    try:
+        run = shape(context, first.copy_with_text(first.text * len(dots)), math.inf, 0)[0]
+    except (TypeError, ValueError, AttributeError):  # another WeasyPrint than the one this was written for
+        return dots
     if run is None or abs(run.width - len(dots) * first.width) > 0.01:
         return dots
     run.position_x, run.position_y = first.position_x, first.position_y
