@@ -374,8 +374,9 @@ def do_print_html(spec: Json) -> Json:
         make = pdf.form_job if kind == "form" else pdf.volume_job
         job = make(content, content.sector(sector), root, folder / "ours", False)
         html = folder / f"{job.name}.html"
-        html.write_text(pdf.render_html(job), encoding="utf-8")
-        written[name] = {"html": str(html), "base_url": job.base_url}
+        text = pdf.render_html(job)
+        html.write_text(text, encoding="utf-8")
+        written[name] = {"html": str(html), "base_url": job.base_url, "chars": len(text)}
     return {"files": written}
 
 
@@ -473,9 +474,9 @@ def weasyprint_cli(html: Path, base_url: str) -> Json:
 
 
 def pages_sample(pages: dict[str, int], n: int) -> list[str]:
-    """`n` files drawn with a chance proportional to their pages, systematically: in order of size,
-    the files under the points (k + ½)·total/n of the running page count (a file that spans two
-    points is drawn once)."""
+    """`n` files drawn with a chance proportional to their pages (or a measure the pages follow,
+    such as their HTML's length), systematically: in order of size, the files under the points
+    (k + ½)·total/n of the running count (a file that spans two points is drawn once)."""
     ordered = sorted(pages, key=lambda name: (pages[name], name))
     total, drawn = sum(pages.values()), []
     for k in range(n):
@@ -486,6 +487,12 @@ def pages_sample(pages: dict[str, int], n: int) -> list[str]:
                 drawn.append(name)
                 break
     return sorted(set(drawn), key=drawn.index)
+
+
+def _mean_cpu(runs: list[Json]) -> float:
+    """The mean CPU seconds of runs of one command (0 if none reported it)."""
+    cpu = [r["cpu_s"] for r in runs if r.get("cpu_s") is not None]
+    return round(statistics.fmean(cpu), 3) if cpu else 0.0
 
 
 def cpu_per_page(cpu: dict[str, float], pages: dict[str, int]) -> float:
@@ -620,7 +627,7 @@ def pdf_figures(run: Json) -> Json:
 SKIPPABLE = {
     "R3-R4": ("R3", "R4"), "R5": ("R5",), "R6": ("R6",), "preview": ("preview",),
 }
-"""The parts `--skip` leaves out, and the figures each gives: R3 and R4 come from the same three
+"""The parts `--skip` leaves out, and the figures each gives: R3 and R4 come from the same five
 PDF-only builds (and the sector PDFs row), R5 from two rebuilds, R6 from the weasyprint command on
 a sample, the preview from `zhinan serve`."""
 
@@ -650,12 +657,18 @@ class Bench:
             raise SystemExit(f"生成内容失败：{gen.get('error')}")
         self.measure_validate()
         self.save()
+        # R6 brackets the full build: the weasyprint command's sample runs just before and just
+        # after it, and R1's mkdocs build (the floor's other part) follows at once.
+        if "R6" not in self.skip:
+            self.engine_floor_before()
         full = self.measure_full()
         self.save()
+        if "R6" not in self.skip:
+            self.engine_floor_pass("构建之后 after the build")
         steps: list[tuple[str | None, Callable[[], None]]] = [
-            ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
             (None, lambda: self.measure_site_overhead(full)), ("R6", lambda: self.measure_engine_floor(full)),
-            # Both edit the content: last, R6 lays out the HTML of the corpus the full build had.
+            ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
+            # Both edit the content: last.
             ("R5", lambda: self.measure_incremental(full)), ("preview", self.measure_preview),
         ]
         for part, measure in steps:
@@ -721,56 +734,92 @@ class Bench:
                   no_change_cpu_ratio=ratio(same["cpu_s"], full["cpu_s"]),
                   no_change_target=TARGETS["R5_no_change"])
 
+    def engine_floor_before(self) -> None:
+        """R6's first half, before the full build: the HTML of every volume and form written as the
+        pdf stage writes it, a sample drawn by that HTML's length (pages are known only once the
+        build has laid them out; a file's pages follow its HTML's length), and the weasyprint
+        command's first pass over the sample. The second pass follows the full build, and the floor
+        takes the mean of the two: the passes bracket the build in time, so a machine whose speed
+        drifts through the run moves the build and its floor alike."""
+        folder = self.work / "floor"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        files = [[f"{sector}{suffix}.pdf", sector, kind] for sector in self.sector_ids()
+                 for suffix, kind in (("", "volume"), ("-form", "form"))]
+        self.log("weasyprint 命令排版抽样：写出全部 HTML")
+        written, _ = child("print-html", root=str(self.root), folder=str(folder), files=files)
+        jobs: Json = written.get("files", {})
+        by_kind = {kind: {name: jobs[name]["chars"] for name, _, k in files if k == kind and name in jobs}
+                   for kind in ("volume", "form")}
+        sample = [name for chars in by_kind.values() for name in pages_sample(chars, self.sample)]
+        for name in set(jobs) - set(sample):
+            Path(jobs[name]["html"]).unlink(missing_ok=True)
+        self.floor: Json = {"written": written, "jobs": {name: jobs[name] for name in sample}, "passes": []}
+        if sample:
+            # Unmeasured: the fonts, images and Python files are read from disk once, as they were
+            # for the second pass by the build before it.
+            self.log("weasyprint 命令预热 warm-up")
+            weasyprint_cli(Path(jobs[sample[0]]["html"]), jobs[sample[0]]["base_url"])
+        self.engine_floor_pass("构建之前 before the build")
+
+    def engine_floor_pass(self, when: str) -> None:
+        """One pass of the weasyprint command: its start (a one-line page), then each sampled file."""
+        folder, jobs = self.work / "floor", self.floor["jobs"]
+        self.log(f"weasyprint 命令排版抽样（{when}）：{'、'.join(jobs)}")
+        one_line = folder / "start.html"
+        one_line.write_text('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><p>安全生产标准化</p></html>',
+                            encoding="utf-8")
+        speed = machine_speed()
+        start = weasyprint_cli(one_line, folder.as_uri() + "/")
+        runs = {name: weasyprint_cli(Path(job["html"]), job["base_url"]) for name, job in jobs.items()}
+        self.floor["passes"].append({"when": when, "speed_s": speed, "start": start, "runs": runs})
+
     def measure_engine_floor(self, full: Json) -> None:
         """R6: the full build's wall time ÷ the floor of the engines it drives, on the same corpus:
         (CPU of the weasyprint command on the HTML of every PDF the build lays out + CPU of the plain
-        `mkdocs build` of R1) ÷ the cores the build may use. The command runs on a pages-weighted
-        sample of `self.sample` volumes and as many forms; each run's CPU less the command's start
-        (the same command on a one-line page) gives a CPU per page for volumes and one for forms;
-        these times the pages of each kind (guide.pdf's front matter, to its last verso, counted as
+        `mkdocs build` of R1) ÷ the cores the build may use. The command runs on a sample of
+        `self.sample` volumes and as many forms, twice (before and after the full build), and each
+        file's CPU is the mean of the two; each less the command's start (the same command on a
+        one-line page, likewise twice) gives a CPU per page for volumes and one for forms; these
+        times the pages of each kind (guide.pdf's front matter, to its last verso, counted as
         volume pages), plus one start per file, estimate the command's CPU on all of them."""
         files = {f["file"]: f["pages"] for f in pdf_files(full)}
-        kinds = {f"{sector}{suffix}.pdf": (sector, kind) for sector in self.sector_ids()
+        kinds = {f"{sector}{suffix}.pdf": kind for sector in self.sector_ids()
                  for suffix, kind in (("", "volume"), ("-form", "form"))}
-        by_kind = {kind: {name: pages for name, pages in files.items() if kinds.get(name, ("", ""))[1] == kind}
+        by_kind = {kind: {name: pages for name, pages in files.items() if kinds.get(name) == kind}
                    for kind in ("volume", "form")}
         # guide.pdf binds the volumes behind its front matter, each part padded to an even page count.
         guide = files.get("guide.pdf")
         front = max(0, guide - sum(p + p % 2 for p in by_kind["volume"].values())) if guide else 0
         laid_out = {"volume": sum(by_kind["volume"].values()) + front, "form": sum(by_kind["form"].values())}
-        sample = [name for pages in by_kind.values() for name in pages_sample(pages, self.sample)]
-        self.log(f"weasyprint 命令排版抽样：{'、'.join(sample)}")
-        folder = self.work / "floor"
-        folder.mkdir(exist_ok=True)
-        written, _ = child("print-html", root=str(self.root), folder=str(folder),
-                           files=[[name, *kinds[name]] for name in sample])
-        one_line = folder / "start.html"
-        one_line.write_text('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><p>安全生产标准化</p></html>',
-                            encoding="utf-8")
-        start = weasyprint_cli(one_line, folder.as_uri() + "/")
-        runs = {name: weasyprint_cli(Path(job["html"]), job["base_url"])
-                for name, job in written.get("files", {}).items()}
+        passes: list[Json] = self.floor["passes"]
+        runs = {name: [p["runs"][name] for p in passes] for name in self.floor["jobs"]}
+        starts = [p["start"] for p in passes]
         mkdocs_cpu = min(self.result.get("R1", {}).get("mkdocs_cpu_s") or [None])
         parts: Json = {
             "full_s": full["wall_s"], "mkdocs_cpu_s": mkdocs_cpu, "cores": min(self.jobs, os.cpu_count() or 1),
-            "weasyprint_start_cpu_s": start.get("cpu_s"), "files": len(files), "pages": sum(laid_out.values()),
-            "front_pages": front, "sample_pages": sum(files[name] for name in runs),
-            "sample": [{"file": name, "pages": files[name], "cpu_s": run.get("cpu_s")} for name, run in runs.items()],
+            "weasyprint_start_cpu_s": _mean_cpu(starts), "files": len(files), "pages": sum(laid_out.values()),
+            "front_pages": front, "sample_pages": sum(files.get(name, 0) for name in runs),
+            "sample": [{"file": name, "pages": files.get(name), "cpu_s": _mean_cpu(each),
+                        "cpu_passes_s": [r.get("cpu_s") for r in each]} for name, each in runs.items()],
+            "passes": [{"when": p["when"], "speed_s": p["speed_s"]} for p in passes],
         }
-        failed = next((r for r in (written, start, *runs.values()) if r.get("error")), None)
-        if not runs or mkdocs_cpu is None:
-            failed = failed or {"error": "完整构建没有报告 PDF" if not runs else "缺少 R1 的 mkdocs build"}
+        every = [self.floor["written"], *starts, *(r for each in runs.values() for r in each)]
+        failed = next((r for r in every if r.get("error")), None)
+        if not runs or mkdocs_cpu is None or len(passes) < 2 or not set(runs) <= set(files):
+            failed = failed or {"error": "完整构建没有报告抽样的 PDF" if not set(runs) <= set(files) or not runs
+                                else "缺少 R1 的 mkdocs build" if mkdocs_cpu is None else "缺少构建之后的一次排版"}
         if failed is None:
-            cpu = {name: run["cpu_s"] - start["cpu_s"] for name, run in runs.items()}
+            cpu = {name: _mean_cpu(each) - parts["weasyprint_start_cpu_s"] for name, each in runs.items()}
             per_page = {kind: cpu_per_page(cpu, pages) for kind, pages in by_kind.items()}
             work = sum(per_page[kind] * pages for kind, pages in laid_out.items())
             parts["weasyprint_cpu_per_page_s"] = {kind: round(v, 4) for kind, v in per_page.items()}
-            parts["weasyprint_cli_cpu_s"] = round(start["cpu_s"] * len(files) + work, 2)
+            parts["weasyprint_cli_cpu_s"] = round(parts["weasyprint_start_cpu_s"] * len(files) + work, 2)
             parts["floor_s"] = round((parts["weasyprint_cli_cpu_s"] + mkdocs_cpu) / parts["cores"], 2)
         self.result["R6"] = figure(
             ratio(full["wall_s"], parts.get("floor_s")), TARGETS["R6"], (full, failed or {}), **parts,
-            note="完整构建用时 ÷ 引擎下限；下限 = (weasyprint 命令排版全部 PDF 的 CPU：按页数加权抽样，每页 CPU 乘以总页数，"
-                 "加每个文件一次启动 + 同样页面的 mkdocs build 的 CPU，取 R1 中较少的一次) ÷ 核数",
+            note="完整构建用时 ÷ 引擎下限；下限 = (weasyprint 命令排版全部 PDF 的 CPU：按 HTML 长度加权抽样，在完整构建之前和之后"
+                 "各排一次取平均，每页 CPU 乘以总页数，加每个文件一次启动 + 同样页面的 mkdocs build 的 CPU，取 R1 中较少的一次) ÷ 核数",
         )
 
     def measure_preview(self) -> None:
@@ -821,26 +870,45 @@ class Bench:
         return sorted(p.name for p in (self.root / "sectors").iterdir() if p.is_dir())
 
     def measure_pdf_ratios(self) -> None:
-        """R3 and R4 from PDF-only builds, so that no other stage shares the machine with them:
-        all PDFs with -j 2, the same without guide.pdf (every sector selected: no combined
-        volume), and all PDFs with -j 1. guide.pdf's front matter renders while the workers render
-        the forms, so its cost shows only as the difference between two builds."""
-        self.log("全部 PDF（-j 2，只生成 PDF）")
-        both, _ = self.build("out-pdf", only=["pdf"])
-        self.log("全部行业分册和检查表，不含合订本（-j 2）")
-        sectors, sectors_samples = self.build("out-sectors", only=["pdf"], sectors=self.sector_ids())
-        self.result["stages"]["sector_pdfs"] = stage_row(sectors, sectors_samples, "pdf")
-        self.result["R4"] = figure(ratio(stage_seconds(both, "pdf"), stage_seconds(sectors, "pdf")), TARGETS["R4"],
-                                   (both, sectors), with_guide_s=stage_seconds(both, "pdf"),
-                                   sectors_only_s=stage_seconds(sectors, "pdf"),
-                                   note="两次只生成 PDF 的构建：含合订本 ÷ 不含合订本")
-        self.log("全部 PDF（-j 1）")
-        serial, _ = self.build("out-j1", only=["pdf"], jobs=1)
-        self.result["R3"] = figure(ratio(stage_seconds(both, "pdf"), stage_seconds(serial, "pdf")), TARGETS["R3"],
-                                   (both, serial), j2_s=stage_seconds(both, "pdf"), j1_s=stage_seconds(serial, "pdf"),
-                                   cpu_s={"j2": stage_seconds(both, "pdf", "cpu_s"), "j1": stage_seconds(serial, "pdf", "cpu_s")})
-        for out in ("out-pdf", "out-sectors", "out-j1"):
-            shutil.rmtree(self.work / out, ignore_errors=True)
+        """R3 and R4 from PDF-only builds, so that no other stage shares the machine with them, run
+        in the order with guide.pdf, without it, -j 1, without it, with it: all PDFs with -j 2,
+        the same without guide.pdf (every sector selected: no combined volume), and all PDFs with
+        -j 1. Each side of a ratio is the sum of its runs: the two pairs are mirrored in time, and
+        -j 1 sits in the middle, so a machine whose speed drifts steadily through the five builds
+        (here up to 1.7× in one run) weighs on both sides alike. guide.pdf's front matter renders
+        while the workers render the forms, so its cost shows only as the difference of builds."""
+        builds: dict[str, tuple[str, Json]] = {
+            "both": ("全部 PDF（-j 2，只生成 PDF）", {}),
+            "sectors": ("全部行业分册和检查表，不含合订本（-j 2）", {"sectors": self.sector_ids()}),
+            "serial": ("全部 PDF（-j 1）", {"jobs": 1}),
+        }
+        runs: dict[str, list[Json]] = {"both": [], "sectors": [], "serial": []}
+        for n, key in enumerate(("both", "sectors", "serial", "sectors", "both")):
+            label, spec = builds[key]
+            self.log(f"{label}，第 {n + 1}/5 次")
+            out = self.work / f"out-{key}"
+            shutil.rmtree(out, ignore_errors=True)  # each build starts clean: no cache from the last
+            run, samples = self.build(out.name, only=["pdf"], **spec)
+            if key == "sectors" and not runs["sectors"]:
+                self.result["stages"]["sector_pdfs"] = stage_row(run, samples, "pdf")
+            runs[key].append(run)
+            shutil.rmtree(out, ignore_errors=True)
+
+        def total(key: str, part: str = "seconds") -> float | None:
+            times = [stage_seconds(r, "pdf", part) for r in runs[key]]
+            return round(sum(t for t in times if t is not None), 3) if times and None not in times else None
+
+        def each(key: str) -> list[float | None]:
+            return [stage_seconds(r, "pdf") for r in runs[key]]
+
+        both, sectors, serial = total("both"), total("sectors"), total("serial")
+        self.result["R4"] = figure(ratio(both, sectors), TARGETS["R4"], (*runs["both"], *runs["sectors"]),
+                                   with_guide_s=each("both"), sectors_only_s=each("sectors"),
+                                   note="五次只生成 PDF 的构建，次序为 含、不含、-j 1、不含、含：含合订本两次之和 ÷ 不含合订本两次之和")
+        self.result["R3"] = figure(ratio(both and both / 2, serial), TARGETS["R3"], (*runs["both"], *runs["serial"]),
+                                   j2_s=each("both"), j1_s=each("serial"),
+                                   cpu_s={"j2": total("both", "cpu_s"), "j1": total("serial", "cpu_s")},
+                                   note="-j 2 两次的平均 ÷ 位于其正中的 -j 1 一次")
 
     def measure_print_overhead(self) -> None:
         """R2: one volume rendered by our pdf stage ÷ the weasyprint command on the same HTML,
@@ -996,7 +1064,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", "-j", type=int, default=2, help="完整构建的并行进程数（R3 与 -j 1 比较）")
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE), metavar="PART",
-                        help="不测这一部分（可重复）：R3-R4（三次只生成 PDF 的构建）、R5（两次增量构建）、"
+                        help="不测这一部分（可重复）：R3-R4（五次只生成 PDF 的构建）、R5（两次增量构建）、"
                              "R6（weasyprint 命令排版抽样）、preview（zhinan serve）；冒烟测试用它省时间")
     parser.add_argument("--no-incremental", action="store_true", help="即 --skip R5")
     parser.add_argument("--sample", type=int, default=3, metavar="N",

@@ -111,8 +111,11 @@ def assert_engine_floor(r6: dict[str, Any], work: Path) -> None:
     built = {p.name: len(PdfReader(p).pages) for p in (work / "out-full" / "pdf").glob("*.pdf")}
     sample = {s["file"]: s for s in r6["sample"]}
     assert {"volume", "form"} == {"form" if name.endswith("-form.pdf") else "volume" for name in sample}
+    # The command laid out the sample twice, bracketing the full build; each file counts their mean.
+    assert [p["when"].split()[0] for p in r6["passes"]] == ["构建之前", "构建之后"]
     for name, s in sample.items():
         assert isinstance(s["cpu_s"], float) and s["pages"] == built[name], s
+        assert len(s["cpu_passes_s"]) == 2 and abs(s["cpu_s"] - sum(s["cpu_passes_s"]) / 2) < 0.01, s
         assert len(PdfReader(work / "floor" / name).pages) == built[name], name
     assert r6["sample_pages"] == sum(s["pages"] for s in sample.values())
     assert r6["files"] == len(built)
@@ -184,6 +187,43 @@ def test_pages_sample_draws_files_by_their_pages() -> None:
     assert pages_sample(pages, 4) == ["b", "c", "d"]  # 15, 45, 75, 105
     assert pages_sample(pages, 12) == ["a", "b", "c", "d"]  # 5, 15, 25, …
     assert pages_sample({}, 3) == []
+
+
+def test_pdf_ratios_mirror_their_builds_in_time(tmp_path: Path) -> None:
+    """R3 and R4's five PDF-only builds run with, without, -j 1, without, with guide.pdf, each into
+    an emptied folder; each side is the sum of its runs, so a steady drift of the machine's speed
+    cancels. The builds here are a record of what was asked, each as long as its place in time
+    (a machine slowing by one second a build): R4 = (1 + 5) / (2 + 4) = 1, where the first and last
+    runs alone would say 5 / 2."""
+    bench = bench_module()
+    b = bench.Bench.__new__(bench.Bench)
+    b.work, b.jobs, b.result = tmp_path, 2, {"stages": {}}
+    b.sector_ids = lambda: ["s1", "s2"]
+    b.log = lambda message: None
+    asked: list[tuple[str, dict[str, Any], bool]] = []
+
+    def build(out: str, **spec: Any) -> tuple[dict[str, Any], Any]:
+        asked.append((out, spec, (tmp_path / out).exists()))
+        (tmp_path / out).mkdir()
+        (tmp_path / out / ".cache").mkdir()  # left by the build; the next of its kind must not see it
+        seconds = float(len(asked))
+        return {"stages": {"pdf": {"seconds": seconds, "cpu_s": seconds, "start": 0.0, "end": seconds}}}, Sampler()
+
+    class Sampler:
+        def peak(self, start: float, end: float) -> float:
+            return 1.0
+
+    b.build = build
+    b.measure_pdf_ratios()
+    assert [(out, spec.get("sectors"), spec.get("jobs")) for out, spec, _ in asked] == [
+        ("out-both", None, None), ("out-sectors", ["s1", "s2"], None), ("out-serial", None, 1),
+        ("out-sectors", ["s1", "s2"], None), ("out-both", None, None)]
+    assert all(spec["only"] == ["pdf"] for _, spec, _ in asked)
+    assert not any(existed for _, _, existed in asked)
+    r4, r3 = b.result["R4"], b.result["R3"]
+    assert r4["value"] == 1.0 and r4["with_guide_s"] == [1.0, 5.0] and r4["sectors_only_s"] == [2.0, 4.0]
+    assert r3["value"] == 1.0 and r3["j1_s"] == [3.0] and r3["cpu_s"] == {"j2": 6.0, "j1": 3.0}
+    assert b.result["stages"]["sector_pdfs"]["seconds"] == 2.0
 
 
 def test_preview_server_that_cannot_start_is_reported_and_gone(tmp_path: Path) -> None:
