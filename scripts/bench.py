@@ -279,7 +279,7 @@ def _error(exc: BaseException) -> str:
 
 def _options(spec: Json) -> Any:
     from zhinan.build import STAGES, BuildOptions
-    from zhinan.output import Progress
+    from zhinan.pipeline.files import Progress
 
     return BuildOptions(
         root=Path(spec["root"]), out=Path(spec["out"]), only=tuple(spec.get("only") or STAGES),
@@ -288,7 +288,7 @@ def _options(spec: Json) -> Any:
 
 
 def do_validate(spec: Json) -> Json:
-    from zhinan.validate import load_content
+    from zhinan.content.validate import load_content
 
     t0 = time.perf_counter()
     content = load_content(Path(spec["root"]))
@@ -349,7 +349,7 @@ def do_volume(spec: Json) -> Json:
     """Time one sector volume through the pdf stage's own job (WeasyPrint is imported inside the
     timed part, as the command pays for it too), then write the same HTML for the command."""
     from zhinan import pdf
-    from zhinan.validate import load_content
+    from zhinan.content.validate import load_content
 
     root, html = Path(spec["root"]), Path(spec["html"])
     content = load_content(root)
@@ -365,7 +365,7 @@ def do_print_html(spec: Json) -> Json:
     """The HTML the pdf stage lays out for some of its files, each `[file, sector, "volume"|"form"]`,
     written into `spec["folder"]` for the weasyprint command, with the base URL each needs."""
     from zhinan import pdf
-    from zhinan.validate import load_content
+    from zhinan.content.validate import load_content
 
     root, folder = Path(spec["root"]), Path(spec["folder"])
     content = load_content(root)
@@ -411,7 +411,7 @@ def do_site_pages(spec: Json) -> Json:
     import yaml
 
     from zhinan import site
-    from zhinan.validate import load_content
+    from zhinan.content.validate import load_content
 
     root, project = Path(spec["root"]), Path(spec["project"])
     src = site.source(load_content(root), root, Path(spec["out"]))
@@ -593,7 +593,7 @@ def preview_edits(root: Path) -> list[tuple[str, str, Callable[[str], Path]]]:
     """The three saves the preview is timed on, each with the URL path of the page that shows it:
     an enterprise's summary, a checklist item's text, a common chapter."""
     from zhinan import site
-    from zhinan.validate import load_content
+    from zhinan.content.validate import load_content
 
     content = load_content(root)
     sc = content.sector(middle_sector_folder(root).name)

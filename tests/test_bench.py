@@ -15,8 +15,8 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from zhinan.model import ASPECTS, ELEMENTS, HAZARD_LEVELS, PREFIX_PATTERN
-from zhinan.validate import collect, load_content
+from zhinan.content.model import ASPECTS, ELEMENTS, HAZARD_LEVELS, PREFIX_PATTERN
+from zhinan.content.validate import collect, load_content
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 QUANZHOU = {"鲤城区", "丰泽区", "洛江区", "泉港区", "石狮市", "晋江市", "南安市", "惠安县", "安溪县", "永春县",

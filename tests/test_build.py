@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from zhinan import site
 from zhinan.build import BuildOptions, build
 from zhinan.cli import main
-from zhinan.output import Progress
-from zhinan.validate import load_content
+from zhinan.content.validate import load_content
+from zhinan.pipeline.files import Progress
 
 
 def _files(folder: Path) -> dict[Path, bytes]:

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES
-from zhinan.changelog import ADDED, CHANGED, REMOVED, TITLE, Entry, compare, render, snapshot
 from zhinan.cli import main
+from zhinan.commands.changelog import ADDED, CHANGED, REMOVED, TITLE, Entry, compare, render, snapshot
+from zhinan.content.validate import load_content
 from zhinan.data import dump, guide_data
-from zhinan.validate import load_content
 
 EDITIONS = FIXTURES / "changelog"
 

@@ -80,7 +80,7 @@ def test_repository_content_is_valid() -> None:
 
 
 def test_outputs_are_written_atomically_and_readable(tmp_path: Path) -> None:
-    from zhinan.output import replace_dir, temp_dir_beside, write_bytes
+    from zhinan.pipeline.files import replace_dir, temp_dir_beside, write_bytes
 
     target = tmp_path / "out" / "a.bin"
     write_bytes(target, b"one")

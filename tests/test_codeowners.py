@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from conftest import REPO
-from zhinan import codeowners
 from zhinan.cli import main
-from zhinan.validate import load_content
+from zhinan.commands import codeowners
+from zhinan.content.validate import load_content
 
 
 def _add_reviewers(root: Path, *reviewers: str) -> None:

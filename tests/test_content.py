@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from conftest import REPO
-from zhinan.model import ASPECTS, Content
-from zhinan.validate import load_content
+from zhinan.content.model import ASPECTS, Content
+from zhinan.content.validate import load_content
 
 REFERENCE = REPO / "reference"
 """The verified reference data, kept in the repository so these tests run wherever it runs."""

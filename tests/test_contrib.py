@@ -20,9 +20,9 @@ from PIL import Image
 
 from conftest import FIXTURES, REPO
 from zhinan.cli import main
-from zhinan.problems import Problem
-from zhinan.schema import schema_line
-from zhinan.validate import MAX_IMAGE_BYTES, MAX_IMAGE_PX, collect
+from zhinan.content.problems import Problem
+from zhinan.content.validate import MAX_IMAGE_BYTES, MAX_IMAGE_PX, collect
+from zhinan.formats.schema import schema_line
 
 E = "sectors/demo/enterprises/sample-a.yml"
 S = "sectors/demo/sector.yml"
@@ -126,7 +126,7 @@ _MUTATIONS = {  # slip → (how to make it on a `key: value` line, words its mes
 def test_each_slip_on_every_line_of_real_files_is_told_on_its_line(rel: str) -> None:
     """Not only the fixture: each slip made on every `key: value` line of real content files
     (outside text blocks) is reported on that very line, with the slip's own words."""
-    from zhinan import load
+    from zhinan.content import parse
 
     lines = (REPO / rel).read_text(encoding="utf-8").split("\n")
     tried = 0
@@ -140,7 +140,7 @@ def test_each_slip_on_every_line_of_real_files_is_told_on_its_line(rel: str) -> 
                 # list's first "- " one space off moves the list: its next line is then reported.
                 continue
             problems: list[Problem] = []
-            load.parse_yaml(rel, "\n".join([*lines[:n], make(line), *lines[n + 1:]]), problems)
+            parse.parse_yaml(rel, "\n".join([*lines[:n], make(line), *lines[n + 1:]]), problems)
             assert len(problems) == 1, (name, n + 1)
             assert (problems[0].line, words in problems[0].message) == (n + 1, True), (name, problems[0].text())
             tried += 1

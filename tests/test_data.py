@@ -11,10 +11,11 @@ import jsonschema
 import pytest
 
 from sheetkit import REPO, build_stages
-from zhinan import data, model
-from zhinan.model import Content
-from zhinan.schema import record_schema
-from zhinan.validate import load_content
+from zhinan import data
+from zhinan.content import model
+from zhinan.content.model import Content
+from zhinan.content.validate import load_content
+from zhinan.formats.schema import record_schema
 
 
 @pytest.fixture(scope="module")

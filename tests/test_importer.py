@@ -18,8 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sheetkit import REPO, SMALL, build_stages, copy_content
 from zhinan import sheets
 from zhinan.cli import main
-from zhinan.validate import collect, load_content
-from zhinan.workbook import CHECKLIST_HEAD_ROW
+from zhinan.content.validate import collect, load_content
+from zhinan.sheets.workbook import CHECKLIST_HEAD_ROW
 
 Quirk = Callable[[Worksheet], None]
 CHECKLIST = "sectors/paint/checklist.yml"
@@ -430,7 +430,7 @@ def test_a_workbook_of_another_sector_gets_one_message_naming_it(small: tuple[Pa
     ("人员", None),
 ])
 def test_did_you_mean_counts_shared_characters_before_their_order(typed: str, meant: str | None) -> None:
-    from zhinan.importer import closest
-    from zhinan.model import ASPECTS
+    from zhinan.commands.importer import closest
+    from zhinan.content.model import ASPECTS
 
     assert closest(typed, ASPECTS) == meant

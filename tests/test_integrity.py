@@ -26,9 +26,9 @@ import pytest
 
 from conftest import FIXTURES
 from zhinan.build import BuildOptions, build
-from zhinan.output import Progress
-from zhinan.stage import STAGES
-from zhinan.transaction import TEST_PAUSE
+from zhinan.pipeline.files import Progress
+from zhinan.pipeline.stage import STAGES
+from zhinan.pipeline.transaction import TEST_PAUSE
 
 OLD_DATE, NEW_DATE = "date: 2021-12-31", "date: 2022-06-30"
 IS_ROOT = os.geteuid() == 0
@@ -417,8 +417,8 @@ def test_a_build_folder_of_an_older_zhinan_is_converted_and_its_leftovers_remove
 
 
 def test_a_truncated_output_is_never_published(tmp_path: Path) -> None:
-    from zhinan.stage import BuildError
-    from zhinan.transaction import verify
+    from zhinan.pipeline.stage import BuildError
+    from zhinan.pipeline.transaction import verify
 
     generation = tmp_path / "gen"
     (generation / "pdf").mkdir(parents=True)

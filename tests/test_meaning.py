@@ -21,9 +21,10 @@ import pytest
 import yaml
 
 from conftest import FIXTURES
-from zhinan import cache, pdf, site, transaction
-from zhinan.model import Content
-from zhinan.validate import load_content
+from zhinan import pdf, site
+from zhinan.content.model import Content
+from zhinan.content.validate import load_content
+from zhinan.pipeline import hashcache, transaction
 
 REPO = Path(__file__).resolve().parent.parent
 MAJOR, MINOR = "重大", "一般"
@@ -229,7 +230,7 @@ def test_form_stars_exactly_the_items_with_a_major_hazard(tmp_path: Path) -> Non
 
 def test_build_only_writes_the_stages_asked_for(minimal_tree: Path, tmp_path: Path) -> None:
     from zhinan.build import BuildOptions, build
-    from zhinan.output import Progress
+    from zhinan.pipeline.files import Progress
 
     out = tmp_path / "out"
     result = build(BuildOptions(root=minimal_tree, out=out, only=("data",), jobs=1, progress=Progress(quiet=True)))
@@ -267,14 +268,14 @@ def _keys(root: Path) -> dict[str, str]:
 
 def _sheet_keys(root: Path, content: Content) -> dict[str, str]:
     from zhinan.build import BuildOptions, build
-    from zhinan.output import Progress
+    from zhinan.pipeline.files import Progress
 
     out = root.parent / "sheets-out"
     build(BuildOptions(root=root, out=out, only=("sheets",), jobs=1, progress=Progress(quiet=True)))
     # The cache lives in the published generation (build/.current/.cache/), read as the build reads it.
     published = transaction.Transaction(out, ()).published_generation()
     assert published is not None
-    stored = cache.Cache(published, "sheets").entries
+    stored = hashcache.Cache(published, "sheets").entries
     keys = {f"sheets/{name}": entry["key"] for name, entry in stored.items() if name.endswith((".xlsx", ".csv"))
             and not name.startswith(("隐患", "整改"))}
     # Found where the keys are: every sector's workbook and CSV, and all.csv (else a missed key "never changes").
@@ -330,31 +331,31 @@ def test_a_new_edition_changes_every_output_that_prints_it(tree: Path) -> None:
 def test_an_edited_template_or_a_new_renderer_version_changes_every_key(tree: Path, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     before = _keys(tree)
-    own = cache.PACKAGE
+    own = hashcache.PACKAGE
     package = tmp_path / "package"
-    shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(hashcache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
     _edit(package / "templates/print/print.css", "}", "} ")
-    monkeypatch.setattr(cache, "PACKAGE", package)
-    cache.code_fingerprint.cache_clear()
+    monkeypatch.setattr(hashcache, "PACKAGE", package)
+    hashcache.code_fingerprint.cache_clear()
     try:
         assert _changed(before, _keys(tree)) == set(before)
     finally:
-        cache.code_fingerprint.cache_clear()
+        hashcache.code_fingerprint.cache_clear()
     real = importlib.metadata.version
-    monkeypatch.setattr(cache, "PACKAGE", own)
-    cache.code_fingerprint.cache_clear()
-    plain = cache.code_fingerprint()
+    monkeypatch.setattr(hashcache, "PACKAGE", own)
+    hashcache.code_fingerprint.cache_clear()
+    plain = hashcache.code_fingerprint()
     try:
-        for renderer in cache.RENDERERS:
+        for renderer in hashcache.RENDERERS:
             monkeypatch.setattr(importlib.metadata, "version",
                                 lambda name, r=renderer: real(name) + (".post1" if name == r else ""))
-            cache.code_fingerprint.cache_clear()
-            assert cache.code_fingerprint() != plain, renderer
-        assert "weasyprint" in cache.RENDERERS and "openpyxl" in cache.RENDERERS and "mkdocs-material" in cache.RENDERERS
+            hashcache.code_fingerprint.cache_clear()
+            assert hashcache.code_fingerprint() != plain, renderer
+        assert "weasyprint" in hashcache.RENDERERS and "openpyxl" in hashcache.RENDERERS and "mkdocs-material" in hashcache.RENDERERS
         monkeypatch.setattr(importlib.metadata, "version",
                             lambda name: real(name) + (".post1" if name == "weasyprint" else ""))
-        cache.code_fingerprint.cache_clear()
+        hashcache.code_fingerprint.cache_clear()
         assert _changed(before, _keys(tree)) == set(before)
     finally:
         monkeypatch.setattr(importlib.metadata, "version", real)
-        cache.code_fingerprint.cache_clear()
+        hashcache.code_fingerprint.cache_clear()

@@ -22,13 +22,14 @@ import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from zhinan import pdf, record
+from zhinan import pdf
 from zhinan.build import BuildOptions
 from zhinan.cli import main
-from zhinan.model import ASPECTS, Content, SectorContent, public_fields
-from zhinan.output import Progress
-from zhinan.record import Finding, Rectification
-from zhinan.validate import load_content
+from zhinan.content.model import ASPECTS, Content, SectorContent, public_fields
+from zhinan.content.validate import load_content
+from zhinan.formats import record
+from zhinan.formats.record import Finding, Rectification
+from zhinan.pipeline.files import Progress
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pdf"
 CLOSING = set("，。、；：？！）」』》〉】〕”’…·")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 import json
 
-from zhinan import record
-from zhinan.model import public_fields
-from zhinan.record import Finding, Inspection, ItemResult, Rectification
+from zhinan.content.model import public_fields
+from zhinan.formats import record
+from zhinan.formats.record import Finding, Inspection, ItemResult, Rectification
 
 
 def test_the_json_export_has_the_documented_shape() -> None:

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from zhinan import load, model
-from zhinan.model import RECORDS, field_types, public_fields
-from zhinan.problems import Problem
-from zhinan.record import RECORD_TYPES
-from zhinan.reference import nested_records, render_markdown
-from zhinan.validate import FileValidator
+from zhinan.content import model, parse
+from zhinan.content.model import RECORDS, field_types, public_fields
+from zhinan.content.problems import Problem
+from zhinan.content.validate import FileValidator
+from zhinan.formats.record import RECORD_TYPES
+from zhinan.formats.reference import nested_records, render_markdown
 
 PAGE = render_markdown()
 ALL_RECORDS = [*RECORDS.values(), *nested_records(), *RECORD_TYPES]
@@ -39,7 +39,7 @@ def test_every_nested_record_has_a_section() -> None:
     while todo:
         record = todo.pop()
         for f in public_fields(record):
-            for cls in re.findall(r"zhinan\.model\.(\w+)", str(field_types(record)[f.name])):
+            for cls in re.findall(r"zhinan\.content\.model\.(\w+)", str(field_types(record)[f.name])):
                 tp = getattr(model, cls)
                 if tp not in reachable:
                     reachable.add(tp)
@@ -69,7 +69,7 @@ def test_file_examples_are_valid_content(kind: str) -> None:
     assert text, "每个文件都应有示例"
     assert text.group(1).startswith("# yaml-language-server: $schema=")
     problems: list[Problem] = []
-    node = load.parse_yaml("example.yml", text.group(1), problems)
+    node = parse.parse_yaml("example.yml", text.group(1), problems)
     assert node is not None
     value = FileValidator("example.yml", text.group(1), problems).record(node, RECORDS[kind], "示例")
     assert problems == []

@@ -9,9 +9,9 @@ import yaml
 from click.testing import CliRunner, Result
 
 from zhinan.cli import main
-from zhinan.model import ASPECTS, ENTERPRISE_LEVELS, Enterprise, Sector, is_required, public_fields
-from zhinan.schema import schema_line
-from zhinan.validate import load_content
+from zhinan.content.model import ASPECTS, ENTERPRISE_LEVELS, Enterprise, Sector, is_required, public_fields
+from zhinan.content.validate import load_content
+from zhinan.formats.schema import schema_line
 
 
 def zhinan(*args: str) -> Result:

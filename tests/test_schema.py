@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from conftest import REPO
-from zhinan import schema
-from zhinan.model import RECORDS, public_fields
+from zhinan.content.model import RECORDS, public_fields
+from zhinan.formats import schema
 
 
 def test_committed_schemas_are_current() -> None:

@@ -25,11 +25,12 @@ import pytest
 
 import test_site
 from conftest import FIXTURES
-from zhinan import pdf, sanitize, site
+from zhinan import pdf, site
 from zhinan.build import BuildError, BuildOptions, _build
-from zhinan.model import Content, Image
-from zhinan.output import Progress
-from zhinan.validate import collect, load_content
+from zhinan.content import sanitize
+from zhinan.content.model import Content, Image
+from zhinan.content.validate import collect, load_content
+from zhinan.pipeline.files import Progress
 
 browser = test_site.browser  # the shared Chromium (a fixture)
 
@@ -516,7 +517,7 @@ def test_sanitizer_keeps_what_the_guide_uses() -> None:
 
 def test_mkdocs_warnings_are_reported_in_full(minimal_tree: Path, tmp_path: Path) -> None:
     """A page the generator warns about stops the build with every warning, not only their count."""
-    from zhinan import mkdocs_adapter
+    from zhinan.site import mkdocs as mkdocs_adapter
 
     source = site.source(load_content(minimal_tree), minimal_tree, tmp_path / "out")
     source.pages["index.md"] += "\n[甲](missing-one.md) [乙](missing-two.md)\n"

@@ -32,9 +32,12 @@ from pypdf import PdfReader
 
 from sheetkit import build_stages
 from test_site import AXE, Visit, browser, build_site, server, visit
-from zhinan import record, selfcheck, sheets, site, workbook
-from zhinan.model import ASPECTS, Content, SectorContent
-from zhinan.validate import load_content
+from zhinan import sheets, site
+from zhinan.content.model import ASPECTS, Content, SectorContent
+from zhinan.content.validate import load_content
+from zhinan.formats import record
+from zhinan.sheets import workbook
+from zhinan.site import selfcheck
 
 __all__ = ["browser", "server", "visit"]  # the site tests' fixtures: one Chromium, an http server of `built`, a tab
 

@@ -23,10 +23,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
 from sheetkit import REPO, build_stages, copy_content
-from zhinan import sheets, workbook
-from zhinan.model import CheckItem, Content, SectorContent, public_fields
-from zhinan.record import Finding, Inspection, ItemResult, Rectification
-from zhinan.validate import load_content
+from zhinan import sheets
+from zhinan.content.model import CheckItem, Content, SectorContent, public_fields
+from zhinan.content.validate import load_content
+from zhinan.formats.record import Finding, Inspection, ItemResult, Rectification
+from zhinan.sheets import workbook
 
 MM = 72 / 25.4
 """Points per millimetre."""

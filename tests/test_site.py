@@ -28,10 +28,10 @@ import pytest
 
 from zhinan import site
 from zhinan.build import BuildOptions, build
-from zhinan.model import ASPECTS, CheckItem, Content
-from zhinan.output import Progress
-from zhinan.problems import ContentError
-from zhinan.validate import load_content
+from zhinan.content.model import ASPECTS, CheckItem, Content
+from zhinan.content.problems import ContentError
+from zhinan.content.validate import load_content
+from zhinan.pipeline.files import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -137,7 +137,7 @@ def test_every_record_gets_its_page(minimal_tree: Path, tmp_path: Path) -> None:
     for sc in content.sectors:
         expected |= {site.sector_src(sc), site.sector_src(sc, "checklist"), site.sector_src(sc, "self-check")}
         expected |= {site.enterprise_src(sc, e) for e in sc.enterprises}
-    has_reference = __import__("importlib").util.find_spec("zhinan.reference") is not None
+    has_reference = __import__("importlib").util.find_spec("zhinan.formats.reference") is not None
     assert set(pages) - {"reference.md"} == expected
     assert ("reference.md" in pages) == has_reference
 
@@ -187,7 +187,7 @@ def test_failed_build_keeps_the_previous_site(minimal_tree: Path, tmp_path: Path
     after = {p.relative_to(out): p.read_bytes() for p in (out / "site").rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in out.iterdir()) == [".builds", ".current", ".lock", "site"]
-    assert len(list((out / ".builds").iterdir())) == 1  # no half-built generation left (zhinan.transaction)
+    assert len(list((out / ".builds").iterdir())) == 1  # no half-built generation left (zhinan.pipeline.transaction)
 
 
 # ---- MkDocs itself ---------------------------------------------------------------------------
@@ -494,5 +494,5 @@ def test_serve_rebuilds_when_content_changes(minimal_tree: Path) -> None:
 
 
 def test_site_module_does_not_import_mkdocs() -> None:
-    imports = re.findall(r"^\s*(?:from|import)\s+(mkdocs\S*)", (REPO / "src/zhinan/site.py").read_text(encoding="utf-8"), re.M)
+    imports = re.findall(r"^\s*(?:from|import)\s+(mkdocs\S*)", (REPO / "src/zhinan/site/__init__.py").read_text(encoding="utf-8"), re.M)
     assert imports == []

@@ -16,8 +16,8 @@ import pytest
 
 from test_site import Visit, browser, built, page_file, repo_content, repo_site, server, text_of, visit  # noqa: F401
 from zhinan import site
-from zhinan.model import Content, SectorContent
-from zhinan.validate import collect
+from zhinan.content.model import Content, SectorContent
+from zhinan.content.validate import collect
 
 # ---- 重大隐患 coverage ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from zhinan.validate import collect
+from zhinan.content.validate import collect
 
 
 def problems_of(root: Path) -> list[str]:

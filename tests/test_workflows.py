@@ -22,8 +22,8 @@ import yaml
 
 from conftest import REPO
 from zhinan.cli import main
-from zhinan.model import RECORDS
-from zhinan.schema import FILES, SCHEMA_DIR
+from zhinan.content.model import RECORDS
+from zhinan.formats.schema import FILES, SCHEMA_DIR
 
 WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
 PR_WORKFLOW = REPO / ".github/workflows/pull-request.yml"

@@ -22,14 +22,14 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
-from zhinan import workers
-from zhinan.model import Content
-from zhinan.stage import STAGES, Alongside, BuildError, BuildOptions
-from zhinan.transaction import transaction
-from zhinan.validate import load_content
+from zhinan.content.model import Content
+from zhinan.content.validate import load_content
+from zhinan.pipeline import workers
+from zhinan.pipeline.stage import STAGES, Alongside, BuildError, BuildOptions
+from zhinan.pipeline.transaction import transaction
 
 __all__ = ["STAGES", "Alongside", "BuildError", "BuildOptions", "build", "harfbuzz_subset_available"]
-"""The shared types live in `zhinan.stage`; they are re-exported here for callers of `build`."""
+"""The shared types live in `zhinan.pipeline.stage`; they are re-exported here for callers of `build`."""
 
 
 def harfbuzz_subset_available() -> bool:
@@ -54,7 +54,7 @@ def _long_lived_model() -> Iterator[None]:
 
 
 def build(opts: BuildOptions, *, wait: bool = False) -> dict[str, Any]:
-    """Build the selected outputs as one transaction (see `zhinan.transaction`): into a new
+    """Build the selected outputs as one transaction (see `zhinan.pipeline.transaction`): into a new
     generation beside the published one, verified, then published with one rename. Returns
     per-stage results (timings and what was written)."""
     started = time.perf_counter()

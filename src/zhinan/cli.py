@@ -16,13 +16,17 @@ from typing import Any, NoReturn
 
 import click
 
-from zhinan import __version__, changelog, codeowners, scaffold, schema, site, stats, workers
+from zhinan import __version__, site
 from zhinan.build import STAGES, BuildError, BuildOptions, build
-from zhinan.model import ENTERPRISE_LEVELS
-from zhinan.output import Progress
-from zhinan.problems import ERROR, FORMATS, ContentError
-from zhinan.transaction import Interrupted
-from zhinan.validate import collect, load_content, placeholders
+from zhinan.commands import changelog, codeowners, scaffold
+from zhinan.content import stats
+from zhinan.content.model import ENTERPRISE_LEVELS
+from zhinan.content.problems import ERROR, FORMATS, ContentError
+from zhinan.content.validate import collect, load_content, placeholders
+from zhinan.formats import schema
+from zhinan.pipeline import workers
+from zhinan.pipeline.files import Progress
+from zhinan.pipeline.transaction import Interrupted
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -241,7 +245,7 @@ def codeowners_cmd(root: Path, check_only: bool) -> None:
 @click.option("--fix", "do_fix", is_flag=True, help="就地缩小过大的图片、把不合规的文件名改为建议的名字，并改好引用。")
 def images_cmd(root: Path, do_fix: bool) -> None:
     """列出做法配图中过大或文件名不合规的图片；加 --fix 就地改好。"""
-    from zhinan import images  # Pillow is slow to import; only this command needs it
+    from zhinan.commands import images  # Pillow is slow to import; only this command needs it
 
     report = images.fix(root, dry_run=not do_fix)
     for line in report.done:
@@ -281,7 +285,7 @@ def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reord
     """把统一格式的检查清单工作表（.xlsx）导入 sectors/ID/checklist.yml，保留原有编号、顺序、字段顺序和注释。
 
     表中没有的检查项不会被删除（列出编号），要删除请加 --delete。"""
-    from zhinan import importer  # openpyxl is slow to import; only this command needs it
+    from zhinan.commands import importer  # openpyxl is slow to import; only this command needs it
 
     if not (root / "sectors" / sector_id).is_dir():
         raise click.BadParameter(f"行业“{sector_id}”不存在（找不到 sectors/{sector_id}/）", param_hint="--sector")

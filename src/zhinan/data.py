@@ -13,10 +13,10 @@ import json
 import typing
 from typing import Any
 
-from zhinan.model import Chapter, Content, SectorContent, field_types, public_fields, unwrap_optional
-from zhinan.output import replace_dir, temp_dir_beside, write_text
-from zhinan.schema import DIALECT, type_schema
-from zhinan.stage import BuildOptions
+from zhinan.content.model import Chapter, Content, SectorContent, field_types, public_fields, unwrap_optional
+from zhinan.formats.schema import DIALECT, type_schema
+from zhinan.pipeline.files import replace_dir, temp_dir_beside, write_text
+from zhinan.pipeline.stage import BuildOptions
 
 JSON_NAME = "guide.json"
 SCHEMA_NAME = "guide.schema.json"

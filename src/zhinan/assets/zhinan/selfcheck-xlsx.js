@@ -1,7 +1,7 @@
 // zhinan: the self-check record in and out of the sector's enterprise workbook (.xlsx), in the browser.
 //
 // The build embeds the sector's blank workbook (the same file as the 三张清单 download) and its
-// layout from zhinan.workbook.enterprise_layout: the cover cells, and for each list its sheet,
+// layout from zhinan.sheets.workbook.enterprise_layout: the cover cells, and for each list its sheet,
 // rows and the column of each record field (checklist rows are found by their 编号). Export unzips the blank workbook (fflate), writes the record into those cells (inline
 // strings, numbers, dates as serial numbers, keeping each cell's style), asks Excel, WPS and
 // LibreOffice to recalculate every formula on opening, and zips it again. Import reads the same
@@ -153,7 +153,7 @@
   };
 
   // Neither Excel nor LibreOffice measures rows when opening a file: a row written here is made
-  // tall enough for its longest text, in the same way as zhinan.workbook.row_height.
+  // tall enough for its longest text, in the same way as zhinan.sheets.workbook.row_height.
   var LINE_PT = 14, PER_WIDTH = 1.2;
   function displayWidth(text) {
     var n = 0;

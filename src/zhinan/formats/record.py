@@ -2,7 +2,7 @@
 
 The guide asks every enterprise to check itself item by item and to keep **its own** 隐患清单 and
 整改清单 (定责任部门、定措施、定时间、定资金). This module declares that record once, in the same
-way as the content model (`zhinan.model`): frozen dataclasses whose fields carry their Chinese
+way as the content model (`zhinan.content.model`): frozen dataclasses whose fields carry their Chinese
 title, description and allowed values. The blank workbook, the paper form, the empty CSVs, the
 JSON export, the field reference and the browser self-check page all take their columns and rules
 from here, so a file written by one of them is read by every other.
@@ -23,7 +23,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from zhinan.model import ASPECTS, HAZARD_LEVELS, ITEM_ID_PATTERN, public_fields, spec
+from zhinan.content.model import ASPECTS, HAZARD_LEVELS, ITEM_ID_PATTERN, public_fields, spec
 
 FORMAT = "zhinan-self-check"
 """The `format` value of a JSON export, so an importer can tell the file is a self-check record."""

@@ -1,9 +1,9 @@
 """Stage — sheets: each sector's 三张清单 workbook, its 检查清单 as CSV, and the empty lists as CSV.
 
 The 检查清单 columns come from the content model's field titles; the two lists an enterprise fills
-in itself (隐患清单, 整改清单) take theirs from the enterprise's record (`zhinan.record`). The
+in itself (隐患清单, 整改清单) take theirs from the enterprise's record (`zhinan.formats.record`). The
 importer reads the same column definitions back, so each column is written down in one place.
-The workbook itself (cover, formulas, validations, print setup, reading it back) is `zhinan.workbook`.
+The workbook itself (cover, formulas, validations, print setup, reading it back) is `zhinan.sheets.workbook`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-from zhinan import cache as hashcache
-from zhinan.model import HAZARD_LEVELS, CheckItem, Content, Hazard, Sector, SectorContent, public_fields
-from zhinan.output import replace_dir, temp_dir_beside, write_bytes
-from zhinan.record import CHECK_RESULTS, Finding, ItemResult, Rectification
-from zhinan.stage import BuildOptions
+from zhinan.content.model import HAZARD_LEVELS, CheckItem, Content, Hazard, Sector, SectorContent, public_fields
+from zhinan.formats.record import CHECK_RESULTS, Finding, ItemResult, Rectification
+from zhinan.pipeline import hashcache
+from zhinan.pipeline.files import replace_dir, temp_dir_beside, write_bytes
+from zhinan.pipeline.stage import BuildOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ class Column:
     shows: str | None = None
     """A CheckItem field shown for reading only: the importer leaves it out (it is kept in YAML)."""
     record: str | None = None
-    """The field of the enterprise's record (`zhinan.record`) the column holds."""
+    """The field of the enterprise's record (`zhinan.formats.record`) the column holds."""
 
 
 CHECKLIST_FIELDS = {"id": 9, "aspect": 9, "item": 11, "content": 24, "basis": 15, "method": 8}
@@ -205,13 +205,13 @@ def all_csv(content: Content) -> bytes:
 
 
 def _xlsx(sc: SectorContent, content: Content) -> bytes:
-    from zhinan.workbook import workbook_bytes  # workbook.py builds on this module's columns
+    from zhinan.sheets.workbook import workbook_bytes  # workbook.py builds on this module's columns
 
     return workbook_bytes(sc, content)
 
 
 def _source_key(sc: SectorContent, content: Content) -> str:
-    from zhinan.workbook import source_key
+    from zhinan.sheets.workbook import source_key
 
     return source_key(sc, content)
 

@@ -42,13 +42,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
-from zhinan import load, schema
-from zhinan.model import CheckItem, Sector, field_types, is_required, public_fields, unwrap_optional
-from zhinan.output import write_text
-from zhinan.problems import Problem
-from zhinan.roundtrip import move_items
+from zhinan.commands.roundtrip import move_items
+from zhinan.content import parse
+from zhinan.content.model import CheckItem, Sector, field_types, is_required, public_fields, unwrap_optional
+from zhinan.content.problems import Problem
+from zhinan.content.validate import collect, validate_file
+from zhinan.formats import schema
+from zhinan.pipeline.files import write_text
 from zhinan.sheets import CHECKLIST_SHEET, Column, checklist_columns
-from zhinan.validate import collect, validate_file
 
 HEADER_SCAN_ROWS = 20
 """Sheets often carry a title and notes above the header row; look this far down for it."""
@@ -577,7 +578,7 @@ def _explain(problems: list[Problem], rel: str, text: str, rows: list[Row], wher
 
 
 def _item_lines(text: str) -> list[int]:
-    node = yaml.compose(text, Loader=load._Loader)
+    node = yaml.compose(text, Loader=parse._Loader)
     for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
         if key.value == "items" and isinstance(value, yaml.SequenceNode):
             return [n.start_mark.line + 1 for n in value.value]

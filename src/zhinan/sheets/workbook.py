@@ -39,9 +39,8 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from zhinan import cache as hashcache
-from zhinan.model import ASPECTS, HAZARD_LEVELS, Content, SectorContent, public_fields
-from zhinan.record import (
+from zhinan.content.model import ASPECTS, HAZARD_LEVELS, Content, SectorContent, public_fields
+from zhinan.formats.record import (
     CHECK_RESULTS,
     DONE_STATUS,
     FORMAT,
@@ -54,6 +53,7 @@ from zhinan.record import (
     Rectification,
     finding_id,
 )
+from zhinan.pipeline import hashcache
 from zhinan.sheets import (
     CHECKLIST_SHEET,
     FINDING_COLUMNS,
@@ -134,7 +134,7 @@ def _rows(head: int, count: int) -> tuple[int, int]:
 def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
     """Where every part of the record sits in this sector's workbook (JSON-serialisable).
 
-    Field names are the record's (`zhinan.record`): ItemResult's `result`/`remark` and the
+    Field names are the record's (`zhinan.formats.record`): ItemResult's `result`/`remark` and the
     CheckItem fields on the checklist, Finding's on the 隐患清单, Rectification's on the 整改清单
     (with `finding.text`/`finding.level` for the two looked-up columns). A list's `print_area` is the
     blank workbook's; a writer that fills rows below it extends it to the last filled row."""
@@ -267,7 +267,7 @@ without the build's cache, and used as it is."""
 
 def source_key(sc: SectorContent, content: Content) -> str:
     """The key of what a sector's workbook is made from: the sector, its items and the edition
-    (not its enterprises), and zhinan's code (`zhinan.cache.key`)."""
+    (not its enterprises), and zhinan's code (`zhinan.pipeline.hashcache.key`)."""
     return hashcache.key(sc.sector, sc.items, content.guide)
 
 

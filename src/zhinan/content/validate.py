@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from zhinan import load, sanitize
-from zhinan.model import (
+from zhinan.content import parse, sanitize
+from zhinan.content.model import (
     CHANGES_FILE,
     IMAGE_SUFFIXES,
     PLACEHOLDER,
@@ -39,7 +39,7 @@ from zhinan.model import (
     public_fields,
     unwrap_optional,
 )
-from zhinan.problems import WARNING, ContentError, Problem
+from zhinan.content.problems import WARNING, ContentError, Problem
 
 _BAD = object()  # a value that failed validation (its problem is already recorded)
 
@@ -85,7 +85,7 @@ class FileValidator:
         """Given, images in Markdown fields are checked against the files under it."""
 
     def error(self, node: yaml.Node, message: str) -> None:
-        self.problems.append(Problem.at(load.where(self.rel, node), message))
+        self.problems.append(Problem.at(parse.where(self.rel, node), message))
 
     def record(self, node: yaml.Node, cls: type, label: str) -> Any:
         """Convert a mapping node into an instance of `cls`, or _BAD."""
@@ -117,7 +117,7 @@ class FileValidator:
                 ok = False
         if not ok:
             return _BAD
-        return cls(**values, where=load.where(self.rel, node))
+        return cls(**values, where=parse.where(self.rel, node))
 
     def refuse_aliases(self, root: yaml.Node) -> bool:
         """Report every node reached twice (an alias); True if there were none.
@@ -283,8 +283,8 @@ def finding_message(label: str, f: sanitize.Finding) -> str:
 def _locate(rel: str, text: str, node: yaml.Node, needle: str) -> Where:
     """Where `needle` is within a scalar's source, also when the source writes it with character
     references (`&#106;` for j); else the scalar's start."""
-    found = load.locate(rel, text, node, needle)
-    if found != load.where(rel, node) or not needle:
+    found = parse.locate(rel, text, node, needle)
+    if found != parse.where(rel, node) or not needle:
         return found
     lines = text.splitlines()
     for n in range(node.start_mark.line, min(node.end_mark.line, len(lines) - 1) + 1):
@@ -355,7 +355,7 @@ _memo: FileMemo | None = None
 
 
 def validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> Any:
-    text = load.read_text(root, rel, problems)
+    text = parse.read_text(root, rel, problems)
     if text is None:
         return None
     if _memo is None:
@@ -370,7 +370,7 @@ def validate_file(root: Path, rel: str, cls: type, problems: list[Problem]) -> A
 
 
 def _validate_text(root: Path, rel: str, cls: type, text: str, problems: list[Problem]) -> Any:
-    node = load.parse_yaml(rel, text, problems)
+    node = parse.parse_yaml(rel, text, problems)
     if node is None:
         return None
     kind = cls.__doc__.split("（")[0].rstrip("。") if cls.__doc__ else cls.__name__
@@ -392,7 +392,7 @@ def _chapter(root: Path, name: str, where: Where, problems: list[Problem]) -> Ch
     if not (root / rel).is_file():
         problems.append(Problem.at(where, f"章节文件 {rel} 不存在"))
         return None
-    text = load.read_text(root, rel, problems)
+    text = parse.read_text(root, rel, problems)
     if text is None:
         return None
     found = sanitize.findings(text)
@@ -524,8 +524,8 @@ def check_image_file(root: Path, folder: str, src: str, where: Where, problems: 
     if not path.is_file():
         problems.append(Problem.at(where, f"{label}图片文件 {folder}/{src} 不存在"))
         return
-    if not load.inside(root / folder, path):
-        problems.append(Problem.at(where, load.outside_message(f"{folder}/{src}")))
+    if not parse.inside(root / folder, path):
+        problems.append(Problem.at(where, parse.outside_message(f"{folder}/{src}")))
         return
     data = path.read_bytes()
     magic = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}.get(rel.suffix.lower())
@@ -656,8 +656,8 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
     sroot = root / "sectors"
     folders = sorted(p for p in sroot.iterdir() if p.is_dir() and not p.name.startswith(".")) if sroot.is_dir() else []
     for folder in folders:
-        if not load.inside(root, folder):
-            problems.append(Problem(f"sectors/{folder.name}/", 1, 1, load.outside_message(f"sectors/{folder.name}/")))
+        if not parse.inside(root, folder):
+            problems.append(Problem(f"sectors/{folder.name}/", 1, 1, parse.outside_message(f"sectors/{folder.name}/")))
             continue
         sc = _load_sector(root, folder, problems)
         if sc is not None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from zhinan import slips
-from zhinan.model import Where
-from zhinan.problems import Problem
+from zhinan.content import slips
+from zhinan.content.model import Where
+from zhinan.content.problems import Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Larger content files are refused: a real checklist of 500 items is a few hundred KiB."""
@@ -68,7 +68,7 @@ def parse_yaml(rel: str, text: str, problems: list[Problem]) -> yaml.Node | None
     """Compose a single YAML document into nodes; syntax errors become problems.
 
     Tabs and full-width colons or spaces around field names are refused before parsing (see
-    zhinan.slips); a parser error is explained as the slip behind it where it is a common one, with
+    zhinan.content.slips); a parser error is explained as the slip behind it where it is a common one, with
     the parser's words as a second line.
     """
     found = slips.tabs(text) or slips.full_width_keys(text)

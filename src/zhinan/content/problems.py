@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from zhinan.model import Where
+from zhinan.content.model import Where
 
 ERROR = "错误"
 WARNING = "警告"

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from zhinan.model import RECORDS, field_types, is_required, public_fields, unwrap_optional
-from zhinan.record import FORMAT, RECORD_TYPES, VERSION, Inspection
-from zhinan.schema import FILES, schema_line
+from zhinan.content.model import RECORDS, field_types, is_required, public_fields, unwrap_optional
+from zhinan.formats.record import FORMAT, RECORD_TYPES, VERSION, Inspection
+from zhinan.formats.schema import FILES, schema_line
 
 TITLE = "字段参考"
 
@@ -167,7 +167,7 @@ def render_markdown() -> str:
     lines = [
         f"# {TITLE}",
         "",
-        "本页由内容模型（`zhinan.model`）自动生成，与 `zhinan check` 和编辑器使用的 JSON Schema 同源，"
+        "本页由内容模型（`zhinan.content.model`）自动生成，与 `zhinan check` 和编辑器使用的 JSON Schema 同源，"
         "请勿手工修改。YAML 的字段名用英文，字段值用中文；“可选”字段不需要时整行省略。",
         "",
         "| 文件 | 位置 |",
@@ -184,7 +184,7 @@ def render_markdown() -> str:
 
 
 def _self_check_sections() -> list[str]:
-    """The enterprise's own record (`zhinan.record`): not a content file, but the columns of the
+    """The enterprise's own record (`zhinan.formats.record`): not a content file, but the columns of the
     workbook, the paper form, the empty CSVs and the browser self-check's export."""
     export = {"format": FORMAT, "version": VERSION, "sector": "hazardous-chemicals", "edition": "2021年版",
               "inspection": record_example(Inspection)}

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from zhinan.model import Content
-from zhinan.output import write_text
-from zhinan.problems import ContentError, Problem
+from zhinan.content.model import Content
+from zhinan.content.problems import ContentError, Problem
+from zhinan.pipeline.files import write_text
 
 PATH = ".github/CODEOWNERS"
 HEADER = (

@@ -53,10 +53,10 @@ from watchdog.events import (
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from zhinan import site
-from zhinan.output import write_text
-from zhinan.problems import ContentError
-from zhinan.stage import BuildError
-from zhinan.validate import load_content
+from zhinan.content.problems import ContentError
+from zhinan.content.validate import load_content
+from zhinan.pipeline.files import write_text
+from zhinan.pipeline.stage import BuildError
 
 log = logging.getLogger("mkdocs.plugins.zhinan")
 
@@ -238,7 +238,7 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """A chapter is the contributor's Markdown as a whole: rendered again through the one allow-list
-        (`zhinan.sanitize`), without the attribute lists and raw HTML the site's own templates use."""
+        (`zhinan.content.sanitize`), without the attribute lists and raw HTML the site's own templates use."""
         assert self.source is not None
         src = page.file.src_uri
         if src not in self.source.chapters:
@@ -287,7 +287,7 @@ CSP = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe
 itself: no other origin, no inline event handler (`onclick=`), no `javascript:` URL. The theme's few
 inline scripts (its local-storage helpers in <head>) are allowed by their SHA-256 hashes, computed
 for each page as it is written, and only for scripts outside the page's content (the content holds
-none: it is cleaned by `zhinan.sanitize`). mkdocs-material needs inline styles (`style-src
+none: it is cleaned by `zhinan.content.sanitize`). mkdocs-material needs inline styles (`style-src
 'unsafe-inline'`: its icons and the search highlighting set style attributes), `data:` for its
 inline SVG icons in CSS, and `blob:` for the search worker the offline shim starts from file://."""
 

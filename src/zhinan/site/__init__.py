@@ -39,16 +39,26 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 from markupsafe import escape
 
-from zhinan import cache as hashcache
-from zhinan import load, sanitize, selfcheck, stats, validate
+from zhinan.content import parse, sanitize, stats, validate
+from zhinan.content.model import (
+    ASPECTS,
+    ELEMENTS,
+    CheckItem,
+    Content,
+    Enterprise,
+    Practice,
+    SectorContent,
+    public_fields,
+)
 from zhinan.data import JSON_NAME, SCHEMA_NAME
-from zhinan.model import ASPECTS, ELEMENTS, CheckItem, Content, Enterprise, Practice, SectorContent, public_fields
-from zhinan.names import published_name
-from zhinan.output import replace_dir, temp_dir_beside, write_text
-from zhinan.stage import BuildError
+from zhinan.formats.names import published_name
+from zhinan.pipeline import hashcache
+from zhinan.pipeline.files import replace_dir, temp_dir_beside, write_text
+from zhinan.pipeline.stage import BuildError
+from zhinan.site import selfcheck
 
 if TYPE_CHECKING:
-    from zhinan.stage import Alongside, BuildOptions
+    from zhinan.pipeline.stage import Alongside, BuildOptions
 
 SITE_DIR = "site"
 ASSET_DIR = "assets/zhinan"
@@ -270,7 +280,7 @@ def _url(ctx: Context, target: str) -> str:
 
 @pass_context
 def _markdown(ctx: Context, text: str) -> str:
-    """A contributor's Markdown field as clean HTML (zhinan.sanitize), set apart as a raw HTML block so
+    """A contributor's Markdown field as clean HTML (zhinan.content.sanitize), set apart as a raw HTML block so
     that the site's own Markdown (attribute lists, raw HTML for the templates) never reads it.
     Its images are relative to the sector folder; the page may be deeper."""
     sc = ctx.get("sc")
@@ -561,9 +571,9 @@ def _element_index(content: Content) -> list[tuple[str, list[tuple[SectorContent
 
 def _reference_markdown() -> str | None:
     """The field reference, when the reference module of this installation exists."""
-    if importlib.util.find_spec("zhinan.reference") is None:
+    if importlib.util.find_spec("zhinan.formats.reference") is None:
         return None
-    module = importlib.import_module("zhinan.reference")
+    module = importlib.import_module("zhinan.formats.reference")
     text: str = module.render_markdown()
     return text
 
@@ -718,8 +728,8 @@ def _publishable(root: Path, folder: str, src: str) -> Path:
     """A content image that may be published: inside its folder (links followed), nothing active in an SVG.
     The check reports these first; the build refuses them again, in case it was bypassed."""
     path = root / folder / src
-    if not load.inside(root / folder, path):
-        raise BuildError(load.outside_message(f"{folder}/{src}"))
+    if not parse.inside(root / folder, path):
+        raise BuildError(parse.outside_message(f"{folder}/{src}"))
     if path.suffix.lower() == ".svg" and path.is_file():
         found = sanitize.svg_problems(path.read_bytes())
         if found:
@@ -856,7 +866,7 @@ def build(content: Content, opts: BuildOptions, alongside: Alongside | None = No
     `alongside` is a stage still running beside this one (the PDFs): its files are linked now and
     copied in once it has finished. When nothing the pages are made from has changed, the built
     site is kept as it is and only changed downloads are copied into it."""
-    from zhinan import mkdocs_adapter  # the generator is loaded only when a site is built
+    from zhinan.site import mkdocs as mkdocs_adapter  # the generator is loaded only when a site is built
 
     started = time.perf_counter()
     final = opts.out / SITE_DIR
@@ -951,7 +961,7 @@ class Preview:
 
 def serve(root: Path, *, dev_addr: str, open_in_browser: bool = False) -> None:
     """Preview with live reload: a change under sectors/ or guides/ renders again the pages it changes."""
-    from zhinan import mkdocs_adapter
+    from zhinan.site import mkdocs as mkdocs_adapter
 
     mkdocs_adapter.preview(config_file(root), docs_dir=root / "guides", watch=[root / "sectors", root / "guides"],
                            dev_addr=dev_addr, source=Preview(root).source, open_in_browser=open_in_browser)

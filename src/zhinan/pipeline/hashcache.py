@@ -16,9 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from zhinan.output import write_text
+from zhinan.pipeline.files import write_text
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 RENDERERS = ("weasyprint", "pydyf", "pikepdf", "openpyxl", "markdown", "pymdown-extensions", "jinja2", "mkdocs",
              "mkdocs-material", "jieba")
 """Libraries whose version changes what the outputs look like."""
@@ -57,7 +57,7 @@ def file_digest(*paths: Path) -> str:
 
 
 CACHE_DIR = ".cache"
-"""The build folder's cache folder (inside each generation: see `zhinan.transaction`)."""
+"""The build folder's cache folder (inside each generation: see `zhinan.pipeline.transaction`)."""
 
 
 class Cache:

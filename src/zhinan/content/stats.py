@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from zhinan.model import ASPECTS, ENTERPRISE_LEVELS, Content
+from zhinan.content.model import ASPECTS, ENTERPRISE_LEVELS, Content
 
 
 def compute(content: Content) -> dict[str, Any]:

@@ -45,15 +45,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
-from zhinan import cache as hashcache
-from zhinan import sanitize, workers
-from zhinan.model import Content, Enterprise, Guide, SectorContent
-from zhinan.output import write_bytes
-from zhinan.record import form_context
-from zhinan.stage import BuildError
+from zhinan.content import sanitize
+from zhinan.content.model import Content, Enterprise, Guide, SectorContent
+from zhinan.formats.record import form_context
+from zhinan.pipeline import hashcache, workers
+from zhinan.pipeline.files import write_bytes
+from zhinan.pipeline.stage import BuildError
 
 if TYPE_CHECKING:
-    from zhinan.stage import BuildOptions
+    from zhinan.pipeline.stage import BuildOptions
 
 GUIDE_FILE = "guide.pdf"
 VOLUME_TEMPLATE = "print/volume.html"
@@ -78,7 +78,7 @@ def require_cjk_font() -> None:
         raise PrintError(f"未找到中文字体，生成的 PDF 会满是空框，已停止。{_INSTALL_HINT}")
 
 
-FONTS_CONF = Path(__file__).parent / "templates" / "print" / "fonts.conf"
+FONTS_CONF = Path(__file__).parents[1] / "templates" / "print" / "fonts.conf"
 # The Noto CJK collections also hold Japanese, Korean and Traditional Chinese faces of the same code
 # points, with other shapes (the centred “：” of JP, for one): none of them belongs in the book.
 _FOREIGN_FACE = re.compile(r"CJK[ -]?(JP|KR|TC|HK)\b", re.IGNORECASE)
@@ -121,7 +121,7 @@ def join_cjk_lines(text: str) -> str:
 
 
 def _md(text: str, slug_prefix: str = "") -> tuple[Markup, list[dict[str, Any]]]:
-    # Contributor Markdown goes through the one allow-list (zhinan.sanitize), as on the site.
+    # Contributor Markdown goes through the one allow-list (zhinan.content.sanitize), as on the site.
     def slugify(value: str, separator: str) -> str:
         return slug_prefix + str(slugify_unicode(value, separator))
 
@@ -558,7 +558,7 @@ def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if jobs <= 1:
         yield None
         return
-    with workers.pool(jobs) as pool:  # workers die with the build, see zhinan.workers
+    with workers.pool(jobs) as pool:  # workers die with the build, see zhinan.pipeline.workers
         yield pool
 
 

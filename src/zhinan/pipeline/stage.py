@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zhinan.output import Progress
+from zhinan.pipeline.files import Progress
 
 STAGES = ("pdf", "sheets", "data", "site")
 """Every output stage, in build order; each is a module `zhinan.<stage>` with `build(content, opts)`.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zhinan.model import (
+from zhinan.content.model import (
     CHANGES_FILE,
     CheckItem,
     Content,
@@ -34,9 +34,9 @@ from zhinan.model import (
     public_fields,
     unwrap_optional,
 )
-from zhinan.output import write_text
-from zhinan.problems import ContentError
-from zhinan.validate import load_content
+from zhinan.content.problems import ContentError
+from zhinan.content.validate import load_content
+from zhinan.pipeline.files import write_text
 
 TITLE = "本版修订说明"
 ADDED, CHANGED, REMOVED = "新增", "修改", "删除"

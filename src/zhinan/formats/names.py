@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from zhinan.model import Guide
+from zhinan.content.model import Guide
 
 
 def published_name(guide: Guide, stem: str, suffix: str) -> str:

@@ -25,10 +25,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from zhinan import cache as hashcache
-from zhinan import record, sanitize, workbook
-from zhinan.model import ASPECTS, HAZARD_LEVELS, CheckItem, Content, SectorContent, field_types, unwrap_optional
-from zhinan.output import write_bytes
+from zhinan.content import sanitize
+from zhinan.content.model import ASPECTS, HAZARD_LEVELS, CheckItem, Content, SectorContent, field_types, unwrap_optional
+from zhinan.formats import record
+from zhinan.pipeline import hashcache
+from zhinan.pipeline.files import write_bytes
+from zhinan.sheets import workbook
 
 GLOBAL = "ZHINAN_SELFCHECK"
 """The name of the global the data file assigns."""
@@ -161,7 +163,7 @@ def data_script(data: dict[str, Any]) -> str:
 
 
 def workbook_data(sc: SectorContent, content: Content, out: Path | None = None) -> dict[str, Any]:
-    """The sector's blank enterprise workbook (base64) and its layout (`zhinan.workbook`)."""
+    """The sector's blank enterprise workbook (base64) and its layout (`zhinan.sheets.workbook`)."""
     blank = blank_workbook(sc, content, out)
     return {"blank": base64.b64encode(blank).decode("ascii"), "layout": workbook.enterprise_layout(sc)}
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from zhinan import load, output
-from zhinan.model import (
+from zhinan.content import parse
+from zhinan.content.model import (
     ASPECTS,
     ID_PATTERN,
     PLACEHOLDER,
@@ -30,10 +30,11 @@ from zhinan.model import (
     public_fields,
     unwrap_optional,
 )
-from zhinan.problems import ContentError, Problem
-from zhinan.reference import record_example
-from zhinan.schema import schema_line
-from zhinan.validate import FileValidator
+from zhinan.content.problems import ContentError, Problem
+from zhinan.content.validate import FileValidator
+from zhinan.formats.reference import record_example
+from zhinan.formats.schema import schema_line
+from zhinan.pipeline import files as output
 
 TODO = PLACEHOLDER
 INDENT = "  "
@@ -159,7 +160,7 @@ def enterprise_values(enterprise_id: str, name: str, county: str, level: str,
 def _validated(root: Path, rel: str, text: str, record: type) -> None:
     """Check a generated file as `zhinan check` would, before anything is written."""
     problems: list[Problem] = []
-    node = load.parse_yaml(rel, text, problems)
+    node = parse.parse_yaml(rel, text, problems)
     if node is not None:
         FileValidator(rel, text, problems).record(node, record, "新文件的内容")
     if problems:

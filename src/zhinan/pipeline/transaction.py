@@ -16,7 +16,7 @@ A kill before that rename leaves the old generation published; after it, the new
 interrupted build left (its unpublished generation, a temporary link, the previous generation
 not yet removed) is removed by the next build, under the lock, before it starts.
 
-The incremental cache (`.cache/*.json`, see `zhinan.cache`) lives inside each generation and
+The incremental cache (`.cache/*.json`, see `zhinan.pipeline.hashcache`) lives inside each generation and
 describes exactly that generation's files, so it is published in the same rename as the outputs
 and only after they were verified: nothing an interrupted build wrote can be reused, because its
 generation is never published and is deleted.
@@ -42,8 +42,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from zhinan.output import Progress
-from zhinan.stage import STAGES, BuildError
+from zhinan.pipeline.files import Progress
+from zhinan.pipeline.stage import STAGES, BuildError
 
 GENERATIONS = ".builds"
 CURRENT = ".current"

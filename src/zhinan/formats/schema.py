@@ -9,7 +9,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from zhinan.model import RECORDS, field_types, is_required, public_fields, unwrap_optional
+from zhinan.content.model import RECORDS, field_types, is_required, public_fields, unwrap_optional
 
 SCHEMA_DIR = "schemas"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

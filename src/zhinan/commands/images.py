@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from zhinan.output import write_bytes, write_text
-from zhinan.validate import IMAGE_NAME, MAX_IMAGE_BYTES, MAX_IMAGE_PX, suggest_image_name
+from zhinan.content.validate import IMAGE_NAME, MAX_IMAGE_BYTES, MAX_IMAGE_PX, suggest_image_name
+from zhinan.pipeline.files import write_bytes, write_text
 
 JPEG_QUALITY = 85
 """Quality 85 keeps a 2000 × 1500 photo at about 0.65 MB (see validate.py), visually the same in print."""
