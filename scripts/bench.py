@@ -348,33 +348,33 @@ def do_build(spec: Json) -> Json:
 def do_volume(spec: Json) -> Json:
     """Time one sector volume through the pdf stage's own job (WeasyPrint is imported inside the
     timed part, as the command pays for it too), then write the same HTML for the command."""
-    from zhinan import pdf
     from zhinan.content.validate import load_content
+    from zhinan.pdf import jobs, render
 
     root, html = Path(spec["root"]), Path(spec["html"])
     content = load_content(root)
-    job = pdf.volume_job(content, content.sector(spec["sector"]), root, html.parent / "ours", False)
+    job = jobs.volume_job(content, content.sector(spec["sector"]), root, html.parent / "ours", False)
     t0, cpu0 = time.perf_counter(), _cpu_seconds()
-    rendered = pdf.render(job)
+    rendered = render.render(job)
     seconds, cpu = round(time.perf_counter() - t0, 3), round(_cpu_seconds() - cpu0, 2)
-    html.write_text(pdf.render_html(job), encoding="utf-8")
+    html.write_text(render.render_html(job), encoding="utf-8")
     return {"seconds": seconds, "render_cpu_s": cpu, "pages": rendered.pages, "base_url": job.base_url}
 
 
 def do_print_html(spec: Json) -> Json:
     """The HTML the pdf stage lays out for some of its files, each `[file, sector, "volume"|"form"]`,
     written into `spec["folder"]` for the weasyprint command, with the base URL each needs."""
-    from zhinan import pdf
     from zhinan.content.validate import load_content
+    from zhinan.pdf import jobs, render
 
     root, folder = Path(spec["root"]), Path(spec["folder"])
     content = load_content(root)
     written: Json = {}
     for name, sector, kind in spec["files"]:
-        make = pdf.form_job if kind == "form" else pdf.volume_job
+        make = jobs.form_job if kind == "form" else jobs.volume_job
         job = make(content, content.sector(sector), root, folder / "ours", False)
         html = folder / f"{job.name}.html"
-        text = pdf.render_html(job)
+        text = render.render_html(job)
         html.write_text(text, encoding="utf-8")
         written[name] = {"html": str(html), "base_url": job.base_url, "chars": len(text)}
     return {"files": written}
@@ -466,7 +466,7 @@ def machine_speed() -> float:
 def weasyprint_cli(html: Path, base_url: str) -> Json:
     """The weasyprint command on HTML the pdf stage wrote, in a fresh process, with what the build
     gives WeasyPrint too: its fontconfig file and a tagged PDF."""
-    from zhinan.pdf import FONTS_CONF
+    from zhinan.pdf.fonts import FONTS_CONF
 
     fonts = os.environ.get("FONTCONFIG_FILE", str(FONTS_CONF))
     return run_measured([str(BIN / "weasyprint"), "--pdf-tags", "--base-url", base_url, str(html),

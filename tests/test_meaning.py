@@ -21,9 +21,10 @@ import pytest
 import yaml
 
 from conftest import FIXTURES
-from zhinan import pdf, site
+from zhinan import site
 from zhinan.content.model import Content
 from zhinan.content.validate import load_content
+from zhinan.pdf import jobs, render, stage
 from zhinan.pipeline import hashcache, transaction
 
 REPO = Path(__file__).resolve().parent.parent
@@ -155,7 +156,7 @@ def volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = FIXTURES / "pdf"
     content = load_content(root)
     (sc,) = [s for s in content.sectors if s.id == "gas-demo"]
-    rendered = pdf.render(pdf.volume_job(content, sc, root, tmp_path_factory.mktemp("pdf"), False))
+    rendered = render.render(jobs.volume_job(content, sc, root, tmp_path_factory.mktemp("pdf"), False))
     return rendered.path, "gas-demo"
 
 
@@ -216,7 +217,7 @@ def test_form_stars_exactly_the_items_with_a_major_hazard(tmp_path: Path) -> Non
     root = FIXTURES / "pdf"
     content = load_content(root)
     (sc,) = [s for s in content.sectors if s.id == "gas-demo"]
-    rendered = pdf.render(pdf.form_job(content, sc, root, tmp_path, False))
+    rendered = render.render(jobs.form_job(content, sc, root, tmp_path, False))
     with pdfplumber.open(rendered.path) as doc:
         text = "".join((page.extract_text() or "") for page in doc.pages).replace(" ", "")
     items = yaml_hazards(root)["gas-demo"]
@@ -258,8 +259,8 @@ def _keys(root: Path) -> dict[str, str]:
     out = root.parent / "out"
     keys = {}
     for sc in content.sectors:
-        keys[f"pdf/{sc.id}"] = pdf.job_key(pdf.volume_job(content, sc, root, out, False), root)
-        keys[f"form/{sc.id}"] = pdf.job_key(pdf.form_job(content, sc, root, out, False), root)
+        keys[f"pdf/{sc.id}"] = stage.job_key(jobs.volume_job(content, sc, root, out, False), root)
+        keys[f"form/{sc.id}"] = stage.job_key(jobs.form_job(content, sc, root, out, False), root)
     keys.update(_sheet_keys(root, content))
     src = site.source(content, root, out)
     keys["site"] = site.source_key(src, site.config_file(root))
@@ -334,7 +335,7 @@ def test_an_edited_template_or_a_new_renderer_version_changes_every_key(tree: Pa
     own = hashcache.PACKAGE
     package = tmp_path / "package"
     shutil.copytree(hashcache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    _edit(package / "templates/print/print.css", "}", "} ")
+    _edit(package / "templates/pdf/print.css", "}", "} ")
     monkeypatch.setattr(hashcache, "PACKAGE", package)
     hashcache.code_fingerprint.cache_clear()
     try:

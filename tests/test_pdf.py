@@ -22,13 +22,13 @@ import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from zhinan import pdf
 from zhinan.build import BuildOptions
 from zhinan.cli import main
 from zhinan.content.model import ASPECTS, Content, SectorContent, public_fields
 from zhinan.content.validate import load_content
 from zhinan.formats import record
 from zhinan.formats.record import Finding, Rectification
+from zhinan.pdf import bind, fonts, jobs, render, stage, typeset
 from zhinan.pipeline.files import Progress
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pdf"
@@ -49,7 +49,7 @@ class Built:
 
 def _build(root: Path, out: Path, **kw: Any) -> dict[str, Any]:
     opts = BuildOptions(root=root, out=out, only=("pdf",), progress=Progress(quiet=True), **kw)
-    return pdf.build(load_content(root), opts)
+    return stage.build(load_content(root), opts)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +78,7 @@ def sector_pdfs(b: Built) -> list[tuple[SectorContent, Path]]:
 
 def test_every_output_written(built: Built) -> None:
     names = sorted(f["file"] for f in built.result["files"])
-    expected = sorted([pdf.GUIDE_FILE, *(f"{sc.id}{s}.pdf" for sc in built.content.sectors for s in ("", "-form"))])
+    expected = sorted([fonts.GUIDE_FILE, *(f"{sc.id}{s}.pdf" for sc in built.content.sectors for s in ("", "-form"))])
     assert names == expected
     assert sorted(p.name for p in (built.out / "pdf").iterdir()) == expected  # no temporary files left
     assert all(f["pages"] > 0 and f["bytes"] > 0 for f in built.result["files"])
@@ -91,7 +91,7 @@ def test_no_weasyprint_warnings(built: Built) -> None:
 @pytest.mark.parametrize("volume", ["sector", "guide"])
 def test_text_of_every_item_hazard_and_enterprise(built: Built, volume: str) -> None:
     for sc, path in sector_pdfs(built):
-        text = squash("".join(page_texts(path if volume == "sector" else built.path(pdf.GUIDE_FILE))))
+        text = squash("".join(page_texts(path if volume == "sector" else built.path(fonts.GUIDE_FILE))))
         expected = [sc.sector.name, *(e.name for e in sc.enterprises)]
         for it in sc.items:
             expected += [it.id, it.item, it.content, *(h.text for h in it.hazards)]
@@ -100,7 +100,7 @@ def test_text_of_every_item_hazard_and_enterprise(built: Built, volume: str) -> 
 
 
 def test_common_chapters_in_guide(built: Built) -> None:
-    text = squash("".join(page_texts(built.path(pdf.GUIDE_FILE))))
+    text = squash("".join(page_texts(built.path(fonts.GUIDE_FILE))))
     chapters = [*built.content.chapters, *([built.content.changes] if built.content.changes else [])]
     for ch in chapters:
         for line in ch.markdown.splitlines():
@@ -152,11 +152,11 @@ def test_toc_numbers_are_real_pages_in_guide(built: Built) -> None:
     matter comes first); the entries under a 分册 carry that volume's numbers, as printed in its
     footers. guide.pdf's page labels say the same (“<分册>-n”), which is how a page is found here:
     the page must print that number and hold that heading."""
-    path = built.path(pdf.GUIDE_FILE)
-    volumes = {pdf.volume_title(sc) for sc in built.content.sectors}
+    path = built.path(fonts.GUIDE_FILE)
+    volumes = {typeset.volume_title(sc) for sc in built.content.sectors}
     pages = page_texts(path, layout=True)
     n = _check_toc(pages, list(PdfReader(path).page_labels), volumes)
-    expected = sum(len(pdf.sector_toc(sc)) for sc in built.content.sectors) + len(built.content.chapters)
+    expected = sum(len(typeset.sector_toc(sc)) for sc in built.content.sectors) + len(built.content.chapters)
     assert n >= expected
 
 
@@ -164,7 +164,7 @@ def test_toc_numbers_are_real_pages_in_sector_volumes(built: Built) -> None:
     for sc, path in sector_pdfs(built):
         pages = page_texts(path, layout=True)
         n = _check_toc(pages, [str(i) for i in range(1, len(pages) + 1)], set())
-        assert n == len(pdf.sector_toc(sc))
+        assert n == len(typeset.sector_toc(sc))
 
 
 def _outline(reader: PdfReader, items: list[Any] | None = None, parent: str = "") -> list[tuple[str, str]]:
@@ -180,48 +180,48 @@ def _outline(reader: PdfReader, items: list[Any] | None = None, parent: str = ""
 
 
 def test_bookmarks_for_every_chapter_sector_and_aspect(built: Built) -> None:
-    marks = _outline(PdfReader(built.path(pdf.GUIDE_FILE)))
+    marks = _outline(PdfReader(built.path(fonts.GUIDE_FILE)))
     titles = {t for _, t in marks}
     assert {ch.title for ch in built.content.chapters} <= titles
     for sc in built.content.sectors:
-        vt = pdf.volume_title(sc)
+        vt = typeset.volume_title(sc)
         assert ("", vt) in marks
         children = {t for p, t in marks if p == vt}
         assert {"行业概述", "检查清单", "标杆企业典型做法"} <= children
         own = {t for _, t in _outline(PdfReader(built.path(f"{sc.id}.pdf")))}
-        assert {e.title for e in pdf.sector_toc(sc)} <= own
-        assert {a for a, _ in pdf.aspects_of(sc)} <= {t.split("、", 1)[-1] for t in own}
+        assert {e.title for e in typeset.sector_toc(sc)} <= own
+        assert {a for a, _ in typeset.aspects_of(sc)} <= {t.split("、", 1)[-1] for t in own}
 
 
 
 def test_each_volume_bookmark_opens_its_cover_and_is_shown_closed(built: Built) -> None:
     """A city's book has some fifty 分册: the outline shows the chapters and one closed entry per 分册."""
-    reader = PdfReader(built.path(pdf.GUIDE_FILE))
+    reader = PdfReader(built.path(fonts.GUIDE_FILE))
     labels = list(reader.page_labels)
     top = {str(item.title): item for item in reader.outline if not isinstance(item, list)}
     for sc in built.content.sectors:
-        item = top[pdf.volume_title(sc)]
-        assert labels[reader.get_destination_page_number(item)] == f"{pdf.volume_title(sc)}-1"
+        item = top[typeset.volume_title(sc)]
+        assert labels[reader.get_destination_page_number(item)] == f"{typeset.volume_title(sc)}-1"
         assert int(item["/Count"]) < 0, "分册书签应默认收起"
-    with pikepdf.open(built.path(pdf.GUIDE_FILE)) as book:
+    with pikepdf.open(built.path(fonts.GUIDE_FILE)) as book:
         assert int(book.Root.Outlines.Count) == len(top) + sum(max(0, int(i.get("/Count", 0))) for i in top.values())
 
 
 def test_links_of_bound_volumes_stay_in_their_volume(built: Built) -> None:
-    reader = PdfReader(built.path(pdf.GUIDE_FILE))
+    reader = PdfReader(built.path(fonts.GUIDE_FILE))
     labels = list(reader.page_labels)
     dests = reader.named_destinations
     for sc in built.content.sectors:
-        vt = pdf.volume_title(sc)
+        vt = typeset.volume_title(sc)
         own = {i for i, label in enumerate(labels) if label.startswith(f"{vt}-")}
-        toc_page = reader.pages[reader.get_destination_page_number(dests[pdf.anchor(sc, "toc")])]
+        toc_page = reader.pages[reader.get_destination_page_number(dests[typeset.anchor(sc, "toc")])]
         names = {str(a.get_object()["/Dest"]) for a in toc_page.get("/Annots", [])}
-        assert names == {e.anchor for e in pdf.sector_toc(sc)}
+        assert names == {e.anchor for e in typeset.sector_toc(sc)}
         assert {reader.get_destination_page_number(dests[n]) for n in names} <= own
 
 
 def test_guide_binds_every_part(built: Built) -> None:
-    guide = len(PdfReader(built.path(pdf.GUIDE_FILE)).pages)
+    guide = len(PdfReader(built.path(fonts.GUIDE_FILE)).pages)
     parts = sum(len(PdfReader(p).pages) for _, p in sector_pdfs(built))
     assert guide >= parts + len(built.content.chapters) + 2  # + cover and 目录
 
@@ -260,15 +260,15 @@ def _font_programs(path: Path) -> dict[str, list[int]]:
 def _bound_parts(built: Built) -> list[tuple[Path, int]]:
     """Each part bound into guide.pdf (its front matter, then each 分册) and the index of its first
     page there, found by guide.pdf's page labels (“1”, “<分册>-1”)."""
-    labels = list(PdfReader(built.path(pdf.GUIDE_FILE)).page_labels)
+    labels = list(PdfReader(built.path(fonts.GUIDE_FILE)).page_labels)
     parts = [(built.out / ".cache" / ".guide-front.pdf", labels.index("1"))]
-    return parts + [(path, labels.index(f"{pdf.volume_title(sc)}-1")) for sc, path in sector_pdfs(built)]
+    return parts + [(path, labels.index(f"{typeset.volume_title(sc)}-1")) for sc, path in sector_pdfs(built)]
 
 
 def test_guide_embeds_each_face_once(built: Built) -> None:
     """Every part embeds its own subset of each face it uses, under the same subset name; bound as
     they are, guide.pdf would carry each face once per part (one name, different glyph sets)."""
-    guide = built.path(pdf.GUIDE_FILE)
+    guide = built.path(fonts.GUIDE_FILE)
     in_parts = [_font_programs(path) for path, _ in _bound_parts(built)]
     faces = {face for programs in in_parts for face in programs}
     assert max(sum(face in programs for programs in in_parts) for face in faces) >= 2  # something to share
@@ -296,7 +296,7 @@ def test_bound_pages_keep_the_parts_text_widths_and_glyphs(built: Built, tmp_pat
     word's box, which follows from the glyph widths) and looks (pdftoppm, pixel for pixel) as the
     same page of the part it was bound from: no glyph lost from the merged subset, no width or
     ToUnicode entry changed."""
-    guide = built.path(pdf.GUIDE_FILE)
+    guide = built.path(fonts.GUIDE_FILE)
     for n, (path, first) in enumerate(_bound_parts(built)):
         count = len(PdfReader(path).pages)
         assert _word_boxes(guide, first, count) == _word_boxes(path, 0, count), path.name
@@ -315,25 +315,25 @@ def test_a_face_not_found_again_keeps_a_copy_per_part_and_says_so(built: Built, 
     conf.write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n', encoding="utf-8")
     monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
     parts = [path for path, _ in _bound_parts(built)]
-    volumes = [(pdf.volume_title(sc), path) for sc, path in sector_pdfs(built)]
-    data, _, notes = pdf.bind(parts[0], volumes, pdf.metadata(built.content.guide, "合订本", "", []), pdfa=False)
+    volumes = [(typeset.volume_title(sc), path) for sc, path in sector_pdfs(built)]
+    data, _, notes = bind.bind(parts[0], volumes, typeset.metadata(built.content.guide, "合订本", "", []), pdfa=False)
     (tmp_path / "guide.pdf").write_bytes(data)
     in_parts = [_font_programs(path) for path in parts]
     copies = {face: len(numbers) for face, numbers in _font_programs(tmp_path / "guide.pdf").items()}
     assert copies == {face: sum(face in programs for programs in in_parts) for face in copies}
     unshared = sorted(face for face, n in copies.items() if n > 1)
     assert unshared and [re.search(r"字体 (\S+) 未能合并为一份（系统中找不到", n)[1] for n in notes] == unshared, notes
-    assert page_texts(tmp_path / "guide.pdf") == page_texts(built.path(pdf.GUIDE_FILE))
+    assert page_texts(tmp_path / "guide.pdf") == page_texts(built.path(fonts.GUIDE_FILE))
 
 
 def test_part_fonts_that_disagree_on_a_glyph_keep_their_own_font_dictionary() -> None:
     """One font program for the face, but a glyph that stands for different text (or has another width)
     in two parts cannot share one ToUnicode map or /W array: those parts get a font dictionary each."""
-    a = pdf._PartFont(None, {10: 1000, 11: 500}, {10: "一", 11: "1"})
-    b = pdf._PartFont(None, {10: 1000, 12: 500}, {10: "一", 12: "2"})  # agrees with a
-    c = pdf._PartFont(None, {10: 1000}, {10: "⼀"})  # the radical, drawn with the same glyph as 一
-    d = pdf._PartFont(None, {11: 600}, {11: "1"})  # another width
-    assert pdf._clusters([a, b, c, d]) == [[a, b], [c, d]]
+    a = fonts._PartFont(None, {10: 1000, 11: 500}, {10: "一", 11: "1"})
+    b = fonts._PartFont(None, {10: 1000, 12: 500}, {10: "一", 12: "2"})  # agrees with a
+    c = fonts._PartFont(None, {10: 1000}, {10: "⼀"})  # the radical, drawn with the same glyph as 一
+    d = fonts._PartFont(None, {11: 600}, {11: "1"})  # another width
+    assert fonts._clusters([a, b, c, d]) == [[a, b], [c, d]]
 
 
 def test_svg_text_without_a_font_family_is_set_in_sc(built: Built) -> None:
@@ -346,10 +346,10 @@ def test_svg_text_without_a_font_family_is_set_in_sc(built: Built) -> None:
 
 def test_a_japanese_face_fails_the_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     html = '<html lang="ja"><body><p style="font-family: \'Noto Sans CJK JP\'">检查：罐区</p></body></html>'
-    monkeypatch.setattr(pdf, "render_html", lambda job: html)
-    job = pdf.Job("x", "print/volume.html", {}, tmp_path.as_uri() + "/", tmp_path / "x.pdf", False)
-    with pytest.raises(pdf.PrintError, match="Noto Sans CJK JP"):
-        pdf.render(job)
+    monkeypatch.setattr(render, "render_html", lambda job: html)
+    job = render.Job("x", "pdf/volume.html", {}, tmp_path.as_uri() + "/", tmp_path / "x.pdf", False)
+    with pytest.raises(fonts.PdfError, match="Noto Sans CJK JP"):
+        render.render(job)
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -385,7 +385,7 @@ def test_images_scaled_to_text_width_with_caption(built: Built) -> None:
 
 def test_metadata(built: Built) -> None:
     guide = built.content.guide
-    date = pdf.pdf_date(pdf.build_date(guide).isoformat())
+    date = bind.pdf_date(typeset.build_date(guide).isoformat())
     for path in sorted((built.out / "pdf").glob("*.pdf")):
         reader = PdfReader(path)
         meta = reader.metadata
@@ -473,7 +473,7 @@ def test_missing_cjk_font_stops_with_advice(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_unknown_sector_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(pdf.PrintError, match="未知的行业编号"):
+    with pytest.raises(fonts.PdfError, match="未知的行业编号"):
         _build(FIXTURE, tmp_path, sectors=("no-such-sector",))
 
 
@@ -500,8 +500,8 @@ def test_failed_rendering_keeps_the_good_pdf(built: Built, tmp_path: Path) -> No
             (root / "sectors" / sc.id / src).write_bytes(b"\x89PNG\r\n\x1a\nnot an image")
     opts = BuildOptions(root=root, out=tmp_path / "out", only=("pdf",), progress=Progress(quiet=True),
                         sectors=(sc.id,), jobs=2)
-    with pytest.raises(pdf.PrintError, match="出错"):
-        pdf.build(content, opts)
+    with pytest.raises(fonts.PdfError, match="出错"):
+        stage.build(content, opts)
     assert target.read_bytes() == good
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
 
@@ -532,7 +532,7 @@ def test_pdfa_guide_is_bound_with_its_xmp_and_one_copy_of_each_face(tmp_path: Pa
     """The archival 合订本: the front's XMP (pdfaid 3u) and sRGB output intent carried over as PDF
     objects qpdf can read (a stream inside the catalogue is none), and each face embedded once."""
     _build(FIXTURE, tmp_path, pdfa=True, jobs=2)
-    guide = tmp_path / "pdf" / pdf.GUIDE_FILE
+    guide = tmp_path / "pdf" / fonts.GUIDE_FILE
     with pikepdf.open(guide) as doc:
         assert doc.Root.Metadata.is_indirect
         assert doc.open_metadata().pdfa_status == "3U"
@@ -564,7 +564,7 @@ def test_markdown_lines_of_a_chinese_paragraph_join_without_a_space() -> None:
     texts = [sc.sector.summary for sc in content.sectors] + [ch.markdown for ch in content.chapters]
     assert any(re.search(r"[。，]\n\w", t) for t in texts), "fixture needs a paragraph written over several lines"
     for text in texts:
-        html = str(pdf.md_filter(text))
+        html = str(typeset.md_filter(text))
         assert not re.search(r"[\u4e00-\u9fff。，；：）]\s+[\u4e00-\u9fff（]", html), html
 
 
@@ -625,7 +625,7 @@ def test_no_standard_or_document_number_split_across_lines(built: Built) -> None
 def test_no_paragraph_ends_with_a_lone_character(built: Built) -> None:
     texts = [sc.sector.summary for sc in built.content.sectors] + [ch.markdown for ch in built.content.chapters]
     paragraphs = [squash(p) for t in texts for p in re.split(r"\n\s*\n", t) if not p.lstrip().startswith(("#", "-", "|"))]
-    lines = [squash(line) for page in page_texts(built.path(pdf.GUIDE_FILE), layout=True) for line in page.splitlines()]
+    lines = [squash(line) for page in page_texts(built.path(fonts.GUIDE_FILE), layout=True) for line in page.splitlines()]
     checked = 0
     for i, line in enumerate(lines[1:], 1):
         if line and any(p.endswith(line) and len(p) > len(line) and lines[i - 1] and lines[i - 1] in p for p in paragraphs):
@@ -637,18 +637,18 @@ def test_no_paragraph_ends_with_a_lone_character(built: Built) -> None:
 def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
     """Built with the default --duplex: in guide.pdf every 分册's cover, the 目录s and every chapter
     opening fall on odd pages (rectos), and a page left blank before one carries nothing."""
-    path = built.path(pdf.GUIDE_FILE)
+    path = built.path(fonts.GUIDE_FILE)
     reader = PdfReader(path)
     assert len(reader.pages) % 2 == 0
     dests = reader.named_destinations
     labels = list(reader.page_labels)
     opening: dict[str, int] = {}
     for sc in built.content.sectors:
-        opening[pdf.volume_title(sc)] = labels.index(f"{pdf.volume_title(sc)}-1") + 1
+        opening[typeset.volume_title(sc)] = labels.index(f"{typeset.volume_title(sc)}-1") + 1
         for name in ("toc", "overview", "checklist", "enterprises"):
-            opening[pdf.anchor(sc, name)] = reader.get_destination_page_number(dests[pdf.anchor(sc, name)]) + 1
-    _, front_toc = pdf._chapters(built.content)
-    for e in [pdf.TocEntry("目录", "toc", 1), *front_toc]:
+            opening[typeset.anchor(sc, name)] = reader.get_destination_page_number(dests[typeset.anchor(sc, name)]) + 1
+    _, front_toc = jobs._chapters(built.content)
+    for e in [typeset.TocEntry("目录", "toc", 1), *front_toc]:
         if e.level == 1:
             opening[e.anchor] = reader.get_destination_page_number(dests[e.anchor]) + 1
     assert len(opening) >= 5 * len(built.content.sectors) + 2
@@ -662,7 +662,7 @@ def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
 def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
     """In guide.pdf's 目录 each 分册 line is a link to the 分册's cover and prints the page of the
     book it is on; each entry under it is a link to the page holding its heading."""
-    path = built.path(pdf.GUIDE_FILE)
+    path = built.path(fonts.GUIDE_FILE)
     reader = PdfReader(path)
     labels = list(reader.page_labels)
     dests = reader.named_destinations
@@ -676,22 +676,22 @@ def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
             if "/Dest" in annot:
                 links[str(annot["/Dest"])] = reader.get_destination_page_number(dests[str(annot["/Dest"])])
     for sc in built.content.sectors:
-        vt = pdf.volume_title(sc)
+        vt = typeset.volume_title(sc)
         cover = labels.index(f"{vt}-1")
-        assert links[pdf.anchor(sc, "cover")] == cover
+        assert links[typeset.anchor(sc, "cover")] == cover
         printed = [int(m.group("page")) for t in texts[:cover] for line in t.splitlines()
                    if (m := TOC_LINE.match(line)) and squash(m.group("title")) == vt]
         assert printed == [cover + 1], f"{vt} 在目录中标的起始页不对"
-        for e in pdf.sector_toc(sc):
+        for e in typeset.sector_toc(sc):
             target = links[e.anchor]
             assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e
 
 
 def test_leader_dots_are_one_run_per_line_on_one_grid(built: Built) -> None:
-    """The 目录's leader dots are shown one run per line (`pdf._one_run_per_leader`: one text operator
+    """The 目录's leader dots are shown one run per line (`render._one_run_per_leader`: one text operator
     per dot made the city's front matter three times slower), still where WeasyPrint places them:
     every dot of every line on the one grid counted from the right edge, a dot's width apart."""
-    path = built.path(pdf.GUIDE_FILE)
+    path = built.path(fonts.GUIDE_FILE)
     with pikepdf.open(path) as doc:
         labels = list(PdfReader(path).page_labels)
         toc = labels.index("3")  # the cover and its verso, then the 目录
@@ -714,11 +714,11 @@ def test_leader_dots_are_one_run_per_line_on_one_grid(built: Built) -> None:
         assert not off_grid, off_grid
 
 
-def _as_rendered(sc: SectorContent, path: Path) -> pdf.Rendered:
+def _as_rendered(sc: SectorContent, path: Path) -> render.Rendered:
     """A built 分册 as the print stage reports it: its pages and the page of each named destination."""
     reader = PdfReader(path)
     anchors = {name: reader.get_destination_page_number(dest) + 1 for name, dest in reader.named_destinations.items()}
-    return pdf.Rendered(sc.id, path, len(reader.pages), 0.0, 0.0, 0, 0.0, anchor_pages=anchors)
+    return render.Rendered(sc.id, path, len(reader.pages), 0.0, 0.0, 0, 0.0, anchor_pages=anchors)
 
 
 def test_front_matter_is_laid_out_once_and_past_its_reach_again_with_the_same_numbers(
@@ -727,27 +727,27 @@ def test_front_matter_is_laid_out_once_and_past_its_reach_again_with_the_same_nu
     worked out by WeasyPrint in the one layout (a counter style per 分册 up to `front_bound` pages);
     a front longer than that is rendered again with the numbers given. Both print the same 目录."""
     volumes = [(sc, _as_rendered(sc, path)) for sc, path in sector_pdfs(built)]
-    front_at = functools.partial(pdf.front_job, built.content, volumes, FIXTURE, tmp_path, False, True)
+    front_at = functools.partial(jobs.front_job, built.content, volumes, FIXTURE, tmp_path, False, True)
     given: list[int | None] = []
-    real = pdf.render
+    real = render.render
 
-    def rendering(job: pdf.Job) -> pdf.Rendered:
+    def rendering(job: render.Job) -> render.Rendered:
         given.append(job.context["volumes"][0]["page"])
         return real(job)
 
-    monkeypatch.setattr(pdf, "render", rendering)
-    once = pdf._render_front(front_at)
+    monkeypatch.setattr(render, "render", rendering)
+    once = stage._render_front(front_at)
     assert given == [None], "the front matter was rendered more than once"
     laid_out = page_texts(once.path, layout=True)
-    start = pdf._padded(once.pages, True) + 1
-    assert any(re.search(rf"{re.escape(pdf.volume_title(volumes[0][0]))}\s*\.{{3,}}\s*{start}\s*$", line)
+    start = jobs._padded(once.pages, True) + 1
+    assert any(re.search(rf"{re.escape(typeset.volume_title(volumes[0][0]))}\s*\.{{3,}}\s*{start}\s*$", line)
                for page in laid_out for line in page.splitlines())
 
-    def short(**kw: Any) -> pdf.Job:
+    def short(**kw: Any) -> render.Job:
         job = front_at(**kw)
         return replace(job, context={**job.context, "front_bound": once.pages - 1})
 
-    again = pdf._render_front(short)
+    again = stage._render_front(short)
     assert given[1:] == [None, start]
     assert page_texts(again.path, layout=True) == laid_out
 
@@ -765,7 +765,7 @@ def _outline_pages(reader: PdfReader, items: list[Any] | None = None) -> set[int
 def test_no_page_nearly_empty_and_no_row_alone(built: Built) -> None:
     """Every page with text is at least a fifth full, unless a section (a bookmark) starts on it:
     a short section stands on its own page. Every page of a checklist holds two rows at least."""
-    path = built.path(pdf.GUIDE_FILE)
+    path = built.path(fonts.GUIDE_FILE)
     starts = _outline_pages(PdfReader(path)) | {0}
     with pdfplumber.open(path) as doc:
         for i, page in enumerate(doc.pages):
@@ -815,7 +815,7 @@ def test_pdfs_are_tagged_with_alt_text_and_title_shown(built: Built) -> None:
 def test_guide_parent_tree_leads_each_page_and_link_to_its_own_elements(built: Built) -> None:
     """The parts' parent trees are renumbered into one when bound: the marked content of every page
     and every link annotation of guide.pdf leads back to structure elements of that page and link."""
-    with pikepdf.open(built.path(pdf.GUIDE_FILE)) as book:
+    with pikepdf.open(built.path(fonts.GUIDE_FILE)) as book:
         tree = book.Root.StructTreeRoot
         pairs = list(tree.ParentTree.Nums)
         parents = dict(zip((int(k) for k in pairs[::2]), pairs[1::2], strict=True))
@@ -843,16 +843,16 @@ def test_pdftotext_keeps_each_hazard_sentence_whole(built: Built) -> None:
     def text(path: Path) -> str:
         return squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout)
 
-    guide = text(built.path(pdf.GUIDE_FILE))
+    guide = text(built.path(fonts.GUIDE_FILE))
     for sc, path in sector_pdfs(built):
-        for name, found in ((path.name, text(path)), (pdf.GUIDE_FILE, guide)):
+        for name, found in ((path.name, text(path)), (fonts.GUIDE_FILE, guide)):
             broken = [h.text for it in sc.items for h in it.hazards if squash(h.text) not in found]
             assert broken == [], f"{name}: {broken[:2]}"
 
 
 def test_cover_issuer_and_date_at_the_foot(built: Built) -> None:
     guide = built.content.guide
-    for path in [built.path(pdf.GUIDE_FILE), *(p for _, p in sector_pdfs(built))]:
+    for path in [built.path(fonts.GUIDE_FILE), *(p for _, p in sector_pdfs(built))]:
         with pdfplumber.open(path) as doc:
             page = doc.pages[0]
             found = page.search(guide.issuer)

@@ -25,11 +25,12 @@ import pytest
 
 import test_site
 from conftest import FIXTURES
-from zhinan import pdf, site
+from zhinan import site
 from zhinan.build import BuildError, BuildOptions, _build
 from zhinan.content import sanitize
 from zhinan.content.model import Content, Image
 from zhinan.content.validate import collect, load_content
+from zhinan.pdf import fonts, render
 from zhinan.pipeline.files import Progress
 
 browser = test_site.browser  # the shared Chromium (a fixture)
@@ -309,7 +310,7 @@ def test_the_build_refuses_what_the_check_refuses(minimal_tree: Path, tmp_path: 
 
 
 def test_pdf_fetcher_serves_only_the_root(tree: Tree, tmp_path: Path) -> None:
-    fetch = pdf.fetcher(str(tree.root))
+    fetch = render.fetcher(str(tree.root))
     inside = tree.root / "sectors/demo/images/pic.svg"
     assert fetch(inside.as_uri()).url.startswith("file:")
     refused = [f"http://127.0.0.1:{tree.port}/x.png", f"https://127.0.0.1:{tree.port}/x.png",
@@ -318,7 +319,7 @@ def test_pdf_fetcher_serves_only_the_root(tree: Tree, tmp_path: Path) -> None:
                # a network address whose path names a file inside the root is still a network address
                f"http://127.0.0.1:{tree.port}{inside}"]
     for url in refused:
-        with pytest.raises(pdf.PrintError, match="PDF 只能使用仓库内的文件"):
+        with pytest.raises(fonts.PdfError, match="PDF 只能使用仓库内的文件"):
             fetch(url)
     assert tree.requests == []
 
