@@ -16,6 +16,7 @@ from zhinan.build import BuildOptions, build
 from zhinan.cli import main
 from zhinan.content.validate import load_content
 from zhinan.pipeline.files import Progress
+from zhinan.site import downloads as site_downloads
 
 
 def _files(folder: Path) -> dict[Path, bytes]:
@@ -31,7 +32,7 @@ def test_site_offers_the_pdfs_rendered_alongside(minimal_tree: Path, tmp_path: P
     downloads = site.find_downloads(content, out)
     # Every file the build writes is offered, and the site holds its real bytes, not the
     # placeholder MkDocs wrote while the PDF was still being rendered.
-    assert sorted(downloads) == sorted(key for key, *_ in site._download_plan(content))
+    assert sorted(downloads) == sorted(key for key, *_ in site_downloads._download_plan(content))
     for d in downloads.values():
         assert (out / "site" / d.src).read_bytes() == d.path.read_bytes(), d.src
         assert d.path.stat().st_size > (1000 if d.path.suffix == ".pdf" else 0)

@@ -518,12 +518,12 @@ def test_sanitizer_keeps_what_the_guide_uses() -> None:
 
 def test_mkdocs_warnings_are_reported_in_full(minimal_tree: Path, tmp_path: Path) -> None:
     """A page the generator warns about stops the build with every warning, not only their count."""
-    from zhinan.site import mkdocs as mkdocs_adapter
+    from zhinan.site.mkdocs.build import build_site
 
     source = site.source(load_content(minimal_tree), minimal_tree, tmp_path / "out")
     source.pages["index.md"] += "\n[甲](missing-one.md) [乙](missing-two.md)\n"
     with pytest.raises(BuildError) as caught:
-        mkdocs_adapter.build_site(source, site.config_file(minimal_tree), docs_dir=minimal_tree / "guides",
+        build_site(source, site.config_file(minimal_tree), docs_dir=minimal_tree / "guides",
                                   site_dir=tmp_path / "site")
     message = str(caught.value)
     assert "Aborted with 2 warnings" in message

@@ -163,7 +163,7 @@ def test_queries_cover_at_least_thirty_cases() -> None:
 
 
 def test_words_inside_longer_words_are_indexed() -> None:
-    from zhinan.site.mkdocs import _load_safety_terms, search_subwords
+    from zhinan.site.mkdocs.search import _load_safety_terms, search_subwords
 
     _load_safety_terms()
     assert "危险源" in search_subwords("WHP-010\u200b重大危险源\u200b管理")
@@ -175,7 +175,7 @@ def test_the_index_is_segmented_as_jieba_segments_it() -> None:
     words as jieba itself, the same answer again, and other calls passed through unchanged."""
     import jieba
 
-    from zhinan.site.mkdocs import _load_safety_terms, _SegmentOnce
+    from zhinan.site.mkdocs.search import _load_safety_terms, _SegmentOnce
 
     _load_safety_terms()
     seg = _SegmentOnce()
