@@ -257,7 +257,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m("workbook: 重大 lines of 典型隐患 not in bold", "src/zhinan/sheets/workbook.py",
       "TextBlock(bold if line.startswith(MAJOR_MARK) else plain, piece)", "TextBlock(plain, piece)",
       "tests/test_sheets.py::test_every_major_typical_hazard_is_in_the_sheet_marked_bold_on_gray"),
-    m("sheets: CSV without BOM (Excel shows mojibake)", "src/zhinan/sheets/__init__.py",
+    m("sheets: CSV without BOM (Excel shows mojibake)", "src/zhinan/sheets/encode.py",
       'return buf.getvalue().encode("utf-8-sig")', 'return buf.getvalue().encode("utf-8")',
       "tests/test_sheets.py::test_csv_files_are_utf8_with_bom_and_match_the_checklist"),
     # -- data ---------------------------------------------------------------------------------------

@@ -48,8 +48,8 @@ from zhinan.content.model import CheckItem, Sector, field_types, is_required, pu
 from zhinan.content.problems import Problem
 from zhinan.content.validate import collect, validate_file
 from zhinan.formats import schema
+from zhinan.formats.columns import CHECKLIST_SHEET, Column, checklist_columns
 from zhinan.pipeline.files import write_text
-from zhinan.sheets import CHECKLIST_SHEET, Column, checklist_columns
 
 HEADER_SCAN_ROWS = 20
 """Sheets often carry a title and notes above the header row; look this far down for it."""

@@ -40,6 +40,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zhinan.content.model import ASPECTS, HAZARD_LEVELS, Content, SectorContent, public_fields
+from zhinan.formats.columns import (
+    CHECKLIST_SHEET,
+    FINDING_COLUMNS,
+    FINDINGS_SHEET,
+    MAJOR_MARK,
+    RECTIFICATION_COLUMNS,
+    RECTIFICATIONS_SHEET,
+    SUMMARY_SHEET,
+    Column,
+    checklist_columns,
+    checklist_rows,
+)
 from zhinan.formats.record import (
     CHECK_RESULTS,
     DONE_STATUS,
@@ -54,19 +66,7 @@ from zhinan.formats.record import (
     finding_id,
 )
 from zhinan.pipeline import hashcache
-from zhinan.sheets import (
-    CHECKLIST_SHEET,
-    FINDING_COLUMNS,
-    FINDINGS_SHEET,
-    MAJOR_MARK,
-    RECTIFICATION_COLUMNS,
-    RECTIFICATIONS_SHEET,
-    SUMMARY_SHEET,
-    Column,
-    checklist_columns,
-    checklist_rows,
-    xlsx_bytes,
-)
+from zhinan.sheets.encode import xlsx_bytes
 
 PREPARED_ROWS = 500
 """Rows made ready to fill (drop-downs, date checks, formulas, 隐患编号) in each list, and rows

@@ -454,7 +454,8 @@ def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Down
 def _data_page(content: Content, downloads: dict[str, Download]) -> str:
     """The 开放数据 page: the files with their sizes, the licence, and field tables taken from the
     declarations the files are written from (the workbook's columns, the JSON's structure)."""
-    from zhinan import data, sheets
+    from zhinan import data
+    from zhinan.formats.columns import checklist_columns
 
     kinds = [("data/json", "JSON", "全部内容"), ("data/schema", "JSON Schema", "JSON 文件的结构和每个字段的含义"),
              ("data/csv", "CSV", "全部行业的检查清单")]
@@ -462,7 +463,7 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
     files = [(downloads[key], fmt, note) for key, fmt, note in kinds if key in downloads]
     items = {f.name: f for f in public_fields(CheckItem)}
     csv_fields = [(c.title, items[c.field].metadata["description"] if c.field else "企业自查时填写，发布的数据中为空")
-                  for c in sheets.checklist_columns()]
+                  for c in checklist_columns()]
     csv_fields[0] = (csv_fields[0][0], "本行业内的行号")
     json_fields = [(name, title, note) for record in (Content, SectorContent)
                    for name, (title, note) in data.ASSEMBLED[record].items()]
