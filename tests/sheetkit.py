@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from zhinan.build import BuildOptions, build
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = Path(__file__).resolve().parent / "fixtures" / "sheets" / "content"

@@ -15,7 +15,7 @@ from zhinan import site
 from zhinan.build import BuildOptions, build
 from zhinan.cli import main
 from zhinan.content.validate import load_content
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 from zhinan.site import downloads as site_downloads
 
 

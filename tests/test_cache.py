@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES
 from zhinan.build import BuildOptions, build
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 
 STAGES = ("pdf", "sheets", "data", "site")
 

@@ -26,7 +26,7 @@ import pytest
 
 from conftest import FIXTURES
 from zhinan.build import BuildOptions, build
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 from zhinan.pipeline.stage import STAGES
 from zhinan.pipeline.transaction import TEST_PAUSE
 

@@ -231,7 +231,7 @@ def test_form_stars_exactly_the_items_with_a_major_hazard(tmp_path: Path) -> Non
 
 def test_build_only_writes_the_stages_asked_for(minimal_tree: Path, tmp_path: Path) -> None:
     from zhinan.build import BuildOptions, build
-    from zhinan.pipeline.files import Progress
+    from zhinan.pipeline.progress import Progress
 
     out = tmp_path / "out"
     result = build(BuildOptions(root=minimal_tree, out=out, only=("data",), jobs=1, progress=Progress(quiet=True)))
@@ -269,7 +269,7 @@ def _keys(root: Path) -> dict[str, str]:
 
 def _sheet_keys(root: Path, content: Content) -> dict[str, str]:
     from zhinan.build import BuildOptions, build
-    from zhinan.pipeline.files import Progress
+    from zhinan.pipeline.progress import Progress
 
     out = root.parent / "sheets-out"
     build(BuildOptions(root=root, out=out, only=("sheets",), jobs=1, progress=Progress(quiet=True)))

@@ -29,7 +29,7 @@ from zhinan.content.validate import load_content
 from zhinan.formats import record
 from zhinan.formats.record import Finding, Rectification
 from zhinan.pdf import bind, fonts, jobs, render, stage, typeset
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pdf"
 CLOSING = set("，。、；：？！）」』》〉】〕”’…·")

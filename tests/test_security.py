@@ -31,7 +31,7 @@ from zhinan.content import sanitize
 from zhinan.content.model import Content, Image
 from zhinan.content.validate import collect, load_content
 from zhinan.pdf import fonts, render
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 
 browser = test_site.browser  # the shared Chromium (a fixture)
 

@@ -31,7 +31,7 @@ from zhinan.build import BuildOptions, build
 from zhinan.content.model import ASPECTS, CheckItem, Content
 from zhinan.content.problems import ContentError
 from zhinan.content.validate import load_content
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"

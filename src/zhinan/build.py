@@ -14,14 +14,14 @@ from __future__ import annotations
 import ctypes.util
 import dataclasses
 import gc
-import importlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
+from zhinan import data, pdf, sheets, site
 from zhinan.content.model import Content
 from zhinan.content.validate import load_content
 from zhinan.pipeline import workers
@@ -30,6 +30,14 @@ from zhinan.pipeline.transaction import transaction
 
 __all__ = ["STAGES", "Alongside", "BuildError", "BuildOptions", "build", "harfbuzz_subset_available"]
 """The shared types live in `zhinan.pipeline.stage`; they are re-exported here for callers of `build`."""
+
+STAGE_BUILDS: dict[str, Callable[..., Any]] = {
+    "pdf": pdf.build,        # volumes, blank forms, guide.pdf — in worker processes, in the background
+    "sheets": sheets.build,  # the 三张清单 workbooks and CSV
+    "data": data.build,      # guide.json and its JSON Schema
+    "site": site.build,      # the website; waits for the PDFs only to copy them in
+}
+"""Every output stage and the function that builds it, in `STAGES` order."""
 
 
 def harfbuzz_subset_available() -> bool:
@@ -76,7 +84,7 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
             results[stage] = _run(stage, content, opts)
         return results
     # The PDFs render in the background; the site waits for them only to copy them in.
-    pdf_outputs = frozenset(importlib.import_module("zhinan.pdf").outputs(content, opts))
+    pdf_outputs = frozenset(pdf.outputs(content, opts))
     future: Future[Any] = Future()
 
     def background() -> None:
@@ -111,7 +119,7 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
 
 def _run(stage: str, content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> Any:
     t0 = time.perf_counter()
-    module = importlib.import_module(f"zhinan.{stage}")
-    result = module.build(content, opts) if alongside is None else module.build(content, opts, alongside)
+    build_stage = STAGE_BUILDS[stage]
+    result = build_stage(content, opts) if alongside is None else build_stage(content, opts, alongside)
     opts.progress.info(f"[{stage}] 完成，用时 {time.perf_counter() - t0:.1f} 秒")
     return result

@@ -16,16 +16,17 @@ from typing import Any, NoReturn
 
 import click
 
-from zhinan import __version__, site
-from zhinan.build import STAGES, BuildError, BuildOptions, build
+from zhinan import __version__
 from zhinan.commands import changelog, codeowners, scaffold
 from zhinan.content import stats
 from zhinan.content.model import ENTERPRISE_LEVELS
 from zhinan.content.problems import ERROR, FORMATS, ContentError
 from zhinan.content.validate import collect, load_content, placeholders
+from zhinan.errors import ZhinanError
 from zhinan.formats import schema
 from zhinan.pipeline import workers
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
+from zhinan.pipeline.stage import STAGES, BuildError, BuildOptions
 from zhinan.pipeline.transaction import Interrupted
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -48,7 +49,19 @@ def fail(exc: ContentError, fmt: str = "text") -> None:
     sys.exit(1)
 
 
-@click.group(context_settings=CONTEXT)
+class _Commands(click.Group):
+    """Every `ZhinanError` a command does not report itself becomes its Chinese message on stderr
+    and the error's exit code (`zhinan.errors`); anything else is a bug and keeps its traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ZhinanError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="zhinan")
 def main() -> None:
     """安全生产标准化运行提升指南：检查内容，生成网站、PDF 和三张清单。"""
@@ -119,6 +132,8 @@ def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs:
                         sectors=sectors, jobs=jobs, pdfa=pdfa, duplex=duplex, progress=Progress(quiet=quiet))
     on_term = signal.signal(signal.SIGTERM, _terminated)  # a cancelled CI job: stop as for Ctrl+C
     try:
+        from zhinan.build import build  # the stages import WeasyPrint's, openpyxl's and MkDocs' helpers
+
         with workers.signals_relayed():
             build(opts, wait=wait)
     except ContentError as exc:
@@ -155,6 +170,8 @@ def serve_cmd(root: Path, dev_addr: str, open_browser: bool) -> None:
         load_content(root)  # the same report as `zhinan check` before the server starts
     except ContentError as exc:
         fail(exc)
+    from zhinan import site  # MkDocs and the site's templates: only this command needs them
+
     site.serve(root.resolve(), dev_addr=dev_addr, open_in_browser=open_browser)
 
 

@@ -36,6 +36,7 @@ from zhinan.content.model import (
 )
 from zhinan.content.problems import ContentError
 from zhinan.content.validate import load_content
+from zhinan.errors import ZhinanError
 from zhinan.pipeline.files import write_text
 
 TITLE = "本版修订说明"
@@ -43,7 +44,7 @@ ADDED, CHANGED, REMOVED = "新增", "修改", "删除"
 KINDS = ("检查项", "典型隐患", "标杆企业", "典型做法")
 
 
-class ChangelogError(Exception):
+class ChangelogError(ZhinanError):
     """The earlier edition cannot be read; the message is for people, in Chinese."""
 
 

@@ -47,6 +47,7 @@ from zhinan.content import parse
 from zhinan.content.model import CheckItem, Sector, field_types, is_required, public_fields, unwrap_optional
 from zhinan.content.problems import Problem
 from zhinan.content.validate import collect, validate_file
+from zhinan.errors import ZhinanError
 from zhinan.formats import schema
 from zhinan.formats.columns import CHECKLIST_SHEET, Column, checklist_columns
 from zhinan.pipeline.files import write_text
@@ -60,7 +61,7 @@ ONE_LINE = {"item", "method"} | {f.name for f in public_fields(CheckItem) if f.m
 """Fields that are a label or a code: a line break typed into one is a mistake, not text."""
 
 
-class SheetError(Exception):
+class SheetError(ZhinanError):
     """The sheet cannot be imported; carries every message, `FILE:sheet!cell: 错误: …`."""
 
     def __init__(self, messages: list[str]) -> None:

@@ -32,6 +32,7 @@ from zhinan.content.model import (
 )
 from zhinan.content.problems import ContentError, Problem
 from zhinan.content.validate import FileValidator
+from zhinan.errors import ZhinanError
 from zhinan.formats.reference import record_example
 from zhinan.formats.schema import schema_line
 from zhinan.pipeline import files as output
@@ -40,7 +41,7 @@ TODO = PLACEHOLDER
 INDENT = "  "
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(ZhinanError):
     """A request that cannot be carried out; the message is for people, in Chinese."""
 
 

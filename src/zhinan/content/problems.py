@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from zhinan.content.model import Where
+from zhinan.errors import ZhinanError
 
 ERROR = "错误"
 WARNING = "警告"
@@ -44,7 +45,7 @@ class Problem:
         )
 
 
-class ContentError(Exception):
+class ContentError(ZhinanError):
     """Raised when the content has problems; carries all of them, sorted."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

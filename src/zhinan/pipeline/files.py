@@ -1,14 +1,14 @@
-"""Writing outputs so that a failed build never replaces a good file or folder."""
+"""Writing outputs so that a failed build never replaces a good file or folder, and never changes
+a published one: a file is written beside its place and renamed over it (a new generation
+hard-links the published files, so writing into one in place would change the published edition;
+see `zhinan.pipeline.transaction`)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
-import threading
 from pathlib import Path
-from typing import TextIO
 
 
 def _umask() -> int:
@@ -54,43 +54,3 @@ def replace_dir(built: Path, final: Path) -> None:
     os.replace(built, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-class Progress:
-    """Per-stage and per-file progress: on a terminal one status line, redrawn, that shows every
-    stage still running (the PDFs render while the site is built), and a line kept for each stage
-    that finishes; elsewhere (CI, a log file) one plain line per step."""
-
-    def __init__(self, quiet: bool = False, stream: TextIO | None = None) -> None:
-        self.stream: TextIO = stream or sys.stderr
-        self.quiet = quiet
-        self.tty = self.stream.isatty() and not os.environ.get("CI")
-        self._lock = threading.Lock()  # the PDF stage reports from its own thread
-        self._running: dict[str, str] = {}
-
-    def _emit(self, kept: str | None) -> None:
-        """Write `kept` as a line of its own, then (on a terminal) redraw the status line."""
-        with self._lock:
-            if self.tty:
-                status = "  ".join(self._running.values())
-                self.stream.write("\r\033[K" + (f"{kept}\n" if kept is not None else "") + status)
-            elif kept is not None:
-                self.stream.write(f"{kept}\n")
-            self.stream.flush()
-
-    def step(self, stage: str, done: int, total: int, name: str) -> None:
-        if self.quiet:
-            return
-        text = f"[{stage}] {done}/{total} {name}"
-        if not self.tty:
-            self._emit(text)
-        elif done >= total:
-            self._running.pop(stage, None)
-            self._emit(text)
-        else:
-            self._running[stage] = text
-            self._emit(None)
-
-    def info(self, message: str) -> None:
-        if not self.quiet:
-            self._emit(message)

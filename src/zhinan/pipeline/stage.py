@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zhinan.pipeline.files import Progress
+from zhinan.errors import ZhinanError
+from zhinan.pipeline.progress import Progress
 
 STAGES = ("pdf", "sheets", "data", "site")
-"""Every output stage, in build order; each is a module `zhinan.<stage>` with `build(content, opts)`.
+"""Every output stage, in build order; `zhinan.build.STAGE_BUILDS` names the function that builds each.
 The site comes last so that it can offer the PDFs and workbooks already built as downloads."""
 
 
-class BuildError(Exception):
+class BuildError(ZhinanError):
     """A build that cannot go on for a reason outside the content (a missing font, a renderer
     error); the message says, in Chinese, what to do. The command line exits 1 with it."""
 

@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from zhinan.pipeline.files import Progress
+from zhinan.pipeline.progress import Progress
 from zhinan.pipeline.stage import STAGES, BuildError
 
 GENERATIONS = ".builds"

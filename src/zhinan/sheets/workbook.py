@@ -40,6 +40,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zhinan.content.model import ASPECTS, HAZARD_LEVELS, Content, SectorContent, public_fields
+from zhinan.errors import ZhinanError
 from zhinan.formats.columns import (
     CHECKLIST_SHEET,
     FINDING_COLUMNS,
@@ -107,7 +108,7 @@ COVER = {
 """Cover fields on the 检查清单 sheet: the label's cell, the value's cell, the value's merged range."""
 
 
-class RecordError(ValueError):
+class RecordError(ZhinanError, ValueError):
     """A workbook cannot be read as this sector's record; carries every message, `表!单元格: 错误: …`."""
 
     def __init__(self, messages: list[str]) -> None:
