@@ -311,6 +311,18 @@ MUTANTS: tuple[Mutant, ...] = (
     m("cache: a key hashes the parts' types, not their values", "src/zhinan/pipeline/hashcache.py",
       "h.update(repr(part).encode())", "h.update(type(part).__name__.encode())",
       MEANING + "test_an_edited_checklist_item_changes_the_key_of_every_output_that_shows_it"),
+    m("house: a stage writes into a published file in place (the new generation shares its inode)",
+      "src/zhinan/pipeline/files.py", "        os.replace(tmp, path)\n",
+      "        if path.exists():\n            path.write_bytes(data)\n            os.unlink(tmp)\n"
+      "        else:\n            os.replace(tmp, path)\n",
+      "tests/test_write_once.py"),
+    m("house: the content layer imports the site", "src/zhinan/content/stats.py",
+      "    items = [it for s in content.sectors for it in s.items]\n",
+      "    from zhinan.site import pages  # noqa: F401\n    items = [it for s in content.sectors for it in s.items]\n",
+      "tests/test_imports.py::test_imports_point_down"),
+    m("house: the site's pages import the stage that imports them (a cycle)", "src/zhinan/site/pages.py",
+      "    from zhinan import data\n", "    from zhinan import data\n    from zhinan.site.stage import build  # noqa: F401\n",
+      "tests/test_imports.py::test_no_import_cycles"),
 )
 
 REMOVED: dict[str, str] = {
