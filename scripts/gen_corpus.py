@@ -103,7 +103,7 @@ REQUIREMENTS = (
     "每季度至少检查一次", "发现问题及时整改并闭环销号", "每年至少组织一次评审", "按风险等级实行分级管控",
     "与岗位风险辨识结果相对应", "保持标识清晰、数据准确",
 )
-RECORDS = (
+CONTENT_FILES = (
     "相关记录保存不少于三年", "检查和整改情况记入台账", "由负责人签字确认", "结果向从业人员公示",
     "资料归档备查", "纳入年度安全生产考核",
 )
@@ -184,7 +184,7 @@ class Writer:
 
     def requirement(self, obj: str) -> str:
         r = self.rng
-        return f"{self.pick(ACTORS)}应{self.pick(VERBS)}{obj}，{self.pick(REQUIREMENTS)}，{self.pick(RECORDS)}。" + (
+        return f"{self.pick(ACTORS)}应{self.pick(VERBS)}{obj}，{self.pick(REQUIREMENTS)}，{self.pick(CONTENT_FILES)}。" + (
             f"{self.pick(ACTORS)}{self.pick(REQUIREMENTS)}。" if r.random() < 0.5 else ""
         )
 

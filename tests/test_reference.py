@@ -7,14 +7,14 @@ import re
 import pytest
 
 from zhinan.content import model, parse
-from zhinan.content.model import RECORDS, field_types, public_fields
+from zhinan.content.model import CONTENT_FILES, field_types, public_fields
 from zhinan.content.problems import Problem
 from zhinan.content.validate import FileValidator
 from zhinan.formats.record import RECORD_TYPES
 from zhinan.formats.reference import nested_records, render_markdown
 
 PAGE = render_markdown()
-ALL_RECORDS = [*RECORDS.values(), *nested_records(), *RECORD_TYPES]
+ALL_RECORDS = [*CONTENT_FILES.values(), *nested_records(), *RECORD_TYPES]
 
 
 def _section(record: type) -> str:
@@ -35,7 +35,7 @@ def test_page_title() -> None:
 def test_every_nested_record_has_a_section() -> None:
     """Every record type reachable from a file's fields is documented (found by walking the types)."""
     reachable = set()
-    todo = list(RECORDS.values())
+    todo = list(CONTENT_FILES.values())
     while todo:
         record = todo.pop()
         for f in public_fields(record):
@@ -44,7 +44,7 @@ def test_every_nested_record_has_a_section() -> None:
                 if tp not in reachable:
                     reachable.add(tp)
                     todo.append(tp)
-    assert reachable - set(RECORDS.values()) == set(nested_records())
+    assert reachable - set(CONTENT_FILES.values()) == set(nested_records())
     for record in reachable:
         assert _section(record)
 
@@ -62,18 +62,18 @@ def test_every_field_documented(record: type) -> None:
             assert f.metadata["pattern"] in row
 
 
-@pytest.mark.parametrize("kind", list(RECORDS))
+@pytest.mark.parametrize("kind", list(CONTENT_FILES))
 def test_file_examples_are_valid_content(kind: str) -> None:
-    section = _section(RECORDS[kind])
+    section = _section(CONTENT_FILES[kind])
     text = re.search(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
     assert text, "每个文件都应有示例"
     assert text.group(1).startswith("# yaml-language-server: $schema=")
     problems: list[Problem] = []
     node = parse.parse_yaml("example.yml", text.group(1), problems)
     assert node is not None
-    value = FileValidator("example.yml", text.group(1), problems).record(node, RECORDS[kind], "示例")
+    value = FileValidator("example.yml", text.group(1), problems).record(node, CONTENT_FILES[kind], "示例")
     assert problems == []
-    assert isinstance(value, RECORDS[kind])
+    assert isinstance(value, CONTENT_FILES[kind])
 
 
 def test_prose_has_no_raw_html() -> None:

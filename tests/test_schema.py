@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from zhinan.content.model import RECORDS, public_fields
+from zhinan.content.model import CONTENT_FILES, public_fields
 from zhinan.formats import schema
 
 
@@ -21,13 +21,13 @@ def test_committed_schemas_are_current() -> None:
 
 
 def test_every_model_field_has_chinese_title_and_description() -> None:
-    for kind in RECORDS:
+    for kind in CONTENT_FILES:
         doc = json.loads(schema.render_all()[f"{kind}.schema.json"])
         records = [doc, *doc.get("$defs", {}).values()]
         for rec in records:
             for name, prop in rec["properties"].items():
                 assert prop["title"] and prop["description"], (kind, name)
-        assert set(doc["properties"]) == {f.name for f in public_fields(RECORDS[kind])}
+        assert set(doc["properties"]) == {f.name for f in public_fields(CONTENT_FILES[kind])}
 
 
 def _content_files(root: Path) -> list[tuple[str, Path]]:

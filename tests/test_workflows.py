@@ -22,7 +22,7 @@ import yaml
 
 from conftest import REPO
 from zhinan.cli import main
-from zhinan.content.model import RECORDS
+from zhinan.content.model import CONTENT_FILES
 from zhinan.formats.schema import FILES, SCHEMA_DIR
 
 WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
@@ -158,7 +158,7 @@ def test_pre_commit_hooks() -> None:
 def test_editor_settings_map_every_schema_to_its_files() -> None:
     settings = json.loads((REPO / ".vscode/settings.json").read_text(encoding="utf-8"))
     mapping = settings["yaml.schemas"]
-    expected = {f"./{SCHEMA_DIR}/{kind}.schema.json": [re.sub(r"<[^>]+>", "*", FILES[kind])] for kind in RECORDS}
+    expected = {f"./{SCHEMA_DIR}/{kind}.schema.json": [re.sub(r"<[^>]+>", "*", FILES[kind])] for kind in CONTENT_FILES}
     assert mapping == expected
     for schema_file, globs in mapping.items():
         assert (REPO / schema_file).is_file()

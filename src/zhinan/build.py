@@ -49,8 +49,8 @@ def harfbuzz_subset_available() -> bool:
 def _long_lived_model() -> Iterator[None]:
     """The content model, just loaded, lives until the build ends: set it aside from the cyclic
     garbage collector (gc.freeze), and collect young objects less often. The site stage allocates
-    millions of short-lived objects; with the 9,000-item model walked on every full collection it
-    took about a tenth longer (measured on the city corpus)."""
+    millions of short-lived objects, and walking a city-sized model on every full collection
+    makes it measurably slower (see the commit that added this)."""
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)

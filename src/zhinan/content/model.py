@@ -323,7 +323,7 @@ class Content:
 CHANGES_FILE = "changes.md"
 """The edition's 本版修订说明 under guides/: generated, optional, never listed in `chapters`."""
 
-RECORDS: dict[str, type] = {
+CONTENT_FILES: dict[str, type] = {
     "guide": Guide,
     "sector": Sector,
     "checklist": Checklist,

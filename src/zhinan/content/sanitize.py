@@ -152,7 +152,7 @@ def render_with_toc(text: str, slugify: Slugify | None = None,
 
 
 @dataclass(frozen=True)
-class Finding:
+class Disallowed:
     """Something in contributor Markdown that would not be published as written."""
 
     kind: str
@@ -201,23 +201,23 @@ def _removed(before: _Tags, after: _Tags) -> Iterator[tuple[str, str, dict[str, 
             yield tag, "", attrs, {}, raw
 
 
-def _cleaning_findings(out: str) -> Iterator[Finding]:
+def _cleaning_findings(out: str) -> Iterator[Disallowed]:
     before, after = _tags(out), _tags(clean(out))
     for tag, name, attrs, _kept, raw in _removed(before, after):
         if not name:
-            yield Finding("element", f"<{tag}", f"<{tag}>")
+            yield Disallowed("element", f"<{tag}", f"<{tag}>")
             continue
         value = attrs[name]
         needle = _raw_attribute(raw, name) or value
         if tag == "a" and name == "href":
-            yield Finding("url", needle, value)
+            yield Disallowed("url", needle, value)
         elif tag == "img" and name == "src":
-            yield Finding("image", needle, value)
+            yield Disallowed("image", needle, value)
         else:
-            yield Finding("attribute", name, f"<{tag} {name}>")
+            yield Disallowed("attribute", name, f"<{tag} {name}>")
 
 
-def _raw_html(text: str) -> Iterator[Finding]:
+def _raw_html(text: str) -> Iterator[Disallowed]:
     md = _markdown(raw_html=True)
     md.convert(text)
     for block in md.htmlStash.rawHtmlBlocks:
@@ -225,10 +225,10 @@ def _raw_html(text: str) -> Iterator[Finding]:
             m = re.match(r"\s*(<!--|<[!?/]?\s*[A-Za-z][A-Za-z0-9-]*)", block)
             snippet = m.group(1) if m else block.strip()[:20]
             if not snippet.startswith("</"):  # the opening tag is reported
-                yield Finding("html", snippet, snippet)
+                yield Disallowed("html", snippet, snippet)
 
 
-def _attr_lists(text: str, plain: str) -> Iterator[Finding]:
+def _attr_lists(text: str, plain: str) -> Iterator[Disallowed]:
     """Attribute lists `{ … }`: what the text would become if `attr_list` were on, compared with
     what it is (the braces stay text)."""
     with_lists = _markdown(attr_list=True).convert(text)
@@ -238,7 +238,7 @@ def _attr_lists(text: str, plain: str) -> Iterator[Finding]:
              for name in attrs.keys() - kept.keys()]
     for name in added or [""]:
         has_value = name and re.search(rf"(?<![\w-]){re.escape(name)}\s*=", text)
-        yield Finding("attr_list", f"{name}=" if has_value else "{", name)
+        yield Disallowed("attr_list", f"{name}=" if has_value else "{", name)
 
 
 def images(text: str) -> list[str]:
@@ -261,13 +261,13 @@ _MARKUP = re.compile(r"[<{\[]")
 checked at the cost of one search (the Markdown passes cost 5x the rest of the check)."""
 
 
-def findings(text: str) -> list[Finding]:
+def findings(text: str) -> list[Disallowed]:
     """Everything in `text` that would not be published as written, once per kind and place."""
     if not _MARKUP.search(text):
         return []
     out, _ = markdown_html(text)
     found = [*_raw_html(text), *_attr_lists(text, out), *_cleaning_findings(out)]
-    unique: dict[tuple[str, str], Finding] = {}
+    unique: dict[tuple[str, str], Disallowed] = {}
     for f in found:
         unique.setdefault((f.kind, f.needle), f)
     return list(unique.values())

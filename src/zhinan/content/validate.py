@@ -217,7 +217,7 @@ class FileValidator:
             found = [f for f in found if f.kind == "html"]
         bad = False
         for f in found:
-            self.problems.append(Problem.at(_locate(self.rel, self.text, node, f.needle), finding_message(label, f)))
+            self.problems.append(Problem.at(_locate(self.rel, self.text, node, f.needle), disallowed_message(label, f)))
             bad = True
         if markdown and self.root is not None:
             bad |= _check_markdown_images(self.root, self.rel, value,
@@ -263,7 +263,7 @@ class FileValidator:
 _HINT = "请只用 Markdown 书写（链接写成 [文字](https://…)，不要用 <标签> 或 javascript:）"
 
 
-def finding_message(label: str, f: sanitize.Finding) -> str:
+def disallowed_message(label: str, f: sanitize.Disallowed) -> str:
     """What a contributor reads for something the sanitizer would not publish as written."""
     if f.kind == "html":
         return f"{label}含有不允许的 HTML 或脚本“{f.detail}”；{_HINT}"
@@ -327,7 +327,7 @@ def _check_markdown_images(root: Path, rel: str, text: str, where: Callable[[str
     folder = image_folder(rel)
     for src in sanitize.images(text):
         before = len(problems)
-        check_image_file(root, folder, urllib.parse.unquote(src), where(src), problems, label)
+        check_image_reference(root, folder, urllib.parse.unquote(src), where(src), problems, label)
         bad |= len(problems) > before
     return bad
 
@@ -397,7 +397,7 @@ def _chapter(root: Path, name: str, where: Where, problems: list[Problem]) -> Ch
         return None
     found = sanitize.findings(text)
     for f in found:
-        problems.append(Problem.at(_text_where(rel, text, f.needle), finding_message("章节", f)))
+        problems.append(Problem.at(_text_where(rel, text, f.needle), disallowed_message("章节", f)))
     if _check_markdown_images(root, rel, text, lambda src: _text_where(rel, text, src), "章节的", problems) or found:
         return None
     for href in sanitize.page_links(text):
@@ -484,9 +484,9 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
                     problems.append(Problem.at(p.where, f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
             for img in p.images:
                 before = len(problems)
-                check_image_file(root, f"sectors/{folder.name}", img.src, img.where, problems)
+                check_image_reference(root, f"sectors/{folder.name}", img.src, img.where, problems)
                 if len(problems) == before:
-                    _check_image_file(folder, img.src, img.where, f"{ent.id}-{len(seen_images) + 1}", problems)
+                    _check_image_name_and_size(folder, img.src, img.where, f"{ent.id}-{len(seen_images) + 1}", problems)
                 seen_images.append(img.src)
 
 
@@ -508,7 +508,7 @@ def _check_major_criteria(sc: SectorContent, problems: list[Problem]) -> None:
         problems.append(Problem.at(mc.where, f"录入情况为“{mc.coverage}”，但检查清单没有重大隐患：应为“未录入”"))
 
 
-def check_image_file(root: Path, folder: str, src: str, where: Where, problems: list[Problem],
+def check_image_reference(root: Path, folder: str, src: str, where: Where, problems: list[Problem],
                      label: str = "") -> None:
     """An image path relative to `folder` (of the root) names a png/jpg/svg file inside that folder,
     with nothing active in it."""
@@ -557,7 +557,7 @@ def suggest_image_name(src: str, fallback: str) -> str:
     return "/".join([*folders, (stem if len(stem) >= 3 else fallback) + path.suffix.lower()])
 
 
-def _check_image_file(folder: Path, src: str, where: Where, fallback: str, problems: list[Problem]) -> None:
+def _check_image_name_and_size(folder: Path, src: str, where: Where, fallback: str, problems: list[Problem]) -> None:
     """The image's name uses id characters only, and it has no more pixels or bytes than print needs."""
     if not IMAGE_NAME.fullmatch(src):
         problems.append(Problem.at(where, f"图片文件名“{src}”只能用小写字母、数字和连字符（不能有空格、汉字或大写字母）。"

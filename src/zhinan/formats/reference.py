@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from zhinan.content.model import RECORDS, field_types, is_required, public_fields, unwrap_optional
+from zhinan.content.model import CONTENT_FILES, field_types, is_required, public_fields, unwrap_optional
 from zhinan.formats.record import FORMAT, RECORD_TYPES, VERSION, Inspection
 from zhinan.formats.schema import FILES, schema_line
 
@@ -27,7 +27,7 @@ _COLUMNS = ("字段", "名称", "类型", "必填", "允许值", "格式", "说�
 
 def record_title(record: type) -> str:
     """A record's Chinese name: the title of the first field that holds it, or its docstring."""
-    for holder in (*RECORDS.values(), *nested_records()):
+    for holder in (*CONTENT_FILES.values(), *nested_records()):
         for f in public_fields(holder):
             tp = field_types(holder)[f.name]
             if (_list_item(tp) or unwrap_optional(tp)) is record:
@@ -129,11 +129,11 @@ def nested_records() -> tuple[type, ...]:
         hints = field_types(record)
         for f in public_fields(record):
             inner = _list_item(hints[f.name]) or unwrap_optional(hints[f.name])
-            if _is_record(inner) and inner not in seen and inner not in RECORDS.values():
+            if _is_record(inner) and inner not in seen and inner not in CONTENT_FILES.values():
                 seen.append(inner)
                 walk(inner)
 
-    for record in RECORDS.values():
+    for record in CONTENT_FILES.values():
         walk(record)
     return tuple(seen)
 
@@ -172,10 +172,10 @@ def render_markdown() -> str:
         "",
         "| 文件 | 位置 |",
         "|---|---|",
-        *[f"| {_cell((r.__doc__ or '').split('（')[0])} | `{FILES[k]}` |" for k, r in RECORDS.items()],
+        *[f"| {_cell((r.__doc__ or '').split('（')[0])} | `{FILES[k]}` |" for k, r in CONTENT_FILES.items()],
         "",
     ]
-    for kind, record in RECORDS.items():
+    for kind, record in CONTENT_FILES.items():
         lines += _file_section(kind, record)
     for record in nested_records():
         lines += _nested_section(record)

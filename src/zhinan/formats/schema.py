@@ -9,7 +9,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from zhinan.content.model import RECORDS, field_types, is_required, public_fields, unwrap_optional
+from zhinan.content.model import CONTENT_FILES, field_types, is_required, public_fields, unwrap_optional
 
 SCHEMA_DIR = "schemas"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -81,7 +81,7 @@ def record_schema(record: type, defs: dict[str, Any]) -> dict[str, Any]:
 
 def file_schema(kind: str) -> dict[str, Any]:
     defs: dict[str, Any] = {}
-    body = record_schema(RECORDS[kind], defs)
+    body = record_schema(CONTENT_FILES[kind], defs)
     out = {"$schema": DIALECT, "$id": f"{kind}.schema.json", **body}
     out["description"] = f"{body['description']} 文件位置：{FILES[kind]}"
     if defs:
@@ -91,7 +91,7 @@ def file_schema(kind: str) -> dict[str, Any]:
 
 def render_all() -> dict[str, str]:
     """File name → JSON text for every content schema."""
-    return {f"{kind}.schema.json": _dump(file_schema(kind)) for kind in RECORDS}
+    return {f"{kind}.schema.json": _dump(file_schema(kind)) for kind in CONTENT_FILES}
 
 
 def _dump(obj: Any) -> str:

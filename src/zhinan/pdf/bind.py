@@ -32,8 +32,8 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     `_one_copy_of_each_face`); returns the book, its page count, and the faces that could not be
     (in Chinese).
 
-    The parts are copied by qpdf (pikepdf), in C++: with pypdf, in Python, binding the 2,000-page
-    book of a city took four minutes and 4 GB; with qpdf it takes seconds."""
+    The parts are copied by qpdf (pikepdf), in C++: binding a city's book in pure Python (pypdf)
+    took minutes and gigabytes."""
     binding = _Binding(duplex)
     binding.add(front, None, ("/OutputIntents", "/Metadata") if pdfa else ())
     for title, path in volumes:

@@ -82,8 +82,8 @@ class _PartFont:
 def _one_copy_of_each_face(doc: Any) -> list[str]:
     """Each part embeds its own subset of each face (Noto Serif, Sans, Sans Bold), all under one
     name, since WeasyPrint's subset tag is a digest of the face, not of its glyphs: the 合订本 of the
-    repository's content carried each face nine times (5.5 MB of its 6.5 MB) and gave a print
-    shop one font name for nine different glyph sets. Here each face is subset once more, from the
+    repository's content carried each face once per part (most of the file's bytes) and gave a
+    print shop one font name for several different glyph sets. Here each face is subset once more, from the
     system font the parts were set in, to the glyphs of the whole book, and every part's font
     dictionary is replaced by one with the merged widths and ToUnicode map. WeasyPrint keeps the
     face's own glyph ids in its subsets (HarfBuzz's RETAIN_GIDS), so no page's text changes.

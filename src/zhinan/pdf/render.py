@@ -156,8 +156,8 @@ def render(job: Job) -> Rendered:
 
 def _one_run_per_leader() -> None:
     """WeasyPrint sets a leader (`leader(".")` in the 目录s) as one text box per dot, each shown by
-    a text operator of its own: the 目录 of a city's 合订本, 950 lines, held 80,000 of them, and
-    drawing and writing them was two thirds of the 23 s its front matter took. Here, once
+    a text operator of its own: a city's 合订本 has tens of thousands of them in its 目录, and
+    drawing and writing them dominated the front matter's layout. Here, once
     WeasyPrint has placed a line's dots, they become one run of the same text, shaped once, at the
     first dot's place: the same glyphs at the same places (a run whose width is not exactly the
     dots' is not used; nor is anything if WeasyPrint's layout functions are not where they were or

@@ -138,9 +138,9 @@ class _BoundGuide:
     bound behind it (`bind_guide`).
 
     The binding runs after the workers are gone, in a process of its own: qpdf holds every object
-    of the book at once (a city's 2,000 pages: 550,000 objects, about 900 MiB), and bound beside
-    two workers rendering forms, the build's processes together took 2.1 GiB. Alone, it costs the
-    build about half its 20 s (one core idle), and the memory is given back when it ends."""
+    of the book at once (a city's book: hundreds of thousands of objects, close to a gigabyte), and
+    bound beside workers rendering forms, the build's processes together would hold all of it at
+    once. Alone it leaves one core idle for a while, and the memory is given back when it ends."""
 
     def __init__(self, content: Content, volumes: list[tuple[SectorContent, Rendered]], volume_keys: list[str],
                  opts: BuildOptions, store: hashcache.Cache) -> None:

@@ -123,7 +123,7 @@ def _page_count(path: Path) -> int | None:
 class PageCounts:
     """The page counts of the PDFs offered for download, by their place in the site, known before
     the pages need them: the PDFs already built are read in a thread while the site is generated
-    (qpdf lets go of the GIL; city scale: 93 files, 3–6 s), those built beside the site are told
+    (qpdf lets go of the GIL), those built beside the site are told
     by the PDF stage (`add`)."""
 
     def __init__(self, downloads: dict[str, Download], pending: Iterable[Path] = ()) -> None:

@@ -305,8 +305,8 @@ def _render_sectors(content: Content, downloads: dict[str, Download], dates: dic
 
     Only when no other stage is running beside the site (`zhinan build --only site`; not in a full
     build, whose PDF workers use the cores, nor in the preview, whose memo lives in memory): then
-    the other cores are idle, and the sectors are most of what the site stage does besides MkDocs
-    (city scale: about 20 s, half of it the self-check pages' blank workbooks). Returns each
+    the other cores are idle, and the sectors (their pages and the self-check pages' blank
+    workbooks) are most of what the site stage does besides MkDocs. Returns each
     sector's key in `memo`."""
     global _FORKED
     keys = {sc.id: hashcache.key(*_made_from(content, sc, downloads, dates)) for sc in content.sectors}

@@ -171,8 +171,8 @@ def workbook_data(sc: SectorContent, content: Content, out: Path | None = None) 
 def blank_workbook(sc: SectorContent, content: Content, out: Path | None) -> bytes:
     """The blank workbook, written once per content change.
 
-    Writing a workbook takes 0.2–2 s a sector, so every build would pay it again for the site
-    alone. The same bytes are therefore taken from the sheets stage's file when it was made from
+    Writing a workbook is slow next to the rest of a sector's pages, so every build would pay it
+    again for the site alone. The same bytes are therefore taken from the sheets stage's file when it was made from
     the same content (its own cache key says so, or the key it carries: `workbook.written_source`),
     else from this page's cache in build/.cache/, and written afresh only when neither is current."""
     if out is None:

@@ -40,8 +40,8 @@ def build_site(source: SiteSource, config_file: Path, *, docs_dir: Path, site_di
     With `search_later` too, such a partial build leaves the search index as it was: the search
     plugin does not read the rendered pages, and the state marks them (`SiteState.unsearched`) so
     that the next build renders them again, with their entries. The preview's first pass uses it:
-    reading a city-scale sector page for its search entries and writing the 10 MB index again took
-    a third of the time to show an edited checklist item."""
+    reading a large sector page for its search entries and writing the whole index again would
+    delay showing the edited page."""
     config = _config(config_file, docs_dir, site_dir)
     plugin = config.plugins.get("zhinan")
     if not isinstance(plugin, ZhinanPlugin):

@@ -77,8 +77,8 @@ _CHANGES: list[type[FileSystemEvent]] = [FileCreatedEvent, FileModifiedEvent, Fi
 
 def _observer(folders: list[Path]) -> BaseObserver | None:
     """A watcher told of each change by the kernel (inotify), where the system offers one for these
-    folders; else None, and the server polls as MkDocs does. Polling every 0.2 s walked a city's
-    500 content files five times a second and saw a save 0.1 s late on average."""
+    folders; else None, and the server polls as MkDocs does (walking every content file several
+    times a second, and seeing a save late)."""
     try:
         from watchdog.observers.inotify import InotifyObserver
     except ImportError:
@@ -118,9 +118,9 @@ def preview(config_file: Path, *, docs_dir: Path, watch: list[Path], dev_addr: s
     from the whole content, the sector's self-check data (which embeds its blank workbook) and the
     search index; browsers reload. The second, queued at once, renders those (home page, 标杆企业 /
     隐患 / 要素 indexes, open data page, self-check data) and the first pass's pages again for their
-    search entries, and browsers reload again. At city scale the 要素 index alone took two thirds of
-    the time to show an edited item, the workbook a sixth, and the search entries a third of what
-    was left."""
+    search entries, and browsers reload again. The site-wide pages (the 要素 index above all), the
+    workbook and the search entries are most of the time a change takes to show at city scale
+    (README: the preview's figures)."""
     host, _, port = dev_addr.rpartition(":")
     url = f"http://{host}:{port}/"
     served = Path(tempfile.mkdtemp(prefix="zhinan-preview-"))

@@ -46,8 +46,7 @@ class _SegmentOnce:
     """jieba as mkdocs-material's search plugin sees it, with each run of Han characters segmented
     once per process: the same sentences recur across pages (an item on its checklist page and in
     the indexes), and the preview indexes a changed page again with all but one of its runs as
-    they were (city scale: segmenting an edited checklist page took a fifth of showing it). A
-    change to the dictionaries forgets every run. (At city scale the runs held take about 40 MB.)"""
+    they were. A change to the dictionaries forgets every run."""
 
     _CHANGE_DICTIONARY = frozenset({"set_dictionary", "load_userdict", "add_word", "del_word", "suggest_freq"})
 
