@@ -315,7 +315,7 @@ MUTANTS: tuple[Mutant, ...] = (
       "src/zhinan/pipeline/files.py", "        os.replace(tmp, path)\n",
       "        if path.exists():\n            path.write_bytes(data)\n            os.unlink(tmp)\n"
       "        else:\n            os.replace(tmp, path)\n",
-      "tests/test_write_once.py"),
+      "tests/test_cache.py::test_a_build_never_changes_a_published_file_in_place"),
     m("house: the content layer imports the site", "src/zhinan/content/stats.py",
       "    items = [it for s in content.sectors for it in s.items]\n",
       "    from zhinan.site import pages  # noqa: F401\n    items = [it for s in content.sectors for it in s.items]\n",

@@ -1,15 +1,40 @@
-"""Shared fixtures: the repository root and copies of small content trees."""
+"""Shared fixtures: content trees, and what many test modules only read — the frozen edition's
+content and site, built once per test session, an HTTP server over it and one Chromium.
+
+A test that changes what it is given takes a copy (`minimal_tree`, `edition_tree`) or builds
+into its own folder; the session-wide fixtures are read-only by agreement, and a test that
+writes into them would be a bug in that test.
+
+Markers: `slow` marks tests that build whole editions, start servers or kill builds (run
+`pytest -m "not slow"` for the quick subset, see CONTRIBUTING).
+"""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
 import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from zhinan.build import BuildOptions, build
+from zhinan.content.model import Content
+from zhinan.content.validate import load_content
+from zhinan.pipeline.progress import Progress
+from zhinan.site import url_of
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EDITION = FIXTURES / "edition"
+"""A frozen copy of the repository's content: realistic, and untouched by departments' changes."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 
 REQUIRED_TOOLS = {
     "/usr/bin/chromium": "Chromium（apt-get install chromium）",
@@ -40,9 +65,119 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("测试需要的程序或字体没有安装：" + "；".join(missing) + "。请运行 scripts/setup.sh 或安装它们。")
 
 
+_LO_PROFILE: list[Path] = []
+
+
+def lo_profile() -> str:
+    """One LibreOffice user profile for the session, as the -env:UserInstallation URI: LibreOffice
+    spends seconds creating a fresh profile on each start, and the tests start it several times."""
+    if not _LO_PROFILE:
+        _LO_PROFILE.append(Path(tempfile.mkdtemp(prefix="zhinan-test-lo-")))
+    return _LO_PROFILE[0].as_uri()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for folder in _LO_PROFILE:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def minimal_tree(tmp_path: Path) -> Path:
     """A fresh, writable copy of the smallest valid content tree."""
     dest = tmp_path / "content"
     shutil.copytree(FIXTURES / "minimal", dest)
     return dest
+
+
+@pytest.fixture
+def edition_tree(tmp_path: Path) -> Path:
+    """A fresh, writable copy of the frozen edition."""
+    dest = tmp_path / "edition"
+    shutil.copytree(EDITION, dest)
+    return dest
+
+
+def build_site(root: Path, out: Path) -> dict[str, Any]:
+    result: dict[str, Any] = build(BuildOptions(root=root, out=out, only=("site",), progress=Progress(quiet=True)))
+    return result
+
+
+@pytest.fixture(scope="session")
+def edition_content() -> Content:
+    return load_content(EDITION)
+
+
+@pytest.fixture(scope="session")
+def edition_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The frozen edition's website, built once for every module that only reads it."""
+    out = tmp_path_factory.mktemp("edition-build")
+    result = build_site(EDITION, out)
+    return out / "site", result
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def built(edition_site: tuple[Path, dict[str, Any]]) -> Path:
+    """The frozen edition's built site folder (read-only)."""
+    return edition_site[0]
+
+
+@pytest.fixture(scope="session")
+def server(built: Path) -> Iterator[str]:
+    """The frozen edition's site over HTTP on the loopback."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(built)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Any) -> Iterator[Any]:
+    """One headless Chromium for the whole session; each test opens its own pages or contexts."""
+    chromium = playwright_session.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+class Visit:
+    """A browser tab that records console errors and every request it makes."""
+
+    def __init__(self, browser: Any, base: str, bypass_csp: bool = False) -> None:
+        self.base = base
+        self.page = browser.new_page(bypass_csp=bypass_csp)
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, src: str) -> Any:
+        url = self.base + url_of(src)
+        self.page.goto(url + ("index.html" if self.base.startswith("file:") else ""))
+        self.page.wait_for_load_state("load")
+        return self.page
+
+    def foreign(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.base)]
+
+
+@pytest.fixture(params=["http", "file"])
+def visit(request: pytest.FixtureRequest, browser: Any, built: Path) -> Iterator[Visit]:
+    base = request.getfixturevalue("server") if request.param == "http" else built.as_uri() + "/"
+    v = Visit(browser, base)
+    yield v
+    v.page.close()

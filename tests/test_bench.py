@@ -13,10 +13,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 
 from zhinan.content.model import ASPECTS, ELEMENTS, HAZARD_LEVELS, PREFIX_PATTERN
 from zhinan.content.validate import collect, load_content
+
+pytestmark = pytest.mark.slow  # builds whole editions, servers or kills: not in the quick subset
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 QUANZHOU = {"鲤城区", "丰泽区", "洛江区", "泉港区", "石狮市", "晋江市", "南安市", "惠安县", "安溪县", "永春县",

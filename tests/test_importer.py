@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from conftest import lo_profile
 from sheetkit import REPO, SMALL, build_stages, copy_content
 from zhinan import sheets
 from zhinan.cli import main
@@ -74,7 +75,7 @@ def test_a_workbook_saved_again_by_libreoffice_imports_to_the_same_file(small: t
     root, book = small
     files = files_under(root)
     subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+        ["soffice", f"-env:UserInstallation={lo_profile()}", "--headless",
          "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "lo"), str(book)],
         capture_output=True, timeout=300, check=True,
     )

@@ -30,6 +30,8 @@ from zhinan.pipeline.progress import Progress
 from zhinan.pipeline.stage import STAGES
 from zhinan.pipeline.transaction import TEST_PAUSE
 
+pytestmark = pytest.mark.slow  # builds whole editions, servers or kills: not in the quick subset
+
 OLD_DATE, NEW_DATE = "date: 2021-12-31", "date: 2022-06-30"
 IS_ROOT = os.geteuid() == 0
 PF_EXITING = 0x4
@@ -66,13 +68,14 @@ def tagged(tag: str, only: str = "", running: bool = False) -> list[int]:
         if entry.name.isdigit():
             try:
                 environ = (entry / "environ").read_bytes()
-                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                 status = (entry / "status").read_text()
-            except OSError:
+            except OSError:  # gone meanwhile
                 continue
+            state = stat[0]
             pending = [int(line.split()[1], 16) for line in status.splitlines() if line.startswith(("SigPnd", "ShdPnd"))]
-            exiting = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[6]) & PF_EXITING
+            exiting = int(stat[6]) & PF_EXITING
             killed = exiting or any(mask >> (signal.SIGKILL - 1) & 1 for mask in pending)
             if f"ZHINAN_TEST_TAG={tag}".encode() in environ.split(b"\0") and state not in "ZX" and only in command \
                     and not (running and killed):
@@ -176,6 +179,21 @@ class Build:
             assert self.proc.poll() is None and time.monotonic() < deadline, "no PDF worker started"
             time.sleep(0.05)
 
+    def wait_for_rendering(self, cpu_seconds: float = 0.5, timeout: float = 120) -> None:
+        """Until a PDF worker has spent `cpu_seconds` of CPU: past start-up, laying pages out."""
+        self.wait_for_workers(timeout)
+        deadline = time.monotonic() + timeout
+        while max((_cpu(pid) for pid in tagged(self.tag, WORKER)), default=0.0) < cpu_seconds:
+            assert self.proc.poll() is None and time.monotonic() < deadline, "no PDF worker rendered"
+            time.sleep(0.05)
+
+    def wait_until_blocked_on_the_lock(self, timeout: float = 120) -> None:
+        """Until this build sleeps in flock(2) on the build folder's lock (queued behind another)."""
+        deadline = time.monotonic() + timeout
+        while _wchan(self.proc.pid) != "locks_lock_inode_wait":
+            assert self.proc.poll() is None and time.monotonic() < deadline, "the build never waited for the lock"
+            time.sleep(0.05)
+
     def finish(self, timeout: float = 300) -> tuple[int, str]:
         _, rest = self.proc.communicate(timeout=timeout)
         return self.proc.returncode, (self.err + rest).decode()
@@ -184,6 +202,21 @@ class Build:
         self.proc.send_signal(sig)
         if sig == signal.SIGKILL:
             self.finish()
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _wchan(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return ""
 
 
 def run(env: Env, out: Path, *args: str) -> tuple[int, str]:
@@ -224,11 +257,9 @@ def test_kill_9_while_pdfs_render_leaves_the_old_outputs_and_no_worker(content_b
     env = content_b
     out = env.fresh_out("kill-pdf")
     b = Build(env, out)
-    b.wait_for_workers()
-    time.sleep(1.0)  # the workers are rendering
+    b.wait_for_rendering()
     b.kill(signal.SIGKILL)
-    time.sleep(2.0)
-    assert tagged(b.tag) == []  # the workers died with the build: nothing writes PDFs any more
+    assert_gone(b.tag, 2.0)  # the workers died with the build: nothing writes PDFs any more
     assert published(out) == env.old
     # The issue's case: revert the date and build again: the bytes of a clean build, nothing
     # the killed build rendered for the other date reused.
@@ -264,8 +295,7 @@ def test_ctrl_c_stops_every_worker_within_a_second_and_keeps_the_old_outputs(con
     env = content_b
     out = env.fresh_out(f"stopped-by-{sig}")
     b = Build(env, out)
-    b.wait_for_workers()
-    time.sleep(1.0)
+    b.wait_for_rendering()
     b.kill(sig)
     sent = time.monotonic()
     while still := tagged(b.tag, WORKER, running=True):
@@ -315,8 +345,7 @@ def test_wait_queues_behind_a_build_and_takes_the_lock_of_a_killed_one(env: Env)
     holder = Build(env, out, pause="staged")
     holder.read_until("ZHINAN_TEST_PAUSED staged")
     waiting = Build(env, out, "--wait")
-    time.sleep(3.0)
-    assert waiting.proc.poll() is None  # queued behind the holder
+    waiting.wait_until_blocked_on_the_lock()  # queued behind the holder
     holder.kill(signal.SIGKILL)  # the kernel releases a dead process's flock
     code, err = waiting.finish()
     assert code == 0, err

@@ -26,6 +26,8 @@ import pytest
 
 from conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # builds whole editions, servers or kills: not in the quick subset
+
 ENTERPRISE = "sectors/gas-demo/enterprises/sample-1.yml"
 CHECKLIST = "sectors/gas-demo/checklist.yml"
 ENTERPRISE_PAGE = "sectors/gas-demo/enterprises/sample-1/"
@@ -177,25 +179,21 @@ def test_an_invalid_edit_is_shown_and_the_fix_recovers(preview: Preview) -> None
     assert "2021年" in html
 
 
-def test_an_open_page_reloads_by_itself(preview: Preview) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page: Any = chromium.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(preview.base + ENTERPRISE_PAGE)
-            page.wait_for_load_state("load")
-            mark = f"自动刷新{time.time_ns()}"
-            preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
-            # (The page reloads twice, once per pass: between the two it may have no body yet.)
-            page.wait_for_function("m => document.body !== null && document.body.innerText.includes(m)",
-                                   arg=mark, timeout=90_000)
-            assert errors == []
-        finally:
-            chromium.close()
+def test_an_open_page_reloads_by_itself(preview: Preview, browser: Any) -> None:
+    page: Any = browser.new_page()
+    try:
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(preview.base + ENTERPRISE_PAGE)
+        page.wait_for_load_state("load")
+        mark = f"自动刷新{time.time_ns()}"
+        preview.edit(ENTERPRISE, "summary: |\n  ", f"summary: |\n  {mark}")
+        # (The page reloads twice, once per pass: between the two it may have no body yet.)
+        page.wait_for_function("m => document.body !== null && document.body.innerText.includes(m)",
+                               arg=mark, timeout=90_000)
+        assert errors == []
+    finally:
+        page.close()
 
 
 def test_after_its_second_pass_the_preview_holds_the_search_index_a_build_makes(preview: Preview,

@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 
-import test_site
 from conftest import FIXTURES
 from zhinan import site
 from zhinan.build import BuildError, BuildOptions, _build
@@ -32,8 +31,6 @@ from zhinan.content.model import Content, Image
 from zhinan.content.validate import collect, load_content
 from zhinan.pdf import fonts, render
 from zhinan.pipeline.progress import Progress
-
-browser = test_site.browser  # the shared Chromium (a fixture)
 
 SECRET = "SECRET-OUTSIDE-THE-ROOT-7f3a"
 OUTSIDE_SVG = f'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="0" y="20">{SECRET}</text></svg>'
@@ -450,6 +447,7 @@ PROVOKE = """() => {
 }"""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scheme", "csp"), [("http", "csp"), ("file", "csp"), ("http", "no-csp")])
 def test_no_dialog_opens_in_chromium(browser: Any, served: str, bypassed: Path, scheme: str, csp: str) -> None:
     """Load, focus, hover and click everything on every hostile page; with the CSP and, to show the

@@ -30,16 +30,15 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from conftest import build_site, lo_profile
 from sheetkit import build_stages
-from test_site import AXE, Visit, browser, build_site, server, visit
+from test_site import AXE, Visit
 from zhinan import sheets, site
 from zhinan.content.model import ASPECTS, Content, SectorContent
 from zhinan.content.validate import load_content
 from zhinan.formats import record
 from zhinan.sheets import workbook
 from zhinan.site import selfcheck
-
-__all__ = ["browser", "server", "visit"]  # the site tests' fixtures: one Chromium, an http server of `built`, a tab
 
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / "src" / "zhinan" / "assets" / "zhinan"
@@ -53,20 +52,13 @@ ENTERPRISE = "泉州测试化工有限公司"
 
 
 @pytest.fixture(scope="module")
-def content() -> Content:
-    return load_content(REPO)
+def content(edition_content: Content) -> Content:
+    return edition_content
 
 
 @pytest.fixture(scope="module")
 def sc(content: Content) -> SectorContent:
     return content.sector(SECTOR)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("selfcheck-build")
-    build_site(REPO, out)
-    return out / "site"
 
 
 @pytest.fixture
@@ -630,13 +622,14 @@ def test_a_long_list_prints_whole_and_rows_fit_their_text(tab: Visit, sc: Sector
 def recalculated(path: Path, tmp_path: Path) -> Any:
     """The workbook as LibreOffice computes it on opening (saved again, with the formulas' results)."""
     out = tmp_path / "lo"
-    done = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+    done = subprocess.run(["soffice", f"-env:UserInstallation={lo_profile()}", "--headless",
                            "--calc", "--convert-to", "xlsx", "--outdir", str(out), str(path)],
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     return load_workbook(out / path.name, data_only=True)
 
 
+@pytest.mark.slow
 def test_libreoffice_summary_matches_the_page(browser: Any, server: str, sc: SectorContent, tmp_path: Path) -> None:
     v = new_visit(browser, server)
     page = open_check(v, sc)
@@ -683,6 +676,7 @@ def _gen_corpus() -> Any:
     return module
 
 
+@pytest.mark.slow
 def test_a_500_item_sector_opens_quickly(browser: Any, minimal_tree: Path, tmp_path: Path) -> None:
     gen = _gen_corpus()
     items = gen.checklist("DM", 500, gen.Writer(random.Random(5)))

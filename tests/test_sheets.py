@@ -22,6 +22,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
+from conftest import lo_profile
 from sheetkit import REPO, build_stages, copy_content
 from zhinan import sheets
 from zhinan.content.model import CheckItem, Content, SectorContent, public_fields
@@ -328,7 +329,7 @@ def test_bad_cells_are_named_with_the_sheet_and_cell(built: tuple[Content, Path]
 
 def soffice(tmp_path: Path, target: str, outdir: Path, *books: Path) -> None:
     result = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", target,
+        ["soffice", f"-env:UserInstallation={lo_profile()}", "--headless", "--convert-to", target,
          "--outdir", str(outdir), *map(str, books)],
         capture_output=True, text=True, timeout=300, check=False,
     )
@@ -339,6 +340,7 @@ ALL_SHEETS_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false
 """Comma, quote, UTF-8, every sheet into its own <book>-<sheet>.csv."""
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_every_workbook_and_its_checklist_is_the_csv(built: tuple[Content, Path], tmp_path: Path) -> None:
     content, out = built
     soffice(tmp_path, ALL_SHEETS_CSV, tmp_path / "csv", *(out / f"{sc.id}.xlsx" for sc in content.sectors))
@@ -347,6 +349,7 @@ def test_libreoffice_opens_every_workbook_and_its_checklist_is_the_csv(built: tu
         assert converted[2:] == _csv_rows((out / f"{sc.id}.csv").read_bytes()), sc.id
 
 
+@pytest.mark.slow
 def test_the_summary_recalculated_by_libreoffice_counts_what_was_filled_in(built: tuple[Content, Path], tmp_path: Path) -> None:
     content, out = built
     sc = content.sector("hazardous-chemicals")
@@ -409,6 +412,7 @@ def test_the_summary_recalculated_by_libreoffice_counts_what_was_filled_in(built
     assert looked_up[50][:3] == ["YH-049", "", ""]
 
 
+@pytest.mark.slow
 def test_printed_by_libreoffice_the_text_is_9_pt_or_more_and_rows_to_write_in_8_mm(
     built: tuple[Content, Path], tmp_path: Path
 ) -> None:
@@ -439,6 +443,7 @@ def test_printed_by_libreoffice_the_text_is_9_pt_or_more_and_rows_to_write_in_8_
     assert len(re.findall(r"第\s*1\s*页", whole)) == 4
 
 
+@pytest.mark.slow
 def test_a_filled_workbook_saved_again_by_libreoffice_reads_back_the_same(built: tuple[Content, Path], tmp_path: Path) -> None:
     content, _ = built
     sc = content.sector("urban-gas")

@@ -1,13 +1,12 @@
 """The website: generated pages, downloads, atomic builds, MkDocs, links, completeness, browser.
 
-The site of the repository's content is built once per module; the browser checks share one
-Chromium. Expected values always come from the content, never from a hand-written list.
+The site of the frozen edition (tests/fixtures/edition) is built once per session and the browser
+checks share one Chromium (conftest.py). Expected values always come from the content, never from a hand-written list.
 """
 
 from __future__ import annotations
 
 import functools
-import http.server
 import json
 import os
 import posixpath
@@ -15,34 +14,26 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import Visit, build_site
 from zhinan import site
-from zhinan.build import BuildOptions, build
 from zhinan.content.model import ASPECTS, CheckItem, Content
 from zhinan.content.problems import ContentError
 from zhinan.content.validate import load_content
-from zhinan.pipeline.progress import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 SEARCH_WORDS = ("受限空间", "重大危险源")
-
-
-def build_site(root: Path, out: Path) -> dict[str, Any]:
-    result: dict[str, Any] = build(BuildOptions(root=root, out=out, only=("site",), progress=Progress(quiet=True)))
-    return result
 
 
 # ---- Reading built HTML -------------------------------------------------------------------
@@ -104,23 +95,6 @@ def page_file(site_dir: Path, src: str) -> Path:
 
 
 # ---- Fixtures ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def repo_content() -> Content:
-    return load_content(REPO)
-
-
-@pytest.fixture(scope="module")
-def repo_site(tmp_path_factory: pytest.TempPathFactory, repo_content: Content) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("repo-build")
-    result = build_site(REPO, out)
-    return out / "site", result
-
-
-@pytest.fixture(scope="module")
-def built(repo_site: tuple[Path, dict[str, Any]]) -> Path:
-    return repo_site[0]
 
 
 # ---- Pages and downloads (small fixture tree) ------------------------------------------------
@@ -198,13 +172,16 @@ def run_mkdocs(root: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
                           cwd=root, env=ENV, capture_output=True, text=True, timeout=300)
 
 
-def test_mkdocs_build_strict_passes_on_the_repository(tmp_path: Path, repo_content: Content) -> None:
-    done = run_mkdocs(REPO, tmp_path / "site")
+@pytest.mark.slow
+def test_mkdocs_build_strict_passes_on_the_edition(edition_tree: Path, tmp_path: Path, edition_content: Content) -> None:
+    (edition_tree / "mkdocs.yml").write_text(f"INHERIT: {site.default_config()}\ndocs_dir: guides\n", encoding="utf-8")
+    done = run_mkdocs(edition_tree, tmp_path / "site")
     assert done.returncode == 0, done.stderr
-    sc = repo_content.sectors[0]
+    sc = edition_content.sectors[0]
     assert page_file(tmp_path / "site", site.sector_src(sc, "checklist")).is_file()
 
 
+@pytest.mark.slow
 def test_mkdocs_reports_content_problems_with_positions(minimal_tree: Path, tmp_path: Path) -> None:
     (minimal_tree / "mkdocs.yml").write_text(f"INHERIT: {site.default_config()}\ndocs_dir: guides\n", encoding="utf-8")
     checklist = minimal_tree / "sectors" / "demo" / "checklist.yml"
@@ -221,8 +198,8 @@ def test_mkdocs_reports_content_problems_with_positions(minimal_tree: Path, tmp_
 # ---- The repository's site: figures, links, completeness, search index --------------------
 
 
-def test_report_figures(repo_site: tuple[Path, dict[str, Any]]) -> None:
-    result = repo_site[1]["site"]
+def test_report_figures(edition_site: tuple[Path, dict[str, Any]]) -> None:
+    result = edition_site[1]["site"]
     print(json.dumps({k: v for k, v in result.items() if k != "downloads"}, ensure_ascii=False))
     assert result["pages"] > 0 and result["search_index_gzip_bytes"] > 0
 
@@ -247,11 +224,11 @@ def test_no_broken_internal_links(built: Path) -> None:
     assert broken == []
 
 
-def test_every_record_appears_on_the_site(built: Path, repo_content: Content) -> None:
+def test_every_record_appears_on_the_site(built: Path, edition_content: Content) -> None:
     home = text_of(built / "index.html")
     directory = text_of(page_file(built, "enterprises.md"))
-    missing = [sc.sector.name for sc in repo_content.sectors if sc.sector.name not in home]
-    for sc in repo_content.sectors:
+    missing = [sc.sector.name for sc in edition_content.sectors if sc.sector.name not in home]
+    for sc in edition_content.sectors:
         sector_text = text_of(page_file(built, site.sector_src(sc)))
         checklist_text = text_of(page_file(built, site.sector_src(sc, "checklist")))
         for it in sc.items:
@@ -265,25 +242,25 @@ def test_every_record_appears_on_the_site(built: Path, repo_content: Content) ->
     assert missing == []
 
 
-def test_hazards_and_elements_indexes_list_every_entry(built: Path, repo_content: Content) -> None:
+def test_hazards_and_elements_indexes_list_every_entry(built: Path, edition_content: Content) -> None:
     hazards = text_of(page_file(built, "hazards.md"))
     elements = text_of(page_file(built, "elements.md"))
-    items = [it for sc in repo_content.sectors for it in sc.items]
+    items = [it for sc in edition_content.sectors for it in sc.items]
     assert [h.text for it in items for h in it.hazards if h.level == "重大" and flat(h.text) not in hazards] == []
     assert [it.id for it in items if it.id not in elements] == []
 
 
-def test_search_index_covers_every_item_and_works_offline(built: Path, repo_content: Content) -> None:
+def test_search_index_covers_every_item_and_works_offline(built: Path, edition_content: Content) -> None:
     raw = (built / "search" / "search_index.json").read_text(encoding="utf-8")
     assert (built / "search" / "search_index.js").read_text(encoding="utf-8") == f"var __index = {raw}"
     locations = {d["location"] for d in json.loads(raw)["docs"]}
-    for sc in repo_content.sectors:
+    for sc in edition_content.sectors:
         url = site.url_of(site.sector_src(sc))
         assert [it.id for it in sc.items if f"{url}#{it.id.lower()}" not in locations] == []
 
 
-def test_sample_badge_and_image_alt_text(built: Path, repo_content: Content) -> None:
-    for sc in repo_content.sectors:
+def test_sample_badge_and_image_alt_text(built: Path, edition_content: Content) -> None:
+    for sc in edition_content.sectors:
         for ent in sc.enterprises:
             page = page_file(built, site.enterprise_src(sc, ent))
             assert ('class="zn-badge zn-sample"' in page.read_text(encoding="utf-8")) == ent.sample, ent.id
@@ -292,55 +269,6 @@ def test_sample_badge_and_image_alt_text(built: Path, repo_content: Content) -> 
 
 
 # ---- In the browser --------------------------------------------------------------------------
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(built: Path) -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(built)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
-class Visit:
-    """A browser tab that records console errors and every request it makes."""
-
-    def __init__(self, browser: Any, base: str, bypass_csp: bool = False) -> None:
-        self.base = base
-        self.page = browser.new_page(bypass_csp=bypass_csp)
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-
-    def open(self, src: str) -> Any:
-        url = self.base + site.url_of(src)
-        self.page.goto(url + ("index.html" if self.base.startswith("file:") else ""))
-        self.page.wait_for_load_state("load")
-        return self.page
-
-    def foreign(self) -> list[str]:
-        return [u for u in self.requests if not u.startswith(self.base)]
 
 
 def sample_pages(content: Content) -> list[str]:
@@ -375,16 +303,8 @@ def search(page: Any, word: str, anchor: str) -> list[str]:
     return hrefs
 
 
-@pytest.fixture(params=["http", "file"])
-def visit(request: pytest.FixtureRequest, browser: Any, built: Path) -> Iterator[Visit]:
-    base = request.getfixturevalue("server") if request.param == "http" else built.as_uri() + "/"
-    v = Visit(browser, base)
-    yield v
-    v.page.close()
-
-
-def test_pages_load_cleanly_and_stay_on_their_origin(visit: Visit, repo_content: Content) -> None:
-    for src in sample_pages(repo_content):
+def test_pages_load_cleanly_and_stay_on_their_origin(visit: Visit, edition_content: Content) -> None:
+    for src in sample_pages(edition_content):
         page = visit.open(src)
         assert page.locator("h1").count() >= 1, src
     assert visit.errors == []
@@ -392,10 +312,10 @@ def test_pages_load_cleanly_and_stay_on_their_origin(visit: Visit, repo_content:
     assert len(visit.requests) > 4
 
 
-def test_axe_finds_no_serious_violations(browser: Any, server: str, repo_content: Content) -> None:
+def test_axe_finds_no_serious_violations(browser: Any, server: str, edition_content: Content) -> None:
     v = Visit(browser, server, bypass_csp=True)  # axe is injected as an inline script
     found = {}
-    for src in sample_pages(repo_content):
+    for src in sample_pages(edition_content):
         page = v.open(src)
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
@@ -404,8 +324,8 @@ def test_axe_finds_no_serious_violations(browser: Any, server: str, repo_content
     assert found == {src: [] for src in found}
 
 
-def test_chinese_search_finds_the_item(visit: Visit, repo_content: Content) -> None:
-    words = [(w, it) for w in SEARCH_WORDS if (it := first_item_with(repo_content, w))]
+def test_chinese_search_finds_the_item(visit: Visit, edition_content: Content) -> None:
+    words = [(w, it) for w in SEARCH_WORDS if (it := first_item_with(edition_content, w))]
     assert words, "内容中没有可供搜索测试的词"
     page = visit.open("index.md")
     for word, item in words:
@@ -415,8 +335,8 @@ def test_chinese_search_finds_the_item(visit: Visit, repo_content: Content) -> N
     assert visit.foreign() == []
 
 
-def test_checklist_filter_hides_and_shows_rows(visit: Visit, repo_content: Content) -> None:
-    sc = next(s for s in repo_content.sectors if s.items)
+def test_checklist_filter_hides_and_shows_rows(visit: Visit, edition_content: Content) -> None:
+    sc = next(s for s in edition_content.sectors if s.items)
     page = visit.open(site.sector_src(sc, "checklist"))
     rows = page.locator("#zn-checklist tbody tr")
 
@@ -436,10 +356,10 @@ def test_checklist_filter_hides_and_shows_rows(visit: Visit, repo_content: Conte
     assert page.locator("#zn-checklist tbody tr:visible").count() == len(sc.items)
 
 
-def test_links_lead_to_pages_from_disk(browser: Any, built: Path, repo_content: Content) -> None:
+def test_links_lead_to_pages_from_disk(browser: Any, built: Path, edition_content: Content) -> None:
     v = Visit(browser, built.as_uri() + "/")
     page = v.open("index.md")
-    sc = repo_content.sectors[0]
+    sc = edition_content.sectors[0]
     page.click(f"article a[href*='sectors/{sc.id}/']")
     page.wait_for_load_state("load")
     assert page.url.endswith(f"sectors/{sc.id}/index.html")
@@ -474,6 +394,7 @@ def wait_for(url: str, needle: str, seconds: float = 60) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_serve_rebuilds_when_content_changes(minimal_tree: Path) -> None:
     port = free_port()
     proc = subprocess.Popen([str(BIN / "zhinan"), "serve", "--root", str(minimal_tree), "-a", f"127.0.0.1:{port}"],
@@ -491,8 +412,3 @@ def test_serve_rebuilds_when_content_changes(minimal_tree: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-def test_site_module_does_not_import_mkdocs() -> None:
-    imports = re.findall(r"^\s*(?:from|import)\s+(mkdocs\S*)", (REPO / "src/zhinan/site/__init__.py").read_text(encoding="utf-8"), re.M)
-    assert imports == []

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from test_site import Visit, browser, built, page_file, repo_content, repo_site, server, text_of, visit  # noqa: F401
+from conftest import Visit
+from test_site import page_file, text_of
 from zhinan import site
 from zhinan.content.model import Content, SectorContent
 from zhinan.content.validate import collect
@@ -63,9 +64,9 @@ def test_coverage_without_major_hazards_is_refused(minimal_tree: Path) -> None:
     assert len(found) == 1 and "检查清单没有重大隐患" in found[0], found
 
 
-def test_no_sector_reads_as_having_no_major_hazards(built: Path, repo_content: Content) -> None:  # noqa: F811
+def test_no_sector_reads_as_having_no_major_hazards(built: Path, edition_content: Content) -> None:
     pages = {src: text_of(page_file(built, src)) for src in ("index.md", "hazards.md")}
-    for sc in repo_content.sectors:
+    for sc in edition_content.sectors:
         sector_page = text_of(page_file(built, site.sector_src(sc)))
         majors = sum(1 for it in sc.items for h in it.hazards if h.level == "重大")
         mc = sc.sector.major_criteria
@@ -78,9 +79,9 @@ def test_no_sector_reads_as_having_no_major_hazards(built: Path, repo_content: C
                 assert f"重大隐患 {majors} 项" in text, (where, sc.id)
 
 
-def test_repository_cites_criteria_it_does_not_yet_enter(repo_content: Content) -> None:  # noqa: F811
+def test_repository_cites_criteria_it_does_not_yet_enter(edition_content: Content) -> None:
     """The two sectors the review found showing 0 项 cite their criteria and say they are not entered."""
-    codes = {sc.sector.major_criteria.code for sc in repo_content.sectors
+    codes = {sc.sector.major_criteria.code for sc in edition_content.sectors
              if sc.sector.major_criteria and sc.sector.major_criteria.coverage == "未录入"}
     assert {"应急管理部令第10号", "建质规〔2022〕2号"} <= codes
 
@@ -98,8 +99,8 @@ def shown_ids(page: Any) -> list[str]:
     return ids
 
 
-def test_links_to_a_checklist_row_land_on_it(visit: Visit, repo_content: Content) -> None:  # noqa: F811
-    sc = repo_content.sectors[0]
+def test_links_to_a_checklist_row_land_on_it(visit: Visit, edition_content: Content) -> None:
+    sc = edition_content.sectors[0]
     item = sc.items[len(sc.items) // 2]  # far enough down the page to need scrolling
     page = visit.open(site.sector_src(sc, "checklist"))
     page.goto(page.url + f"#{item.id.lower()}")
@@ -116,8 +117,8 @@ def test_links_to_a_checklist_row_land_on_it(visit: Visit, repo_content: Content
     assert visit.errors == []
 
 
-def test_checklist_filter_lives_in_the_url(visit: Visit, repo_content: Content) -> None:  # noqa: F811
-    sc = majors_sector(repo_content)
+def test_checklist_filter_lives_in_the_url(visit: Visit, edition_content: Content) -> None:
+    sc = majors_sector(edition_content)
     majors = [it.id.lower() for it in sc.items if any(h.level == "重大" for h in it.hazards)]
     page = visit.open(site.sector_src(sc, "checklist"))
     page.select_option("#zn-level", "重大")
@@ -154,7 +155,7 @@ def test_checklist_filter_lives_in_the_url(visit: Visit, repo_content: Content) 
 
 
 def test_checklist_page_links_the_form_and_the_workbook(tmp_path: Path, minimal_tree: Path) -> None:
-    from test_site import build_site
+    from conftest import build_site
 
     out = tmp_path / "out"
     sc = collect(minimal_tree)[0].sectors[0]  # type: ignore[union-attr]
@@ -173,8 +174,8 @@ def test_checklist_page_links_the_form_and_the_workbook(tmp_path: Path, minimal_
 # ---- Phone navigation -----------------------------------------------------------------------
 
 
-def test_long_pages_have_their_contents_on_a_phone(browser: Any, server: str, repo_content: Content) -> None:  # noqa: F811
-    sc = max(repo_content.sectors, key=lambda s: len(s.items))
+def test_long_pages_have_their_contents_on_a_phone(browser: Any, server: str, edition_content: Content) -> None:
+    sc = max(edition_content.sectors, key=lambda s: len(s.items))
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     phone.goto(server + site.url_of(site.sector_src(sc)))
     toc = phone.locator("details.zn-phone-toc")
@@ -203,7 +204,8 @@ def test_long_pages_have_their_contents_on_a_phone(browser: Any, server: str, re
 def test_downloads_show_size_and_pages_and_carry_the_edition(minimal_tree: Path, tmp_path: Path) -> None:
     from pypdf import PdfWriter
 
-    from test_site import build_site, parse
+    from conftest import build_site
+    from test_site import parse
 
     content = collect(minimal_tree)[0]
     assert content is not None
@@ -231,7 +233,7 @@ def test_downloads_show_size_and_pages_and_carry_the_edition(minimal_tree: Path,
         [f"{sc.sector.name}-{content.guide.title}（{edition}）.pdf", f"指南数据（{edition}）.json"])
 
 
-def test_open_data_page_lists_the_csv_columns(built: Path) -> None:  # noqa: F811
+def test_open_data_page_lists_the_csv_columns(built: Path) -> None:
     from zhinan import sheets
 
     text = text_of(page_file(built, "data.md"))
@@ -241,20 +243,20 @@ def test_open_data_page_lists_the_csv_columns(built: Path) -> None:  # noqa: F81
 # ---- Dates, 404, every page type at both widths ---------------------------------------------
 
 
-def test_pages_show_when_their_content_last_changed(built: Path, repo_content: Content) -> None:  # noqa: F811
+def test_pages_show_when_their_content_last_changed(built: Path, edition_content: Content) -> None:
     """The date is read back from git here, one file at a time, not by the code under test."""
     import datetime
     import subprocess
 
-    from test_site import REPO
+    from conftest import EDITION
 
     def last_change(*paths: str) -> str:
-        out = [subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%cs", "--", p], capture_output=True,
+        out = [subprocess.run(["git", "-C", str(EDITION), "log", "-1", "--format=%cs", "--", p], capture_output=True,
                               text=True, check=True).stdout.strip() for p in paths]
-        day = max((datetime.date.fromisoformat(d) for d in out if d), default=repo_content.guide.date)
+        day = max((datetime.date.fromisoformat(d) for d in out if d), default=edition_content.guide.date)
         return f"更新日期：{day.year}年{day.month}月{day.day}日"
 
-    sc = next(s for s in repo_content.sectors if s.enterprises)
+    sc = next(s for s in edition_content.sectors if s.enterprises)
     ent = sc.enterprises[0]
     folder = f"sectors/{sc.id}"
     ents = [f"{folder}/enterprises/{e.id}.yml" for e in sc.enterprises]
@@ -263,14 +265,14 @@ def test_pages_show_when_their_content_last_changed(built: Path, repo_content: C
     assert last_change(f"{folder}/enterprises/{ent.id}.yml") in text_of(page_file(built, site.enterprise_src(sc, ent)))
 
 
-def test_edition_is_not_older_than_what_it_cites(repo_content: Content) -> None:  # noqa: F811
+def test_edition_is_not_older_than_what_it_cites(edition_content: Content) -> None:
     """GB 45673-2025 is in force from 2025-11-01 (shared/reference/README.md)."""
     import datetime
 
-    cited = {b.code for sc in repo_content.sectors for b in sc.sector.basis}
+    cited = {b.code for sc in edition_content.sectors for b in sc.sector.basis}
     if "GB 45673-2025" in cited:
-        assert repo_content.guide.date >= datetime.date(2025, 11, 1)
-        assert int(repo_content.guide.edition[:4]) >= 2025
+        assert edition_content.guide.date >= datetime.date(2025, 11, 1)
+        assert int(edition_content.guide.edition[:4]) >= 2025
 
 
 def test_changes_page_is_always_there(minimal_tree: Path) -> None:
@@ -284,7 +286,7 @@ class _SubFolder:
     """A server that holds the site under /sub/ and answers a missing address with its 404 page,
     as a web server configured for a site in a sub-folder does."""
 
-    def __init__(self, built: Path) -> None:  # noqa: F811
+    def __init__(self, built: Path) -> None:
         import functools
         import http.server
         import threading
@@ -318,14 +320,14 @@ class _SubFolder:
 
 
 @pytest.fixture(scope="module")
-def sub_folder(built: Path) -> Any:  # noqa: F811
+def sub_folder(built: Path) -> Any:
     s = _SubFolder(built)
     yield s.base
     s.httpd.shutdown()
     s.httpd.server_close()
 
 
-def test_404_page_leads_home_and_to_search(browser: Any, sub_folder: str, built: Path, repo_content: Content) -> None:  # noqa: F811
+def test_404_page_leads_home_and_to_search(browser: Any, sub_folder: str, built: Path, edition_content: Content) -> None:
     page = browser.new_page()
     for missing in (sub_folder + "no-such-page/", sub_folder + "sectors/x/y/z/missing.html", built.as_uri() + "/404.html"):
         page.goto(missing)
@@ -334,7 +336,7 @@ def test_404_page_leads_home_and_to_search(browser: Any, sub_folder: str, built:
         assert page.evaluate("() => getComputedStyle(document.body).fontFamily") != "", missing
         page.click("text=返回首页")
         page.wait_for_load_state("load")
-        assert page.locator("h1").first.inner_text().strip() == repo_content.guide.title, (missing, page.url)
+        assert page.locator("h1").first.inner_text().strip() == edition_content.guide.title, (missing, page.url)
         page.goto(missing)
         page.fill("#zn-q", "WHP-001")
         page.press("#zn-q", "Enter")
@@ -352,15 +354,16 @@ def page_types(content: Content) -> list[str]:
             "changes.md", "reference.md"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [1366, 390])
-def test_axe_finds_nothing_serious_on_any_page_type(browser: Any, server: str, sub_folder: str,  # noqa: F811
-                                                    repo_content: Content, width: int) -> None:  # noqa: F811
+def test_axe_finds_nothing_serious_on_any_page_type(browser: Any, server: str, sub_folder: str,
+                                                    edition_content: Content, width: int) -> None:
     from test_site import AXE
 
     shots = os.environ.get("ZHINAN_SCREENSHOTS")
     page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)  # axe is an inline script
     found = {}
-    urls = {src: server + site.url_of(src) for src in page_types(repo_content)}
+    urls = {src: server + site.url_of(src) for src in page_types(edition_content)}
     urls["404"] = sub_folder + "sectors/no-such-sector/"
     for name, url in urls.items():
         page.goto(url)
