@@ -735,7 +735,7 @@ def test_front_matter_is_laid_out_once_and_past_its_reach_again_with_the_same_nu
         given.append(job.context["volumes"][0]["page"])
         return real(job)
 
-    monkeypatch.setattr(render, "render", rendering)
+    monkeypatch.setattr(stage, "render", rendering)  # as the stage calls it
     once = stage._render_front(front_at)
     assert given == [None], "the front matter was rendered more than once"
     laid_out = page_texts(once.path, layout=True)
