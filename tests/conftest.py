@@ -10,6 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EDITION = FIXTURES / "edition"
+"""A frozen copy of the repository's content: tests read it, never the live sectors/ and guides/."""
 
 REQUIRED_TOOLS = {
     "/usr/bin/chromium": "Chromium（apt-get install chromium）",

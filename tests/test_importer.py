@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheetkit import REPO, SMALL, build_stages, copy_content
+from sheetkit import EDITION, SMALL, build_stages, copy_content
 from zhinan import sheets
 from zhinan.cli import main
 from zhinan.content.validate import collect, load_content
@@ -58,7 +58,7 @@ def files_under(root: Path) -> dict[str, bytes]:
 
 
 def test_export_then_import_gives_back_every_sector_of_the_repository(tmp_path: Path) -> None:
-    root = copy_content(REPO, tmp_path / "content")
+    root = copy_content(EDITION, tmp_path / "content")
     build_stages(root, tmp_path / "build", "sheets")
     before = load_content(root)
     files = files_under(root)

@@ -27,7 +27,7 @@ from zhinan.content.validate import load_content
 from zhinan.pdf import jobs, render, stage
 from zhinan.pipeline import hashcache, transaction
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent / "fixtures" / "edition"  # the frozen copy, not the live content
 MAJOR, MINOR = "重大", "一般"
 
 

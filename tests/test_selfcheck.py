@@ -42,6 +42,7 @@ from zhinan.site import selfcheck
 __all__ = ["browser", "server", "visit"]  # the site tests' fixtures: one Chromium, an http server of `built`, a tab
 
 REPO = Path(__file__).resolve().parent.parent
+EDITION = REPO / "tests" / "fixtures" / "edition"  # the frozen copy of the content
 ASSETS = REPO / "src" / "zhinan" / "assets" / "zhinan"
 OWN_ASSETS = ("selfcheck.js", "selfcheck-xlsx.js", "selfcheck.css", "vendor/fflate.min.js")
 BUDGET_GZIP = 150 * 1024
@@ -54,7 +55,7 @@ ENTERPRISE = "泉州测试化工有限公司"
 
 @pytest.fixture(scope="module")
 def content() -> Content:
-    return load_content(REPO)
+    return load_content(EDITION)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def sc(content: Content) -> SectorContent:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("selfcheck-build")
-    build_site(REPO, out)
+    build_site(EDITION, out)
     return out / "site"
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import posixpath
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from zhinan.content.validate import load_content
 from zhinan.pipeline.progress import Progress
 
 REPO = Path(__file__).resolve().parent.parent
+EDITION = REPO / "tests" / "fixtures" / "edition"  # the frozen copy of the content
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -108,13 +110,13 @@ def page_file(site_dir: Path, src: str) -> Path:
 
 @pytest.fixture(scope="module")
 def repo_content() -> Content:
-    return load_content(REPO)
+    return load_content(EDITION)
 
 
 @pytest.fixture(scope="module")
 def repo_site(tmp_path_factory: pytest.TempPathFactory, repo_content: Content) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("repo-build")
-    result = build_site(REPO, out)
+    result = build_site(EDITION, out)
     return out / "site", result
 
 
@@ -199,7 +201,11 @@ def run_mkdocs(root: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_mkdocs_build_strict_passes_on_the_repository(tmp_path: Path, repo_content: Content) -> None:
-    done = run_mkdocs(REPO, tmp_path / "site")
+    root = tmp_path / "repo"  # the repository's own mkdocs.yml (it inherits from src/) over the frozen content
+    shutil.copytree(EDITION, root)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "src").symlink_to(REPO / "src")
+    done = run_mkdocs(root, tmp_path / "site")
     assert done.returncode == 0, done.stderr
     sc = repo_content.sectors[0]
     assert page_file(tmp_path / "site", site.sector_src(sc, "checklist")).is_file()

@@ -246,7 +246,7 @@ def test_pages_show_when_their_content_last_changed(built: Path, repo_content: C
     import datetime
     import subprocess
 
-    from test_site import REPO
+    from test_site import EDITION as REPO
 
     def last_change(*paths: str) -> str:
         out = [subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%cs", "--", p], capture_output=True,

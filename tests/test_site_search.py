@@ -147,10 +147,10 @@ def launch(pw: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def site_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from test_site import REPO, build_site
+    from test_site import EDITION, build_site
 
     out = tmp_path_factory.mktemp("search-build")
-    build_site(REPO, out)
+    build_site(EDITION, out)
     httpd, base = serve(out / "site")
     yield base
     httpd.shutdown()

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from zhinan.content import parse, sanitize
+from zhinan.content import parse, rules, sanitize
 from zhinan.content.model import (
     CHANGES_FILE,
     IMAGE_SUFFIXES,
@@ -479,9 +479,11 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
         for p in ent.practices:
             for ref in p.items:
                 if ref not in known:
-                    hint = difflib.get_close_matches(ref, sorted(known), n=1)
-                    tip = f"是否想写“{hint[0]}”？" if hint else ""
-                    problems.append(Problem.at(p.where, f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
+                    hint = rules.close_match(ref, known, normalise=True)
+                    tip = (f"是否想写“{hint}”？" if hint else
+                           "它可能已从检查清单中删除或改了编号：请从本做法的 items 中删去它，或改为本行业现有的编号。")
+                    problems.append(Problem.at(rules.text_where(root, p.where, ref),
+                                               f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
             for img in p.images:
                 before = len(problems)
                 check_image_file(root, f"sectors/{folder.name}", img.src, img.where, problems)
@@ -664,6 +666,11 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
             _check_sector(root, folder, sc, problems)
             sectors.append(sc)
     _check_unique(sectors, problems)
+    codes = rules.sourced_codes(root)
+    for sc in sectors:
+        rules.check_basis(root, sc, codes, problems)
+        for ent in sc.enterprises:
+            rules.check_enterprise(root, ent, guide, problems)
     changes = None
     if guide is not None and (root / "guides" / CHANGES_FILE).is_file():
         changes = _chapter(root, CHANGES_FILE, guide.where, problems)

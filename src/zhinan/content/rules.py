@@ -1,0 +1,154 @@
+"""Rules over whole records that the model's field types cannot say: sample naming, the city's
+counties, codes that must be sourced in reference/, and "did you mean" only among close candidates.
+
+Each rule reports at the line where the value was written, in Chinese, with the fix. They used to
+live only in tests over the repository's own content (tests/test_content.py), where a department's
+pull request met them as an English traceback; here they are in `zhinan check`, so in CI's
+annotations, the preview banner and the field reference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from zhinan.content.model import Enterprise, Guide, SectorContent, Where
+from zhinan.content.problems import Problem
+
+SAMPLE_MARK = "（示例）"
+_SAMPLE_LIKE = re.compile(r"[（(]\s*示例\s*[)）]\s*$")
+
+# A standard's code (GB/T 33000-2016, KA/T 2050.1-2016, JGJ 59-2011, GB 50194-2014 …) or a
+# document number (安监总管三〔2017〕121号, 应急管理部令第10号) written in a basis.
+CODE = re.compile(r"(?<![A-Za-z])[A-Z]{1,5}(?:/[A-Z])?\s?[0-9]+(?:\.[0-9]+)*-[0-9]{4}"
+                  r"|[^\s《》（）、，；]*〔[0-9]{4}〕[0-9]+号|[^\s《》（）、，；]*部令第[0-9]+号")
+REFERENCE_DIR = "reference"
+STANDARDS_FILE = "reference/standards.yml"
+
+
+def _edits1(a: str, b: str) -> bool:
+    """One character inserted, deleted, replaced, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def close_match(value: str, candidates: Iterable[str], normalise: bool = False) -> str | None:
+    """The one candidate `value` was plainly meant to be, or None when there is none or several.
+
+    Plainly meant: the same text once case, width and zero-padding are set right (jz-28 → JZ-028),
+    a unique candidate that starts with it (泉港 → 泉港区), or the unique candidate one keystroke
+    away (丰择区 → 丰泽区). A deleted item's id has many neighbours one digit away (JZ-028 beside
+    JZ-027 and JZ-029): then nothing is suggested rather than an unrelated id."""
+    pool = sorted(set(candidates))
+    if normalise:
+        m = re.fullmatch(r"\s*([A-Za-z]{2,6})\s*[-_－—–]?\s*([0-9]+)\s*", value)
+        if m:
+            fixed = f"{m.group(1).upper()}-{int(m.group(2)):03d}"
+            if fixed != value and fixed in pool:
+                return fixed
+    starts = [c for c in pool if value and c.startswith(value) and c != value]
+    if len(starts) == 1:
+        return starts[0]
+    near = [c for c in pool if _edits1(value, c)]
+    return near[0] if len(near) == 1 else None
+
+
+def key_where(root: Path, where: Where, key: str) -> Where:
+    """The line of `key:` in the mapping that starts at `where` (its own line or below), else `where`."""
+    try:
+        lines = (root / where.path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return where
+    pattern = re.compile(rf"^(\s*(?:-\s+)?){re.escape(key)}\s*:")
+    for n in range(max(where.line - 1, 0), len(lines)):
+        m = pattern.match(lines[n])
+        if m and len(m.group(1)) == where.col - 1:
+            return Where(where.path, n + 1, len(m.group(1)) + 1)
+    return where
+
+
+def text_where(root: Path, where: Where, needle: str) -> Where:
+    """Where `needle` is first written at or below `where`'s line."""
+    try:
+        lines = (root / where.path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return where
+    for n in range(max(where.line - 1, 0), len(lines)):
+        col = lines[n].find(needle)
+        if col >= 0:
+            return Where(where.path, n + 1, col + 1)
+    return where
+
+
+def check_enterprise(root: Path, ent: Enterprise, guide: Guide | None, problems: list[Problem]) -> None:
+    """Sample naming both ways, sample practices linked to items, and the county in the city's list."""
+    named_sample = bool(_SAMPLE_LIKE.search(ent.name))
+    if ent.sample and not ent.name.endswith(SAMPLE_MARK):
+        stem = _SAMPLE_LIKE.sub("", ent.name)
+        problems.append(Problem.at(key_where(root, ent.where, "name"), (
+            f"示例企业（sample: true）的名称必须以全角括号的“（示例）”结尾，请改为“{stem}（示例）”；"
+            "如果这是一家真实企业，请删去“sample: true”这一行")))
+    elif not ent.sample and named_sample:
+        problems.append(Problem.at(key_where(root, ent.where, "name"), (
+            "名称以“（示例）”结尾，却没有写“sample: true”：虚构的示例企业请在文件中加一行“sample: true”；"
+            "真实企业请删去名称末尾的“（示例）”")))
+    if ent.sample:
+        for p in ent.practices:
+            if not p.items:
+                problems.append(Problem.at(p.where, (
+                    f"示例企业的做法“{p.title}”没有写对应检查项：示例企业的每项做法都要有“items:”，"
+                    "列出本行业检查清单中与它对应的编号，如“items: [JZ-001]”")))
+    counties = guide.counties if guide is not None else ()
+    if counties and ent.county not in counties:
+        guess = close_match(ent.county.strip(), counties)
+        tip = f"是否想写“{guess}”？" if guess else f"应为其中之一：{'、'.join(counties)}。"
+        problems.append(Problem.at(key_where(root, ent.where, "county"), (
+            f"所在县（市、区）“{ent.county}”不在 guides/guide.yml 的 counties 列表中。{tip}"
+            "请写县（市、区）的全称；确是新设的县区，请先把它加入 guides/guide.yml 的 counties")))
+
+
+def sourced_codes(root: Path) -> set[str] | None:
+    """Every code and document number reference/ gives, or None where the root has no reference/."""
+    folder = root / REFERENCE_DIR
+    if not folder.is_dir():
+        return None
+    codes: set[str] = set()
+    for path in sorted(folder.glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        codes |= set(CODE.findall(text))
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        if isinstance(data, list):
+            codes |= {str(e["code"]) for e in data if isinstance(e, dict) and e.get("code")}
+    return codes
+
+
+def _unsourced(code: str) -> str:
+    return (f"依据中的编号“{code}”不在 reference/ 核实过的资料中：只引用能查证的标准和文件。如果编号无误，"
+            f"请把它加入 {STANDARDS_FILE}（写明 sector、code、title、note 中的来源如发布机关和网址，status: unverified），"
+            "与本次修改一起提交，由审核人核对；否则请改正或删去这个编号")
+
+
+def check_basis(root: Path, sc: SectorContent, codes: set[str] | None, problems: list[Problem]) -> None:
+    """Every code a sector's or an item's basis cites is one reference/ gives."""
+    if codes is None:
+        return
+    for b in sc.sector.basis:
+        if b.code is not None and b.code not in codes:
+            problems.append(Problem.at(text_where(root, b.where, b.code), _unsourced(b.code)))
+    for it in sc.items:
+        for text in it.basis:
+            for cited in CODE.findall(text):
+                if cited not in codes:
+                    problems.append(Problem.at(text_where(root, it.where, cited), _unsourced(cited)))
