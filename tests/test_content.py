@@ -56,8 +56,9 @@ def test_sector_checklist_and_enterprises(content: Content, sector_id: str) -> N
     assert {it.aspect for it in sc.items} == set(ASPECTS)
     samples = [e for e in sc.enterprises if e.sample]
     assert len(samples) >= 2
-    for e in samples:  # sample naming and their practices' items: rules of `zhinan check`
+    for e in samples:  # sample naming is a rule of `zhinan check`; items in samples' practices, its warning
         assert len(e.practices) >= 2
+        assert all(p.items for p in e.practices), e.id
 
 
 def test_official_chemicals_criteria_are_major_hazards(content: Content) -> None:

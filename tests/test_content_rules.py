@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EDITION, REPO
+from zhinan.content import rules
 from zhinan.content.validate import collect
 
 ENT = "sectors/construction/enterprises/sample-construction-a.yml"
@@ -71,11 +72,14 @@ def test_a_real_enterprise_needs_neither_mark_nor_items(edition: Path) -> None:
     assert problems(edition) == []
 
 
-def test_sample_practice_without_items(edition: Path) -> None:
+def test_sample_practice_without_items_is_a_warning(edition: Path) -> None:
     edit(edition, ENT, "    items: [JZ-005, JZ-015, JZ-017]\n", "")
-    assert problems(edition) == [
-        f"{ENT}:11:5: 错误: 示例企业的做法“危大工程“一单一牌四卡”管理”没有写对应检查项：示例企业的每项做法都要有“items:”，"
-        "列出本行业检查清单中与它对应的编号，如“items: [JZ-001]”"]
+    assert problems(edition) == []
+    content, _ = collect(edition)
+    assert content is not None
+    assert [p.text() for p in rules.advice(edition, content)] == [
+        f"{ENT}:11:5: 警告: 示例企业的做法“危大工程“一单一牌四卡”管理”没有写对应检查项：示例企业是用来演示做法与检查项如何对应的，"
+        "请加一行“items:”列出本行业检查清单中与它对应的编号，如“items: [JZ-001]”"]
 
 
 UNSOURCED = ("不在 reference/ 核实过的资料中：只引用能查证的标准和文件。如果编号无误，请把它加入 reference/standards.yml"

@@ -94,6 +94,10 @@ DOCUMENTED_MISTAKES = [
     (E, "images/pic.svg", "images/pic.png"),
     (E, "    body: 按岗位编制责任清单。", "  body: 按岗位编制责任清单。"),
     (C, "  - id: DM-002", "  - id: DM-001"),
+    (E, "  - title: 责任清单上墙", "  － title: 责任清单上墙"),
+    (E, "caption: 示意图", "caption: “示意图: 风险分布”"),
+    (E, "sample: true\n", ""),
+    (E, "items: [DM-001]", "items: [DM-003]"),
 ]
 
 

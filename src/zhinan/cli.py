@@ -18,7 +18,7 @@ import click
 
 from zhinan import __version__
 from zhinan.commands import changelog, codeowners, scaffold
-from zhinan.content import stats
+from zhinan.content import rules, stats
 from zhinan.content.model import ENTERPRISE_LEVELS
 from zhinan.content.problems import ERROR, FORMATS, ContentError
 from zhinan.content.validate import collect, load_content, placeholders
@@ -79,12 +79,14 @@ def check(root: Path, fmt: str, strict: bool) -> None:
         fail(ContentError(problems), fmt)
     assert content is not None
     left = placeholders(root, content)
+    notes = rules.advice(root, content)  # warnings everywhere, --strict included: the text is still published
     if left and (strict or fmt == "github" or os.environ.get("CI") == "true"):
-        fail(ContentError(dataclasses.replace(p, severity=ERROR) for p in left), fmt)
-    if left:
-        click.echo(ContentError(left).report(fmt), err=fmt == "text")
+        fail(ContentError([*(dataclasses.replace(p, severity=ERROR) for p in left), *notes]), fmt)
+    if left or notes:
+        click.echo(ContentError([*left, *notes]).report(fmt), err=fmt == "text")
     n_items = sum(len(s.items) for s in content.sectors)
     tail = f"另有 {len(left)} 处占位文字（警告），发布前必须改写。" if left else ""
+    tail += f"另有 {len(notes)} 处建议改正的写法（警告）。" if notes else ""
     click.echo(f"内容检查通过：{len(content.sectors)} 个行业，{n_items} 个检查项。{tail}", err=True)
 
 

@@ -188,7 +188,7 @@ class Practice:
     title: str = spec("做法名称", "一句话概括这项做法。", example="全员安全生产责任清单上墙")
     aspect: str = spec("检查类别", "做法所属的方面。", enum=ASPECTS, example="基础管理")
     items: tuple[str, ...] = spec(
-        "对应检查项", "本做法对应的本行业检查项编号；示例企业的每项做法都要填写，用来演示做法与检查项的对应。",
+        "对应检查项", "本做法对应的本行业检查项编号；示例企业的每项做法都应填写（不填时 zhinan check 给出警告），用来演示做法与检查项的对应。",
         example=["WHP-001"], default_factory=tuple,
     )
     body: str = spec("做法说明", "具体怎么做（Markdown）。", markdown=True, example="企业按岗位编制责任清单……")
