@@ -20,7 +20,7 @@ from zhinan import __version__
 from zhinan.commands import changelog, codeowners, scaffold
 from zhinan.content import rules, stats
 from zhinan.content.model import ENTERPRISE_LEVELS
-from zhinan.content.problems import ERROR, FORMATS, ContentError
+from zhinan.content.problems import ERROR, FORMATS, ContentError, Problem, github_annotations, summary
 from zhinan.content.validate import collect, load_content, placeholders
 from zhinan.errors import ZhinanError
 from zhinan.formats import schema
@@ -46,7 +46,23 @@ def fail(exc: ContentError, fmt: str = "text") -> None:
     click.echo(exc.report(fmt), err=fmt == "text")
     if fmt == "text":
         click.echo(f"发现 {len(exc.problems)} 个问题。", err=True)
+    else:
+        github_log(exc.problems)
     sys.exit(1)
+
+
+def github_log(problems: list[Problem]) -> None:
+    """Beside the annotations (at most 10 shown): the total, and the full list in the step's log and,
+    on GitHub, in the run's summary page."""
+    click.echo(summary(problems, len(problems)), err=True)
+    if github_annotations(problems)[-1].startswith("::notice"):  # some were left unannotated
+        click.echo("完整列表：\n" + "\n".join(p.text() for p in problems), err=True)
+    page = os.environ.get("GITHUB_STEP_SUMMARY")
+    if page:
+        rows = "".join(f"| `{p.path}:{p.line}:{p.col}` | {p.severity} | {p.message.splitlines()[0].replace('|', '｜')} |\n"
+                       for p in problems)
+        with open(page, "a", encoding="utf-8") as f:
+            f.write(f"### zhinan check：{summary(problems)}\n\n| 位置 | 级别 | 问题 |\n| --- | --- | --- |\n{rows}\n")
 
 
 class _Commands(click.Group):
