@@ -45,5 +45,5 @@ def test_bad_reviewer_points_at_sector_file(minimal_tree: Path) -> None:
     _add_reviewers(minimal_tree, "张三 李四")
     result = CliRunner().invoke(main, ["codeowners", "--root", str(minimal_tree)])
     assert result.exit_code == 1
-    assert "sectors/demo/sector.yml:1:1: 错误: 审核人“张三 李四”格式不对" in result.stderr
+    assert "sectors/demo/sector.yml:9:6: 错误: 审核人“张三 李四”格式不对" in result.stderr
     assert not (minimal_tree / codeowners.PATH).exists()

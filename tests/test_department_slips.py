@@ -88,3 +88,22 @@ def test_a_proper_list_is_quiet(minimal_tree: Path) -> None:
                                 "    body: |\n      做法如下：\n\n      1. 按岗位编制责任清单；\n      2. 逐级签订责任书。\n")
     done = check(minimal_tree, HEAD + practice)
     assert done.returncode == 0 and "警告" not in done.stderr
+
+
+def test_a_bad_reviewer_is_told_by_check_at_its_line(minimal_tree: Path) -> None:
+    sector = minimal_tree / "sectors/demo/sector.yml"
+    sector.write_text(sector.read_text(encoding="utf-8") + "reviewers:\n  - 张三 李四\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "zhinan", "check", "--root", str(minimal_tree)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert first_line(done) == ("sectors/demo/sector.yml:9:5: 错误: 审核人“张三 李四”格式不对，应为 @用户名、@组织/团队 或电子邮箱"
+                                "（每行一个，如 '@quanzhou-safety/demo'）")
+
+
+def test_stale_codeowners_says_what_to_paste_on_the_web(minimal_tree: Path) -> None:
+    sector = minimal_tree / "sectors/demo/sector.yml"
+    sector.write_text(sector.read_text(encoding="utf-8") + "reviewers:\n  - '@quanzhou-safety/demo'\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "zhinan", "codeowners", "--check", "--root", str(minimal_tree)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "只在网页上编辑时，打开 .github/CODEOWNERS（没有就新建），把全部内容换成下面几行再提交到同一分支" in done.stderr
+    assert done.stderr.rstrip().endswith("/sectors/demo/ @quanzhou-safety/demo")

@@ -267,7 +267,9 @@ def codeowners_cmd(root: Path, check_only: bool) -> None:
         content = load_content(root)
         if check_only:
             if not codeowners.is_current(root, content):
-                refuse(f"{codeowners.PATH} 不是最新的，请运行 zhinan codeowners 并提交结果")
+                refuse(f"{codeowners.PATH} 不是最新的：请运行 zhinan codeowners 并提交结果；只在网页上编辑时，"
+                       f"打开 {codeowners.PATH}（没有就新建），把全部内容换成下面几行再提交到同一分支：\n\n"
+                       + codeowners.render(content))
             return
         changed = codeowners.write(root, content)
     except ContentError as exc:

@@ -116,6 +116,19 @@ def check_enterprise(root: Path, ent: Enterprise, guide: Guide | None, problems:
             "请写县（市、区）的全称；确是新设的县区，请先把它加入 guides/guide.yml 的 counties")))
 
 
+# A forge user (@name), a team (@org/team) or an e-mail address, as CODEOWNERS accepts them.
+OWNER = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_reviewers(root: Path, sc: SectorContent, problems: list[Problem]) -> None:
+    """Each reviewer is one CODEOWNERS understands: checked here, so a web-only editor sees it on the
+    line in the pull request, not only from `zhinan codeowners` which they cannot run."""
+    for r in sc.sector.reviewers:
+        if not OWNER.fullmatch(r):
+            problems.append(Problem.at(text_where(root, sc.sector.where, r),
+                                       f"审核人“{r}”格式不对，应为 @用户名、@组织/团队 或电子邮箱（每行一个，如 '@quanzhou-safety/{sc.id}'）"))
+
+
 def sourced_codes(root: Path) -> set[str] | None:
     """Every code and document number reference/ gives, or None where the root has no reference/."""
     folder = root / REFERENCE_DIR

@@ -701,6 +701,7 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
     codes = rules.sourced_codes(root)
     for sc in sectors:
         rules.check_basis(root, sc, codes, problems)
+        rules.check_reviewers(root, sc, problems)
         for ent in sc.enterprises:
             rules.check_enterprise(root, ent, guide, problems)
     changes = None
