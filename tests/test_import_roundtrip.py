@@ -95,3 +95,20 @@ def test_the_same_workbook_imported_twice_adds_its_new_rows_once(tight: tuple[Pa
     assert "共 5 项（新增 0 项，修改 0 项，删除 0 项）" in second.stderr
     assert f"按同一项处理（没有重复新增）：第 {row} 行 = TZ-005。" in second.stderr
     assert (root / CHECKLIST).read_bytes() == after_first
+
+
+def test_fill_ids_writes_the_new_ids_back_to_the_workbook(tight: tuple[Path, Path], tmp_path: Path) -> None:
+    root, book = tight
+    wb = load_workbook(book)
+    ws = wb[sheets.CHECKLIST_SHEET]
+    row = data_rows(book)[-1] + 1
+    for c, v in enumerate([5, None, "作业现场", "有限空间作业", "进入调漆间地坑作业前进行通风和气体检测。"], start=1):
+        ws.cell(row, c).value = v
+    edited = tmp_path / "new-row.xlsx"
+    wb.save(edited)
+    result = run_import(root, edited, "--fill-ids")
+    assert result.exit_code == 0, result.output
+    assert "已把新编号写回 new-row.xlsx 的“编号”列（1 个单元格）。" in result.stderr
+    assert load_workbook(edited)[sheets.CHECKLIST_SHEET].cell(row, 2).value == "TZ-005"
+    again = run_import(root, edited)
+    assert "共 5 项（新增 0 项，修改 0 项，删除 0 项）" in again.stderr and "按同一项处理" not in again.stderr

@@ -318,7 +318,9 @@ def changelog_cmd(root: Path, since: str) -> None:
 @click.option("--sector", "sector_id", required=True, metavar="ID", help="行业编号（sectors/ 下的文件夹名）。")
 @click.option("--delete", is_flag=True, help="删除表中没有的检查项（默认保留并列出它们的编号）。")
 @click.option("--reorder", is_flag=True, help="按表中各行的顺序排列检查项（默认保持 checklist.yml 原有顺序）。")
-def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reorder: bool) -> None:
+@click.option("--fill-ids", is_flag=True,
+              help="把分给新增行的编号写回工作簿的“编号”列（工作簿须已关闭；openpyxl 保存，表中的图片和图表会丢失）。")
+def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reorder: bool, fill_ids: bool) -> None:
     """把统一格式的检查清单工作表（.xlsx）导入 sectors/ID/checklist.yml，保留原有编号、顺序、字段顺序和注释。
 
     表中没有的检查项不会被删除（列出编号），要删除请加 --delete。"""
@@ -327,7 +329,8 @@ def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reord
     if not (root / "sectors" / sector_id).is_dir():
         raise click.BadParameter(f"行业“{sector_id}”不存在（找不到 sectors/{sector_id}/）", param_hint="--sector")
     try:
-        summary = importer.import_sheet(file, sector_id, root, label=str(file), delete=delete, reorder=reorder)
+        summary = importer.import_sheet(file, sector_id, root, label=str(file), delete=delete, reorder=reorder,
+                                        fill_ids=fill_ids)
     except importer.SheetError as exc:
         click.echo(str(exc), err=True)
         click.echo(f"发现 {len(exc.messages)} 个问题，未写入任何文件。", err=True)

@@ -50,7 +50,7 @@ from zhinan.content.validate import collect, validate_file
 from zhinan.errors import ZhinanError
 from zhinan.formats import schema
 from zhinan.formats.columns import CHECKLIST_SHEET, Column, checklist_columns
-from zhinan.pipeline.files import write_text
+from zhinan.pipeline.files import write_bytes, write_text
 
 HEADER_SCAN_ROWS = 20
 """Sheets often carry a title and notes above the header row; look this far down for it."""
@@ -237,6 +237,8 @@ class SheetReader:
     def rows(self) -> list[Row]:
         head, found = self.header()
         columns = [(c, found[c.title]) for c in checklist_columns() if c.title in found]
+        self.id_column = next((i for c, i in columns if c.field == "id"), None)
+        """0-based column of 编号, where --fill-ids writes the ids given to new rows."""
         self._other_sector(head, found)
         rows = []
         for r in range(head + 1, len(self.grid)):
@@ -464,7 +466,7 @@ def _styled(old: Any, value: Any) -> Any:
 
 
 def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = None, *, delete: bool = False,
-                 reorder: bool = False) -> str:
+                 reorder: bool = False, fill_ids: bool = False) -> str:
     """Import the sheet into sectors/<sector_id>/checklist.yml; returns what to tell the user
     (warnings and notes, then a summary line).
 
@@ -487,7 +489,26 @@ def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = Non
     if problems:
         raise SheetError(_explain(problems, rel, text, rows, f"{label}:{reader.ws.title}"))
     write_text(root / rel, text)
-    return "\n".join([*reader.warnings, *_notes(reader, result, rel), _summary(rel, len(items), result)])
+    notes = _notes(reader, result, rel)
+    if fill_ids and result.assigned:
+        notes.append(_fill_ids(path, reader, result.assigned))
+    return "\n".join([*reader.warnings, *notes, _summary(rel, len(items), result)])
+
+
+def _fill_ids(path: Path, reader: SheetReader, assigned: list[tuple[int, str]]) -> str:
+    """Write the ids given to new rows into the workbook's 编号 cells (a new file, then renamed)."""
+    if reader.id_column is None:
+        return f"注意：工作表没有“编号”列，新编号没有写回 {path.name}。"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path)
+    ws = wb[reader.ws.title]
+    for row, item_id in assigned:
+        ws.cell(row, reader.id_column + 1).value = item_id
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_bytes(path, buf.getvalue())
+    return f"已把新编号写回 {path.name} 的“编号”列（{len(assigned)} 个单元格）。"
 
 
 def _notes(reader: SheetReader, result: Merge, rel: str) -> list[str]:
