@@ -140,3 +140,13 @@ def test_a_mistyped_item_id_is_told_what_was_meant(edition: Path, typed: str, me
     edit(edition, ENT, "items: [JZ-007, JZ-025, JZ-026]", f"items: [JZ-007, JZ-025, {typed}]")
     (found,) = problems(edition)
     assert found.startswith(f"{ENT}:27:29: 错误: ") and found.endswith(f"不存在。是否想写“{meant}”？")
+
+
+def test_one_digit_away_is_another_item_not_a_typo(minimal_tree: Path) -> None:
+    """DM-012 (deleted) is one digit from DM-002 and from nothing else: still no guess, as another
+    number is another item."""
+    ent = minimal_tree / "sectors/demo/enterprises/sample-a.yml"
+    ent.write_text(ent.read_text(encoding="utf-8").replace("items: [DM-001]", "items: [DM-012]"), encoding="utf-8")
+    assert problems(minimal_tree) == [
+        "sectors/demo/enterprises/sample-a.yml:11:13: 错误: 做法“责任清单上墙”引用的检查项“DM-012”在本行业检查清单中不存在。"
+        "它可能已从检查清单中删除或改了编号：请从本做法的 items 中删去它，或改为本行业现有的编号。"]
