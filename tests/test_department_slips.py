@@ -3,6 +3,7 @@ that match what the clerk sees. (County, sample naming and did-you-mean: tests/t
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,7 +104,8 @@ def test_stale_codeowners_says_what_to_paste_on_the_web(minimal_tree: Path) -> N
     sector = minimal_tree / "sectors/demo/sector.yml"
     sector.write_text(sector.read_text(encoding="utf-8") + "reviewers:\n  - '@quanzhou-safety/demo'\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "zhinan", "codeowners", "--check", "--root", str(minimal_tree)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env={**os.environ, "GITHUB_ACTIONS": "true"})
     assert done.returncode == 1
+    assert done.stdout.startswith("::error file=.github/CODEOWNERS,line=1,title=CODEOWNERS 不是最新的::")
     assert "只在网页上编辑时，打开 .github/CODEOWNERS（没有就新建），把全部内容换成下面几行再提交到同一分支" in done.stderr
     assert done.stderr.rstrip().endswith("/sectors/demo/ @quanzhou-safety/demo")

@@ -267,6 +267,9 @@ def codeowners_cmd(root: Path, check_only: bool) -> None:
         content = load_content(root)
         if check_only:
             if not codeowners.is_current(root, content):
+                if os.environ.get("GITHUB_ACTIONS") == "true":  # shown on the pull request, not only in the log
+                    click.echo(f"::error file={codeowners.PATH},line=1,title=CODEOWNERS 不是最新的::"
+                               "审核人（reviewers）改了，这个文件要跟着改：应有的全部内容见“检查生成的文件是否最新”这一步的日志")
                 refuse(f"{codeowners.PATH} 不是最新的：请运行 zhinan codeowners 并提交结果；只在网页上编辑时，"
                        f"打开 {codeowners.PATH}（没有就新建），把全部内容换成下面几行再提交到同一分支：\n\n"
                        + codeowners.render(content))
