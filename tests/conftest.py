@@ -32,7 +32,7 @@ from zhinan.site import url_of
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EDITION = FIXTURES / "edition"
-"""A frozen copy of the repository's content: realistic, and untouched by departments' changes."""
+"""A frozen copy of the repository's content: tests read it, never the live sectors/ and guides/."""
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 

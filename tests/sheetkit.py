@@ -10,6 +10,8 @@ from zhinan.build import BuildOptions, build
 from zhinan.pipeline.progress import Progress
 
 REPO = Path(__file__).resolve().parent.parent
+EDITION = REPO / "tests" / "fixtures" / "edition"
+"""The frozen copy of the repository's content (tests/fixtures/edition/README.md)."""
 SMALL = Path(__file__).resolve().parent / "fixtures" / "sheets" / "content"
 """A one-sector tree with hand-written comments, odd field order and a practice that refers to an item."""
 

@@ -104,7 +104,7 @@ def test_progress_in_ci_is_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_sectors_rendered_in_forked_processes_equal_one_process(tmp_path: Path) -> None:
     """`zhinan build --only site -j 2` renders the sectors in forked processes (no PDF stage beside
     it): the site, the self-check pages' workbooks and the caches equal those of `-j 1`."""
-    root = Path(__file__).parent.parent  # the repository's own content: several sectors
+    root = Path(__file__).parent / "fixtures" / "edition"  # a frozen copy of the content: several sectors
     outs = {}
     for jobs in (1, 2):
         outs[jobs] = tmp_path / f"j{jobs}"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from conftest import EDITION
 
 
 def zhinan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -75,7 +75,7 @@ def test_stats_on_invalid_content_exit_1(minimal_tree: Path) -> None:
 
 
 def test_repository_content_is_valid() -> None:
-    out = zhinan("check", "--root", str(REPO))
+    out = zhinan("check", "--root", str(EDITION))
     assert out.returncode == 0, out.stderr
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import EDITION
 from zhinan.cli import main
 from zhinan.commands import codeowners
 from zhinan.content.validate import load_content
@@ -19,10 +19,10 @@ def _add_reviewers(root: Path, *reviewers: str) -> None:
 
 
 def test_committed_codeowners_in_sync() -> None:
-    """Every key sector names a reviewer, so each pull request on it requests someone."""
-    content = load_content(REPO)
-    assert codeowners.is_current(REPO, content), "请运行 zhinan codeowners 并提交 .github/CODEOWNERS"
-    lines = [ln for ln in (REPO / codeowners.PATH).read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    """Every key sector names a reviewer, so each pull request on it requests someone. (That the
+    committed file is current for the live content is CI's `zhinan codeowners --check`.)"""
+    content = load_content(EDITION)
+    lines = [ln for ln in codeowners.render(content).splitlines() if ln and not ln.startswith("#")]
     key = sorted(s.id for s in content.sectors if s.sector.key)
     assert len(key) == 8
     # The agreed placeholder team of CONTRIBUTING.md until a department names its real one.
@@ -45,5 +45,5 @@ def test_bad_reviewer_points_at_sector_file(minimal_tree: Path) -> None:
     _add_reviewers(minimal_tree, "张三 李四")
     result = CliRunner().invoke(main, ["codeowners", "--root", str(minimal_tree)])
     assert result.exit_code == 1
-    assert "sectors/demo/sector.yml:1:1: 错误: 审核人“张三 李四”格式不对" in result.stderr
+    assert "sectors/demo/sector.yml:9:6: 错误: 审核人“张三 李四”格式不对" in result.stderr
     assert not (minimal_tree / codeowners.PATH).exists()

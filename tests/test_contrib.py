@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from conftest import FIXTURES, REPO
+from conftest import EDITION, FIXTURES, REPO
 from zhinan.cli import main
 from zhinan.content.problems import Problem
 from zhinan.content.validate import MAX_IMAGE_BYTES, MAX_IMAGE_PX, collect
@@ -94,6 +94,10 @@ DOCUMENTED_MISTAKES = [
     (E, "images/pic.svg", "images/pic.png"),
     (E, "    body: 按岗位编制责任清单。", "  body: 按岗位编制责任清单。"),
     (C, "  - id: DM-002", "  - id: DM-001"),
+    (E, "  - title: 责任清单上墙", "  － title: 责任清单上墙"),
+    (E, "caption: 示意图", "caption: “示意图: 风险分布”"),
+    (E, "sample: true\n", ""),
+    (E, "items: [DM-001]", "items: [DM-003]"),
 ]
 
 
@@ -128,7 +132,7 @@ def test_each_slip_on_every_line_of_real_files_is_told_on_its_line(rel: str) -> 
     (outside text blocks) is reported on that very line, with the slip's own words."""
     from zhinan.content import parse
 
-    lines = (REPO / rel).read_text(encoding="utf-8").split("\n")
+    lines = (EDITION / rel).read_text(encoding="utf-8").split("\n")
     tried = 0
     for n, line in enumerate(lines):
         m = _KEY_LINE.match(line)

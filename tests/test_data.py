@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sheetkit import REPO, build_stages
+from sheetkit import EDITION, build_stages
 from zhinan import data
 from zhinan.content import model
 from zhinan.content.model import Content
@@ -21,11 +21,11 @@ from zhinan.formats.schema import record_schema
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Content, dict[str, Any], dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("data")
-    build_stages(REPO, out, "data")
+    build_stages(EDITION, out, "data")
     folder = out / "data"
     guide = json.loads((folder / data.JSON_NAME).read_text(encoding="utf-8"))
     schema = json.loads((folder / data.SCHEMA_NAME).read_text(encoding="utf-8"))
-    return load_content(REPO), guide, schema, folder
+    return load_content(EDITION), guide, schema, folder
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
@@ -77,6 +77,6 @@ def test_guide_json_holds_the_complete_content(exported: tuple[Content, dict[str
 
 def test_two_builds_are_byte_identical(exported: tuple[Content, dict[str, Any], dict[str, Any], Path], tmp_path: Path) -> None:
     folder = exported[3]
-    build_stages(REPO, tmp_path, "data")
+    build_stages(EDITION, tmp_path, "data")
     for name in (data.JSON_NAME, data.SCHEMA_NAME):
         assert (tmp_path / "data" / name).read_bytes() == (folder / name).read_bytes()

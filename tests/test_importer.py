@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conftest import lo_profile
-from sheetkit import REPO, SMALL, build_stages, copy_content
+from sheetkit import EDITION, SMALL, build_stages, copy_content
 from zhinan import sheets
 from zhinan.cli import main
 from zhinan.content.validate import collect, load_content
@@ -59,7 +59,7 @@ def files_under(root: Path) -> dict[str, bytes]:
 
 
 def test_export_then_import_gives_back_every_sector_of_the_repository(tmp_path: Path) -> None:
-    root = copy_content(REPO, tmp_path / "content")
+    root = copy_content(EDITION, tmp_path / "content")
     build_stages(root, tmp_path / "build", "sheets")
     before = load_content(root)
     files = files_under(root)
@@ -293,7 +293,7 @@ def test_a_file_that_is_not_xlsx_is_refused(small: tuple[Path, Path]) -> None:
 CONTENT_PROBLEMS = [
     ("raw-html", _set(E2="建立<b>全员</b>责任制。"), "{f}:检查清单!B2: 错误: 字段“content”（检查内容）含有不允许的 HTML 或脚本“<b”"),
     ("referenced-item-removed", _delete_row(3),
-     "sectors/paint/enterprises/sample-paint.yml:9:5: 错误: 做法“喷漆房风量每月检测”引用的检查项“TZ-002”在本行业检查清单中不存在。"),
+     "sectors/paint/enterprises/sample-paint.yml:11:13: 错误: 做法“喷漆房风量每月检测”引用的检查项“TZ-002”在本行业检查清单中不存在。"),
 ]
 
 

@@ -27,7 +27,7 @@ from zhinan.content.validate import load_content
 from zhinan.pdf import jobs, render, stage
 from zhinan.pipeline import hashcache, transaction
 
-REPO = Path(__file__).resolve().parent.parent
+EDITION = Path(__file__).resolve().parent / "fixtures" / "edition"  # the frozen copy, not the live content
 MAJOR, MINOR = "重大", "一般"
 
 
@@ -52,15 +52,15 @@ def yaml_hazards(root: Path) -> dict[str, list[tuple[str, list[tuple[str, str]]]
 
 @pytest.fixture(scope="module")
 def repo_pages() -> tuple[dict[str, str], dict[str, list[tuple[str, list[tuple[str, str]]]]]]:
-    content = load_content(REPO)
+    content = load_content(EDITION)
     pages = {src: html.unescape(text) for src, text in site.render_pages(content, {}).items()}
-    return pages, yaml_hazards(REPO)
+    return pages, yaml_hazards(EDITION)
 
 
 # ---- the site -----------------------------------------------------------------------------------
 
 def test_yaml_has_both_levels() -> None:
-    levels = [lv for items in yaml_hazards(REPO).values() for _, hs in items for lv, _ in hs]
+    levels = [lv for items in yaml_hazards(EDITION).values() for _, hs in items for lv, _ in hs]
     assert levels.count(MAJOR) >= 20 and levels.count(MINOR) >= 20
 
 
@@ -119,7 +119,7 @@ def test_sector_page_counts_the_major_hazards(repo_pages: Any) -> None:
     they are not (未录入), or the sector has none, no count (a "0 项" would read as "none"), and
     where there are criteria the line names them."""
     pages, expected = repo_pages
-    criteria = yaml_major_criteria(REPO)
+    criteria = yaml_major_criteria(EDITION)
     coverages = {(mc or {}).get("coverage") for mc in criteria.values()}
     assert {"未录入", None} <= coverages and coverages & {"全部录入", "部分录入"}  # every case is exercised
     for sector, items in expected.items():

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import EDITION, REPO
 from zhinan.content.model import CONTENT_FILES, public_fields
 from zhinan.formats import schema
 
@@ -40,14 +40,14 @@ def _content_files(root: Path) -> list[tuple[str, Path]]:
 
 def test_repository_content_matches_schemas() -> None:
     schemas = {k: json.loads(t) for k, t in ((n.split(".")[0], t) for n, t in schema.render_all().items())}
-    files = _content_files(REPO)
+    files = _content_files(EDITION)
     assert len(files) > 8
     for kind, path in files:
         data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
         jsonschema.validate(data, schemas[kind])
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema=") and first.endswith(f"{kind}.schema.json"), path
-        target = (path.parent / first.split("=", 1)[1]).resolve()
+        target = (REPO / path.parent.relative_to(EDITION) / first.split("=", 1)[1]).resolve()
         assert target.is_file(), f"{path}: schema line points to a missing file"
 
 

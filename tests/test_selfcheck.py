@@ -30,9 +30,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from conftest import build_site, lo_profile
+from conftest import Visit, build_site, lo_profile
 from sheetkit import build_stages
-from test_site import AXE, Visit
+from test_site import AXE
 from zhinan import sheets, site
 from zhinan.content.model import ASPECTS, Content, SectorContent
 from zhinan.content.validate import load_content
@@ -41,6 +41,7 @@ from zhinan.sheets import workbook
 from zhinan.site import selfcheck
 
 REPO = Path(__file__).resolve().parent.parent
+EDITION = REPO / "tests" / "fixtures" / "edition"  # the frozen copy of the content
 ASSETS = REPO / "src" / "zhinan" / "assets" / "zhinan"
 OWN_ASSETS = ("selfcheck.js", "selfcheck-xlsx.js", "selfcheck.css", "vendor/fflate.min.js")
 BUDGET_GZIP = 150 * 1024

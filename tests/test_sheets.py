@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
 from conftest import lo_profile
-from sheetkit import REPO, build_stages, copy_content
+from sheetkit import EDITION, REPO, build_stages, copy_content
 from zhinan import sheets
 from zhinan.content.model import CheckItem, Content, SectorContent, public_fields
 from zhinan.content.validate import load_content
@@ -36,7 +36,7 @@ MM = 72 / 25.4
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Content, Path]:
-    root = copy_content(REPO, tmp_path_factory.mktemp("repo"))
+    root = copy_content(EDITION, tmp_path_factory.mktemp("repo"))
     out = root / "build"
     build_stages(root, out, "sheets")
     return load_content(root), out / "sheets"
@@ -108,7 +108,7 @@ def test_the_layout_names_the_cells_the_workbook_really_has(built: tuple[Content
 
 def major_hazards_from_yaml(sector: str) -> dict[str, list[str]]:
     """Item id → its 重大 typical hazards, read from the YAML file itself."""
-    data = yaml.safe_load((REPO / "sectors" / sector / "checklist.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((EDITION / "sectors" / sector / "checklist.yml").read_text(encoding="utf-8"))
     return {it["id"]: [h["text"] for h in it.get("hazards") or [] if h["level"] == "重大"] for it in data["items"]}
 
 
@@ -251,7 +251,7 @@ def test_empty_hazard_and_rectification_csvs_have_the_records_columns(built: tup
 
 def test_the_same_content_builds_byte_identical_files(built: tuple[Content, Path], tmp_path: Path) -> None:
     content, out = built
-    build_stages(REPO, tmp_path, "sheets")
+    build_stages(EDITION, tmp_path, "sheets")
     again = tmp_path / "sheets"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in again.iterdir())

@@ -11,6 +11,7 @@ import json
 import os
 import posixpath
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Visit, build_site
+from conftest import EDITION, Visit, build_site
 from zhinan import site
 from zhinan.content.model import ASPECTS, CheckItem, Content
 from zhinan.content.problems import ContentError
@@ -173,9 +174,12 @@ def run_mkdocs(root: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_mkdocs_build_strict_passes_on_the_edition(edition_tree: Path, tmp_path: Path, edition_content: Content) -> None:
-    (edition_tree / "mkdocs.yml").write_text(f"INHERIT: {site.default_config()}\ndocs_dir: guides\n", encoding="utf-8")
-    done = run_mkdocs(edition_tree, tmp_path / "site")
+def test_mkdocs_build_strict_passes_on_the_repository(tmp_path: Path, edition_content: Content) -> None:
+    root = tmp_path / "repo"  # the repository's own mkdocs.yml (it inherits from src/) over the frozen content
+    shutil.copytree(EDITION, root)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "src").symlink_to(REPO / "src")
+    done = run_mkdocs(root, tmp_path / "site")
     assert done.returncode == 0, done.stderr
     sc = edition_content.sectors[0]
     assert page_file(tmp_path / "site", site.sector_src(sc, "checklist")).is_file()

@@ -106,7 +106,8 @@ CASES: dict[str, tuple[str, str | bytes, str]] = {
     "practice item missing": (
         "sectors/demo/enterprises/sample-a.yml",
         ENTERPRISE.replace("items: [DM-001]", "items: [DM-009]"),
-        "sectors/demo/enterprises/sample-a.yml:7:5: 错误: 做法“责任清单上墙”引用的检查项“DM-009”在本行业检查清单中不存在。是否想写“DM-002”？",
+        "sectors/demo/enterprises/sample-a.yml:9:13: 错误: 做法“责任清单上墙”引用的检查项“DM-009”在本行业检查清单中不存在。"
+        "它可能已从检查清单中删除或改了编号：请从本做法的 items 中删去它，或改为本行业现有的编号。",
     ),
     "raw html": (
         "sectors/demo/enterprises/sample-a.yml",

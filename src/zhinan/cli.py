@@ -18,9 +18,9 @@ import click
 
 from zhinan import __version__
 from zhinan.commands import changelog, codeowners, scaffold
-from zhinan.content import stats
+from zhinan.content import rules, stats
 from zhinan.content.model import ENTERPRISE_LEVELS
-from zhinan.content.problems import ERROR, FORMATS, ContentError
+from zhinan.content.problems import ERROR, FORMATS, ContentError, Problem, github_annotations, summary
 from zhinan.content.validate import collect, load_content, placeholders
 from zhinan.errors import ZhinanError
 from zhinan.formats import schema
@@ -46,7 +46,23 @@ def fail(exc: ContentError, fmt: str = "text") -> None:
     click.echo(exc.report(fmt), err=fmt == "text")
     if fmt == "text":
         click.echo(f"发现 {len(exc.problems)} 个问题。", err=True)
+    else:
+        github_log(exc.problems)
     sys.exit(1)
+
+
+def github_log(problems: list[Problem]) -> None:
+    """Beside the annotations (at most 10 shown): the total, and the full list in the step's log and,
+    on GitHub, in the run's summary page."""
+    click.echo(summary(problems, len(problems)), err=True)
+    if github_annotations(problems)[-1].startswith("::notice"):  # some were left unannotated
+        click.echo("完整列表：\n" + "\n".join(p.text() for p in problems), err=True)
+    page = os.environ.get("GITHUB_STEP_SUMMARY")
+    if page:
+        rows = "".join(f"| `{p.path}:{p.line}:{p.col}` | {p.severity} | {p.message.splitlines()[0].replace('|', '｜')} |\n"
+                       for p in problems)
+        with open(page, "a", encoding="utf-8") as f:
+            f.write(f"### zhinan check：{summary(problems)}\n\n| 位置 | 级别 | 问题 |\n| --- | --- | --- |\n{rows}\n")
 
 
 class _Commands(click.Group):
@@ -79,12 +95,14 @@ def check(root: Path, fmt: str, strict: bool) -> None:
         fail(ContentError(problems), fmt)
     assert content is not None
     left = placeholders(root, content)
+    notes = rules.advice(root, content)  # warnings everywhere, --strict included: the text is still published
     if left and (strict or fmt == "github" or os.environ.get("CI") == "true"):
-        fail(ContentError(dataclasses.replace(p, severity=ERROR) for p in left), fmt)
-    if left:
-        click.echo(ContentError(left).report(fmt), err=fmt == "text")
+        fail(ContentError([*(dataclasses.replace(p, severity=ERROR) for p in left), *notes]), fmt)
+    if left or notes:
+        click.echo(ContentError([*left, *notes]).report(fmt), err=fmt == "text")
     n_items = sum(len(s.items) for s in content.sectors)
     tail = f"另有 {len(left)} 处占位文字（警告），发布前必须改写。" if left else ""
+    tail += f"另有 {len(notes)} 处建议改正的写法（警告）。" if notes else ""
     click.echo(f"内容检查通过：{len(content.sectors)} 个行业，{n_items} 个检查项。{tail}", err=True)
 
 
@@ -249,7 +267,12 @@ def codeowners_cmd(root: Path, check_only: bool) -> None:
         content = load_content(root)
         if check_only:
             if not codeowners.is_current(root, content):
-                refuse(f"{codeowners.PATH} 不是最新的，请运行 zhinan codeowners 并提交结果")
+                if os.environ.get("GITHUB_ACTIONS") == "true":  # shown on the pull request, not only in the log
+                    click.echo(f"::error file={codeowners.PATH},line=1,title=CODEOWNERS 不是最新的::"
+                               "审核人（reviewers）改了，这个文件要跟着改：应有的全部内容见“检查生成的文件是否最新”这一步的日志")
+                refuse(f"{codeowners.PATH} 不是最新的：请运行 zhinan codeowners 并提交结果；只在网页上编辑时，"
+                       f"打开 {codeowners.PATH}（没有就新建），把全部内容换成下面几行再提交到同一分支：\n\n"
+                       + codeowners.render(content))
             return
         changed = codeowners.write(root, content)
     except ContentError as exc:
@@ -298,7 +321,9 @@ def changelog_cmd(root: Path, since: str) -> None:
 @click.option("--sector", "sector_id", required=True, metavar="ID", help="行业编号（sectors/ 下的文件夹名）。")
 @click.option("--delete", is_flag=True, help="删除表中没有的检查项（默认保留并列出它们的编号）。")
 @click.option("--reorder", is_flag=True, help="按表中各行的顺序排列检查项（默认保持 checklist.yml 原有顺序）。")
-def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reorder: bool) -> None:
+@click.option("--fill-ids", is_flag=True,
+              help="把分给新增行的编号写回工作簿的“编号”列（工作簿须已关闭；openpyxl 保存，表中的图片和图表会丢失）。")
+def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reorder: bool, fill_ids: bool) -> None:
     """把统一格式的检查清单工作表（.xlsx）导入 sectors/ID/checklist.yml，保留原有编号、顺序、字段顺序和注释。
 
     表中没有的检查项不会被删除（列出编号），要删除请加 --delete。"""
@@ -307,7 +332,8 @@ def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reord
     if not (root / "sectors" / sector_id).is_dir():
         raise click.BadParameter(f"行业“{sector_id}”不存在（找不到 sectors/{sector_id}/）", param_hint="--sector")
     try:
-        summary = importer.import_sheet(file, sector_id, root, label=str(file), delete=delete, reorder=reorder)
+        summary = importer.import_sheet(file, sector_id, root, label=str(file), delete=delete, reorder=reorder,
+                                        fill_ids=fill_ids)
     except importer.SheetError as exc:
         click.echo(str(exc), err=True)
         click.echo(f"发现 {len(exc.messages)} 个问题，未写入任何文件。", err=True)

@@ -40,7 +40,7 @@ from zhinan.errors import ZhinanError
 from zhinan.pipeline.files import write_text
 
 TITLE = "本版修订说明"
-ADDED, CHANGED, REMOVED = "新增", "修改", "删除"
+ADDED, CHANGED, REMOVED, MOVED = "新增", "修改", "删除", "调整顺序"
 KINDS = ("检查项", "典型隐患", "标杆企业", "典型做法")
 
 
@@ -194,6 +194,8 @@ class Changelog:
     new_edition: str
     chapters: list[Entry]
     sectors: list[SectorDiff]
+    old_date: str = ""
+    """The earlier edition's date (YYYY-MM-DD), to tell two states of one edition apart."""
 
     def is_empty(self) -> bool:
         return not self.chapters and not self.sectors
@@ -221,6 +223,53 @@ def diff_records(kind: str, record: type, old: dict[str, dict[str, Any]], new: d
     return entries + [Entry(REMOVED, kind, label(r)) for k, r in old.items() if k not in new]
 
 
+def moved(old: Iterable[str], new: list[str]) -> list[tuple[str, str | None]]:
+    """The keys kept in both orders that were moved, each with the key it now follows (None: first).
+
+    The keys that kept their relative order are the longest run in the new order that is increasing
+    in the old one; every other kept key was moved (a swap of two neighbours moves one of them)."""
+    rank = {k: i for i, k in enumerate(old)}
+    kept = [k for k in new if k in rank]
+    # Longest increasing subsequence of old positions, O(n log n) with back links.
+    tails: list[int] = []
+    back: list[int] = [-1] * len(kept)
+    ends: list[int] = []
+    for i, k in enumerate(kept):
+        r = rank[k]
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if tails[mid] < r:
+                lo = mid + 1
+            else:
+                hi = mid
+        back[i] = ends[lo - 1] if lo else -1
+        if lo == len(tails):
+            tails.append(r)
+            ends.append(i)
+        else:
+            tails[lo], ends[lo] = r, i
+    stay: set[str] = set()
+    i = ends[-1] if ends else -1
+    while i >= 0:
+        stay.add(kept[i])
+        i = back[i]
+    out = []
+    for k in kept:
+        if k not in stay:
+            at = new.index(k)
+            out.append((k, new[at - 1] if at else None))
+    return out
+
+
+def _moved_items(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[Entry]:
+    def label(r: dict[str, Any]) -> str:
+        return f"{r['id']} {r['item']}"
+
+    return [Entry(MOVED, "检查项", f"{label(new[k])}（现排在 {label(new[after])} 之后）" if after else
+                  f"{label(new[k])}（现排在最前）") for k, after in moved(old, list(new))]
+
+
 def _hazards(items: dict[str, dict[str, Any]], keep: Iterable[str]) -> dict[str, dict[str, Any]]:
     return {f"{i}\0{h['text']}": {**h, "item": i} for i in keep for h in items[i].get("hazards", ())}
 
@@ -238,6 +287,7 @@ def diff_sector(old: dict[str, Any], new: dict[str, Any]) -> list[Entry]:
     items, ents = [i for i in new_items if i in old_items], [e for e in new_ents if e in old_ents]
     return [
         *diff_records("检查项", CheckItem, old_items, new_items, lambda r: f"{r['id']} {r['item']}", ["hazards"]),
+        *_moved_items(old_items, new_items),
         *diff_records("典型隐患", Hazard, _hazards(old_items, items), _hazards(new_items, items),
                       lambda r: f"{r['item']}：{r['text']}"),
         *diff_records("标杆企业", Enterprise, old_ents, new_ents, lambda r: r["name"], ["practices"]),
@@ -266,6 +316,8 @@ def diff_chapters(old: dict[str, str] | None, new: dict[str, str] | None) -> lis
         return []
     entries = [Entry(ADDED, "通用章节", _chapter_title(m)) for n, m in new.items() if n not in old]
     entries += [Entry(CHANGED, "通用章节", _chapter_title(m)) for n, m in new.items() if n in old and old[n] != m]
+    entries += [Entry(MOVED, "通用章节", f"{_chapter_title(new[n])}（现排在“{_chapter_title(new[a])}”之后）" if a else
+                      f"{_chapter_title(new[n])}（现排在最前）") for n, a in moved(old, list(new))]
     return entries + [Entry(REMOVED, "通用章节", _chapter_title(m)) for n, m in old.items() if n not in new]
 
 
@@ -274,7 +326,8 @@ def compare(old: Snapshot, new: Snapshot, since: str) -> Changelog:
     order = [*new.sectors, *(s for s in old.sectors if s not in new.sectors)]
     diffs = [_sector_diff(s, old.sectors.get(s), new.sectors.get(s)) for s in order]
     return Changelog(since, str(old.guide.get("edition", "")), str(new.guide.get("edition", "")),
-                     diff_chapters(old.chapters, new.chapters), [d for d in diffs if d is not None])
+                     diff_chapters(old.chapters, new.chapters), [d for d in diffs if d is not None],
+                     str(old.guide.get("date") or ""))
 
 
 # ---- Writing ----------------------------------------------------------------------------------
@@ -306,11 +359,28 @@ def _sector_lines(d: SectorDiff) -> list[str]:
     return lines
 
 
+def _day(iso: str) -> str:
+    try:
+        d = datetime.date.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def intro(log: Changelog) -> str:
+    """The opening sentence, in editions as readers know them, never a git ref or a file name."""
+    old, new = log.old_edition, log.new_edition
+    if old and new and old != new:
+        return f"与上一版（{old}）相比，本版（{new}）的修订如下。"
+    if old and old == new:
+        day = _day(log.old_date)
+        return f"与此前发布的{old}{f'（{day}）' if day else ''}相比，本次的修订如下。"
+    return f"与上一版相比，本版{f'（{new}）' if new else ''}的修订如下。"
+
+
 def render(log: Changelog) -> str:
     """The changelog as a Markdown chapter (title first, as every chapter)."""
-    old = f"（{log.old_edition}）" if log.old_edition else ""
-    new = f"本版（{log.new_edition}）" if log.new_edition else "本版"
-    lines = [f"# {TITLE}", "", f"与{log.since}{old}相比，{new}的修订如下。本页由 zhinan changelog 生成。", ""]
+    lines = [f"# {TITLE}", "", f"{intro(log)}本页由 zhinan changelog 生成。", ""]
     if log.is_empty():
         lines.append("内容没有变化。")
     if log.chapters:

@@ -6,9 +6,9 @@ folder, without anyone keeping a second list of owners by hand.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from zhinan.content import rules
 from zhinan.content.model import Content
 from zhinan.content.problems import ContentError, Problem
 from zhinan.pipeline.files import write_text
@@ -18,8 +18,7 @@ HEADER = (
     "# 由 zhinan codeowners 根据 sectors/*/sector.yml 的 reviewers 字段生成，请勿手工修改。\n"
     "# 修改审核人：编辑对应行业的 sector.yml，再运行 zhinan codeowners。\n"
 )
-# A forge user (@name), a team (@org/team) or an e-mail address, as CODEOWNERS accepts them.
-OWNER = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+")
+OWNER = rules.OWNER  # `zhinan check` refuses any other reviewer at its line (rules.check_reviewers)
 
 
 def render(content: Content) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from zhinan.content.validate import IMAGE_NAME, MAX_IMAGE_BYTES, MAX_IMAGE_PX, suggest_image_name
+from zhinan.content.validate import IMAGE_NAME, MAX_IMAGE_BYTES, MAX_IMAGE_PX, image_oversize, suggest_image_name
 from zhinan.pipeline.files import write_bytes, write_text
 
 JPEG_QUALITY = 85
@@ -65,25 +65,57 @@ def _inside(folder: Path, src: str) -> Path | None:
     return path if path.is_file() else None
 
 
+class _Grows(Exception):
+    """Every way of saving the image smaller in pixels makes the file larger in bytes."""
+
+
 def _shrunk(path: Path) -> tuple[bytes, str] | None:
-    """The image scaled to the limits, and its suffix; None if it is already within them."""
+    """The image scaled to the limits, and its suffix; None if it is already within them. Never
+    larger than the file was: of the ways to save it (PNG optimised, PNG with the original's palette
+    of at most 256 colours, JPEG for an image without transparency) the smallest is taken, and it
+    must be smaller than the original (else _Grows)."""
     from PIL import Image, ImageOps  # Pillow comes with WeasyPrint; only this command needs it here
 
+    size = path.stat().st_size
     with Image.open(path) as original:
-        if max(original.size) <= MAX_IMAGE_PX and path.stat().st_size <= MAX_IMAGE_BYTES:
+        if not image_oversize(size, original.size):
             return None
-        im = ImageOps.exif_transpose(original)
+        # A screenshot or drawing: saved with a palette, or of few colours (a photo has thousands).
+        paletted = original.mode in ("P", "1") or original.convert("RGBA").getcolors(256) is not None
+        clear = "transparency" in original.info or original.mode in ("RGBA", "LA", "PA")
+        upright = ImageOps.exif_transpose(original)
+        kept = None
+        if original.mode == "P":  # its own palette kept, scaled pixel by pixel (no new colours)
+            kept = upright.copy()
+            kept.thumbnail((MAX_IMAGE_PX, MAX_IMAGE_PX), Image.Resampling.NEAREST)
+        im = upright
+        if im.mode not in ("RGB", "RGBA", "L", "LA"):
+            im = im.convert("RGBA" if clear else "RGB")
         im.thumbnail((MAX_IMAGE_PX, MAX_IMAGE_PX), Image.Resampling.LANCZOS)
-        suffix = path.suffix.lower()
+    suffix = path.suffix.lower()
+    candidates: list[tuple[bytes, str]] = []
+
+    def save(image: Any, fmt: str, ext: str, **options: Any) -> None:
         out = io.BytesIO()
-        if suffix == ".png":
-            im.save(out, "PNG")
-            if out.tell() <= MAX_IMAGE_BYTES or im.mode in ("RGBA", "LA", "P"):
-                return out.getvalue(), suffix
-            out = io.BytesIO()  # a photo kept as PNG: JPEG is a fraction of the size
-            suffix = ".jpg"
-        im.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        return out.getvalue(), suffix
+        image.save(out, fmt, **options)
+        if out.tell() < size:
+            candidates.append((out.getvalue(), ext))
+
+    if suffix == ".png":
+        save(im, "PNG", ".png", optimize=True)
+        if kept is not None:
+            save(kept, "PNG", ".png", optimize=True)
+        if paletted:  # back to a palette, as it was: scaling made in-between colours
+            save(im.quantize(256, method=Image.Quantize.FASTOCTREE) if im.mode == "RGBA" else im.convert("RGB").quantize(256),
+                 "PNG", ".png", optimize=True)
+    if suffix != ".png" or not clear:
+        save(im.convert("RGB"), "JPEG", ".jpg", quality=JPEG_QUALITY, optimize=True)
+    if not candidates:
+        raise _Grows
+    png = sorted((c for c in candidates if c[1] == ".png"), key=lambda c: len(c[0]))
+    if png and len(png[0][0]) <= MAX_IMAGE_BYTES:
+        return png[0]  # stays PNG (sharp text, same name) while that is within the limit
+    return min(candidates, key=lambda c: len(c[0]))
 
 
 def _rewrite_refs(refs: list[_Ref], old: str, new: str) -> None:
@@ -100,17 +132,24 @@ def fix(root: Path, dry_run: bool = False) -> Report:
     report = Report()
     refs = _refs(root)
     seen: set[tuple[Path, str]] = set()
+    taken: dict[Path, dict[str, str]] = {}  # per sector folder: the new names given in this run
     for ref in refs:
         folder = ref.yml.parent.parent
         path = _inside(folder, ref.src)
         if path is None or (folder, ref.src) in seen:
             continue  # missing or outside the sector (zhinan check says so), or done already
         seen.add((folder, ref.src))
-        shrunk = _shrunk(path) if path.suffix.lower() != ".svg" else None
-        src = str(PurePosixPath(ref.src).with_suffix(shrunk[1])) if shrunk else ref.src
-        name = src if IMAGE_NAME.fullmatch(src) else suggest_image_name(src, ref.fallback)
-        target = folder / name
         shown = f"sectors/{folder.name}/{ref.src}"
+        try:
+            shrunk = _shrunk(path) if path.suffix.lower() != ".svg" else None
+        except _Grows:
+            report.left.append(f"{shown} 缩小像素后保存反而比原文件大，已保留原文件；请用画图软件把长边缩到 "
+                               f"{MAX_IMAGE_PX} 像素以内另存为 JPG，再替换这个文件")
+            continue
+        src = str(PurePosixPath(ref.src).with_suffix(shrunk[1])) if shrunk else ref.src
+        names = taken.setdefault(folder, {})
+        name = src if IMAGE_NAME.fullmatch(src) and src not in names else suggest_image_name(src, ref.fallback, folder, names)
+        target = folder / name
         if name != ref.src and target.exists():
             report.left.append(f"{shown} 应改名为 {name}，但该文件已存在；请手工改名")
             continue

@@ -50,7 +50,7 @@ from zhinan.content.validate import collect, validate_file
 from zhinan.errors import ZhinanError
 from zhinan.formats import schema
 from zhinan.formats.columns import CHECKLIST_SHEET, Column, checklist_columns
-from zhinan.pipeline.files import write_text
+from zhinan.pipeline.files import write_bytes, write_text
 
 HEADER_SCAN_ROWS = 20
 """Sheets often carry a title and notes above the header row; look this far down for it."""
@@ -237,6 +237,8 @@ class SheetReader:
     def rows(self) -> list[Row]:
         head, found = self.header()
         columns = [(c, found[c.title]) for c in checklist_columns() if c.title in found]
+        self.id_column = next((i for c, i in columns if c.field == "id"), None)
+        """0-based column of 编号, where --fill-ids writes the ids given to new rows."""
         self._other_sector(head, found)
         rows = []
         for r in range(head + 1, len(self.grid)):
@@ -361,6 +363,10 @@ class Merge:
     """Items missing from the sheet, kept because deleting was not asked for."""
     order_differs: bool = False
     reordered: bool = False
+    assigned: list[tuple[int, str]] = field(default_factory=list)
+    """(sheet row, id) of each row without an id that was given a new one."""
+    recognised: list[tuple[int, str]] = field(default_factory=list)
+    """(sheet row, id) of each row without an id that is an existing item (imported before)."""
 
 
 def merge(items: CommentedSeq, rows: list[Row], prefix: str, *, delete: bool = False, reorder: bool = False) -> Merge:
@@ -370,9 +376,15 @@ def merge(items: CommentedSeq, rows: list[Row], prefix: str, *, delete: bool = F
     next_id = _id_counter(prefix, [*existing, *(str(r.values.get("id")) for r in rows)])
     result = Merge()
     in_sheet: list[CommentedMap] = []
+    # A row without an id whose 检查项目 and 检查内容 are those of an item no other row names is that
+    # item, imported before from this very sheet: importing the same workbook twice changes nothing.
+    named = {str(r.values["id"]) for r in rows if r.values.get("id")}
+    unnamed = {_key(m): k for k, m in existing.items() if k not in named}
     for row in rows:
         if not row.values.get("id"):
-            row.values["id"] = next_id()
+            known = unnamed.pop(_key(row.values), None)
+            row.values["id"] = known or next_id()
+            (result.recognised if known else result.assigned).append((row.number, row.values["id"]))
         m = existing.get(row.values["id"])
         if m is None:
             m = CommentedMap()
@@ -395,6 +407,10 @@ def merge(items: CommentedSeq, rows: list[Row], prefix: str, *, delete: bool = F
     if [id(m) for m in items] != [id(m) for m in new]:
         move_items(items, new)
     return result
+
+
+def _key(values: typing.Mapping[str, Any]) -> tuple[str, str]:
+    return compact(str(values.get("item") or "")), compact(str(values.get("content") or ""))
 
 
 def _id_counter(prefix: str, ids: list[str]) -> typing.Callable[[], str]:
@@ -450,7 +466,7 @@ def _styled(old: Any, value: Any) -> Any:
 
 
 def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = None, *, delete: bool = False,
-                 reorder: bool = False) -> str:
+                 reorder: bool = False, fill_ids: bool = False) -> str:
     """Import the sheet into sectors/<sector_id>/checklist.yml; returns what to tell the user
     (warnings and notes, then a summary line).
 
@@ -473,7 +489,26 @@ def import_sheet(path: Path, sector_id: str, root: Path, label: str | None = Non
     if problems:
         raise SheetError(_explain(problems, rel, text, rows, f"{label}:{reader.ws.title}"))
     write_text(root / rel, text)
-    return "\n".join([*reader.warnings, *_notes(reader, result, rel), _summary(rel, len(items), result)])
+    notes = _notes(reader, result, rel)
+    if fill_ids and result.assigned:
+        notes.append(_fill_ids(path, reader, result.assigned))
+    return "\n".join([*reader.warnings, *notes, _summary(rel, len(items), result)])
+
+
+def _fill_ids(path: Path, reader: SheetReader, assigned: list[tuple[int, str]]) -> str:
+    """Write the ids given to new rows into the workbook's 编号 cells (a new file, then renamed)."""
+    if reader.id_column is None:
+        return f"注意：工作表没有“编号”列，新编号没有写回 {path.name}。"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path)
+    ws = wb[reader.ws.title]
+    for row, item_id in assigned:
+        ws.cell(row, reader.id_column + 1).value = item_id
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_bytes(path, buf.getvalue())
+    return f"已把新编号写回 {path.name} 的“编号”列（{len(assigned)} 个单元格）。"
 
 
 def _notes(reader: SheetReader, result: Merge, rel: str) -> list[str]:
@@ -485,6 +520,12 @@ def _notes(reader: SheetReader, result: Merge, rel: str) -> list[str]:
                      "确实要删除它们，请加 --delete 重新导入。")
     if result.removed:
         notes.append(f"已按 --delete 删除表中没有的 {len(result.removed)} 项：{'、'.join(result.removed)}。")
+    if result.assigned:
+        rows = "、".join(f"第 {n} 行 → {i}" for n, i in result.assigned)
+        notes.append(f"新增的检查项编号：{rows}。请把这些编号填入工作表的“编号”列（或重新导出工作簿），以后的修改才能对上同一项。")
+    if result.recognised:
+        rows = "、".join(f"第 {n} 行 = {i}" for n, i in result.recognised)
+        notes.append(f"注意：表中这些行没有编号，但检查项目和检查内容与已有的检查项相同，按同一项处理（没有重复新增）：{rows}。")
     if result.order_differs and not result.reordered:
         notes.append(f"注意：表中各行的顺序与 {rel} 不同，没有调整顺序；要按表中的顺序排列，请加 --reorder 重新导入。")
     return notes

@@ -49,7 +49,12 @@ def _take_tail(item: Any) -> tuple[str, str, CommentToken | None]:
             container, key = slot
             container.ca.items[key][_position(container)] = None
             text = str(token.value)
-            if token.start_mark is not None and token.start_mark.column > 0:  # starts on the value's line
+            column = token.start_mark.column if token.start_mark is not None else 0
+            if isinstance(container[key], FoldedScalarString | LiteralScalarString):
+                # A block scalar ends its own line: whatever follows belongs to what comes next. With
+                # no blank line between, the token starts at the comment itself, its indent not in it.
+                return "", (" " * column + text if column and not text.startswith("\n") else text), token
+            if column > 0:  # starts on the value's line
                 own, _, rest = text.partition("\n")
                 return own + "\n", rest, token
             return "", text, token
@@ -66,7 +71,8 @@ def _put_tail(item: Any, own: str, following: str, token: CommentToken | None) -
     if own in ("", "\n") and not following:
         return
     if token is None or not own.strip():
-        token = CommentToken("", CommentMark(1), None)
+        block = isinstance(container[key], FoldedScalarString | LiteralScalarString)
+        token = CommentToken("", CommentMark(0 if block else 1), None)
     token.value = own + following
     entry = container.ca.items.setdefault(key, [None, None, None, None])
     entry[_position(container)] = token
@@ -82,7 +88,9 @@ def _take_head(items: CommentedSeq) -> str:
         (" " * t.start_mark.column if str(t.value).startswith("#") and t.start_mark else "") + str(t.value)
         for t in tokens
     )
-    tokens[:] = []  # in place: the mapping that holds `items` refers to the same list
+    # In place: the mapping that holds `items` refers to the same list. An empty list would make
+    # ruamel.yaml write the first "-" on the line of `items:`; an empty comment writes nothing.
+    tokens[:] = [CommentToken("", CommentMark(0), None)]
     return text
 
 

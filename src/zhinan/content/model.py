@@ -188,7 +188,8 @@ class Practice:
     title: str = spec("做法名称", "一句话概括这项做法。", example="全员安全生产责任清单上墙")
     aspect: str = spec("检查类别", "做法所属的方面。", enum=ASPECTS, example="基础管理")
     items: tuple[str, ...] = spec(
-        "对应检查项", "本做法对应的本行业检查项编号。", example=["WHP-001"], default_factory=tuple
+        "对应检查项", "本做法对应的本行业检查项编号；示例企业的每项做法都应填写（不填时 zhinan check 给出警告），用来演示做法与检查项的对应。",
+        example=["WHP-001"], default_factory=tuple,
     )
     body: str = spec("做法说明", "具体怎么做（Markdown）。", markdown=True, example="企业按岗位编制责任清单……")
     results: str | None = spec("取得成效", "做法带来的成效（Markdown，可选）。", markdown=True, default=None)
@@ -201,12 +202,14 @@ class Enterprise:
     """一家标杆企业（enterprises/<编号>.yml）。"""
 
     id: str = spec("编号", "与文件名相同，只用小写字母、数字和连字符。", pattern=ID_PATTERN, example="sample-chem-a")
-    name: str = spec("企业名称", "企业全称；示例企业以“（示例）”结尾。", example="泉州示例化工有限公司（示例）")
-    county: str = spec("所在县（市、区）", "企业所在的县、市或区。", example="泉港区")
+    name: str = spec("企业名称", "企业全称；示例企业（sample: true）以“（示例）”结尾，真实企业不能以它结尾。",
+                     example="泉州示例化工有限公司（示例）")
+    county: str = spec("所在县（市、区）", "企业所在的县、市或区的全称，须是 guides/guide.yml 的 counties 之一。", example="泉港区")
     level: str = spec("标杆级别", "市级或县级标杆企业。", enum=ENTERPRISE_LEVELS, example="市级")
     year: int | None = spec("遴选年份", "确定为标杆企业的年份（可选）。", example=2021, default=None)
     sample: bool = spec(
-        "示例企业", "为 true 时表示虚构的示例企业，页面显示“示例”标记。", example=True, default=False
+        "示例企业", "为 true 时表示虚构的示例企业，页面显示“示例”标记，名称须以“（示例）”结尾；真实企业不写。",
+        example=True, default=False,
     )
     summary: str = spec("企业简介", "企业概况和标准化运行特点（Markdown）。", markdown=True, example="……")
     practices: tuple[Practice, ...] = spec("典型做法", "企业的典型做法，至少一项。")
@@ -260,6 +263,11 @@ class Guide:
     )
     chapters: tuple[str, ...] = spec(
         "通用章节", "guides/ 下的 Markdown 文件名，按顺序排列。", example=["01-overview.md"]
+    )
+    counties: tuple[str, ...] = spec(
+        "县（市、区）",
+        "本市的县、市、区（及开发区等功能区），每行一个全称；标杆企业的“所在县（市、区）”必须是其中之一（可选，不填则不检查）。",
+        example=["鲤城区", "丰泽区", "泉港区"], default_factory=tuple,
     )
     where: Where = position()
 

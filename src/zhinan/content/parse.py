@@ -71,7 +71,7 @@ def parse_yaml(rel: str, text: str, problems: list[Problem]) -> yaml.Node | None
     zhinan.content.slips); a parser error is explained as the slip behind it where it is a common one, with
     the parser's words as a second line.
     """
-    found = slips.tabs(text) or slips.full_width_keys(text)
+    found = slips.tabs(text) or slips.full_width_keys(text) or slips.false_dashes(text)
     if found:
         problems.extend(Problem(rel, s.line, s.col, s.message) for s in found)
         return None

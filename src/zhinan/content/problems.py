@@ -54,8 +54,37 @@ class ContentError(ZhinanError):
 
     def report(self, fmt: str = "text") -> str:
         if fmt == "github":
-            return "\n".join(p.github() for p in self.problems)
+            return "\n".join(github_annotations(self.problems))
         return "\n".join(p.text() for p in self.problems)
+
+
+ANNOTATION_LIMIT = 10
+"""GitHub shows at most 10 error and 10 warning annotations of one step; the rest are dropped unseen."""
+
+
+def github_annotations(problems: Iterable[Problem]) -> list[str]:
+    """The first ANNOTATION_LIMIT errors and warnings as workflow commands; when some are left out,
+    a notice saying how many there are in all and where the whole list is."""
+    problems = sorted(problems)
+    errors = [p for p in problems if p.severity != WARNING]
+    warnings = [p for p in problems if p.severity == WARNING]
+    shown = [*errors[:ANNOTATION_LIMIT], *warnings[:ANNOTATION_LIMIT]]
+    lines = [p.github() for p in sorted(shown)]
+    if len(shown) < len(problems):
+        lines.append(f"::notice title=内容检查::{summary(problems, len(shown))}")
+    return lines
+
+
+def summary(problems: Iterable[Problem], annotated: int | None = None) -> str:
+    """One line: how many errors and warnings, how many are marked on the files, where the full list is."""
+    problems = list(problems)
+    n_err = sum(p.severity != WARNING for p in problems)
+    n_warn = len(problems) - n_err
+    counts = f"共 {n_err} 个错误" + (f"、{n_warn} 个警告" if n_warn else "")
+    if annotated is None or annotated >= len(problems):
+        return f"{counts}。"
+    return (f"{counts}，只在文件上标注了前 {annotated} 个（GitHub 每一步最多显示 10 个错误和 10 个警告）；"
+            "完整列表在本步骤日志的末尾和本次运行的摘要（Summary）页，也可以在本地运行 zhinan check 查看")
 
 
 FORMATS = ("text", "github")

@@ -111,6 +111,29 @@ def full_width_keys(text: str) -> list[Slip]:
     return found
 
 
+# A list item marked with a dash that looks like "-" but is not: full-width －, em dash —, en dash –,
+# or the figure/hyphen dashes an input method may give. YAML reads the line as text, and the error
+# comes a line late ("mapping values are not allowed"), or never (the items run into one value).
+_DASHES = "－—–‐‑‒―−"
+_FALSE_DASH = re.compile(rf"^[ \u3000]*[{_DASHES}]+[ \u3000]", re.MULTILINE)
+
+
+def false_dashes(text: str) -> list[Slip]:
+    """List items marked with a full-width or em dash instead of "- ", outside text blocks."""
+    if not _FALSE_DASH.search(text):
+        return []
+    found = []
+    for line in _lines(text):  # None for blank lines, comments and text inside `key: |` blocks
+        m = _FALSE_DASH.match(line.text) if line is not None else None
+        if line is None or m is None:
+            continue
+        mark = m.group().strip(" \u3000")
+        found.append(Slip(line.number + 1, line.text.index(mark[0]) + 1,
+                          f"列表项用了“{mark}”开头，它看起来像“-”，却不是 YAML 的列表符号：请把“{mark}”改成半角减号“-”"
+                          "（英文输入法下的减号键），后面跟一个空格，如“- ”"))
+    return found
+
+
 def _lines(text: str) -> list[_Line | None]:
     """Each line parsed shallowly; None for blank lines, comments and block-scalar text."""
     out: list[_Line | None] = []
@@ -170,6 +193,25 @@ def _open_quote(line: _Line) -> Slip | None:
         return None
     col = len(line.text) - len(value) + 1
     return Slip(line.number + 1, col, _quote_message(q))
+
+
+_CHINESE_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", "＂": "＂"}
+
+
+def _chinese_quote(line: _Line) -> Slip | None:
+    """A value in Chinese quotes that holds ": ": YAML takes the quotes for text, so the colon still
+    splits the line."""
+    value = line.after[1:].lstrip(" ") if line.is_entry else line.text[line.key_col:]
+    if not value or value[0] not in _CHINESE_QUOTES or ": " not in value:
+        return None
+    col = len(line.text) - len(value) + 1
+    q, end = value[0], _CHINESE_QUOTES[value[0]]
+    inner = value.rstrip()
+    example = inner if inner.endswith(end) else inner + end
+    return Slip(line.number + 1, col,
+                f"这段文字放在中文引号 {q}…{end} 里，但 YAML 只认英文引号 \" 或 '：中文引号只是文字的一部分，里面的“: ”仍被当作“字段名: 值”"
+                f"的冒号。请在整段文字外面再加一对英文双引号，如 \"{example}\"（中文引号可以留在里面），"
+                "或把文字里的“: ”改成全角冒号“：”")
 
 
 def _quote_message(q: str) -> str:
@@ -277,7 +319,7 @@ def explain(text: str, exc: yaml.MarkedYAMLError) -> Slip | None:
     # stopped. Slips on a line of their own are looked for from there upwards, nearest first.
     culprit = ctx.line if ctx is not None and context == "while scanning a simple key" else mark.line
     culprit = min(culprit, len(lines) - 1)
-    checks: tuple[Callable[[_Line], Slip | None], ...] = (_in_line, _open_quote)
+    checks: tuple[Callable[[_Line], Slip | None], ...] = (_in_line, _chinese_quote, _open_quote)
     for line in [lines[culprit], *_context(lines, culprit)] if culprit >= 0 else []:
         if line is None:
             continue

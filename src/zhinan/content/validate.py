@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from zhinan.content import parse, sanitize
+from zhinan.content import parse, rules, sanitize
 from zhinan.content.model import (
     CHANGES_FILE,
     IMAGE_SUFFIXES,
@@ -471,6 +471,7 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
             problems.append(Problem.at(it.where, f"检查项编号“{it.id}”应以本行业前缀“{s.prefix}-”开头，后接至少三位数字，如“{s.prefix}-001”"))
     _check_major_criteria(sc, problems)
     known = {it.id for it in sc.items}
+    suggested: dict[str, str] = {}  # image names suggested so far in this sector → their src: each distinct
     for ent in sc.enterprises:
         seen_images: list[str] = []
         stem = PurePosixPath(ent.where.path).stem
@@ -479,14 +480,17 @@ def _check_sector(root: Path, folder: Path, sc: SectorContent, problems: list[Pr
         for p in ent.practices:
             for ref in p.items:
                 if ref not in known:
-                    hint = difflib.get_close_matches(ref, sorted(known), n=1)
-                    tip = f"是否想写“{hint[0]}”？" if hint else ""
-                    problems.append(Problem.at(p.where, f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
+                    hint = rules.close_match(ref, known, normalise=True)
+                    tip = (f"是否想写“{hint}”？" if hint else
+                           "它可能已从检查清单中删除或改了编号：请从本做法的 items 中删去它，或改为本行业现有的编号。")
+                    problems.append(Problem.at(rules.text_where(root, p.where, ref),
+                                               f"做法“{p.title}”引用的检查项“{ref}”在本行业检查清单中不存在。{tip}"))
             for img in p.images:
                 before = len(problems)
                 check_image_reference(root, f"sectors/{folder.name}", img.src, img.where, problems)
                 if len(problems) == before:
-                    _check_image_name_and_size(folder, img.src, img.where, f"{ent.id}-{len(seen_images) + 1}", problems)
+                    _check_image_name_and_size(folder, img.src, img.where, f"{ent.id}-{len(seen_images) + 1}",
+                                               problems, suggested)
                 seen_images.append(img.src)
 
 
@@ -546,22 +550,52 @@ def check_image_reference(root: Path, folder: str, src: str, where: Where, probl
 # photo-like test image), while a phone camera's original of 4032 × 3024 is 2–3 MB; so 1 MiB a file.
 MAX_IMAGE_PX = 2000
 MAX_IMAGE_BYTES = 1024 * 1024
+SMALL_IMAGE_BYTES = 256 * 1024
+"""The pixel limit is there to keep the files (and the PDF) small: a file under this size — a
+screenshot of flat colours is 0.01–0.2 MB at 900 × 2000 — costs nothing more, and scaled down it
+only grows (smoothed edges have more colours), so its pixels are not limited."""
+
+
+def image_oversize(size: int, pixels: tuple[int, int] | None) -> bool:
+    """Over the byte limit, or over the pixel limit and big enough for the pixels to matter."""
+    return size > MAX_IMAGE_BYTES or (pixels is not None and max(pixels) > MAX_IMAGE_PX and size > SMALL_IMAGE_BYTES)
 IMAGE_NAME = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|svg)")
 
 
-def suggest_image_name(src: str, fallback: str) -> str:
-    """A name of id characters for `src`: its own letters and digits if it has some, else `fallback`."""
+def suggest_image_name(src: str, fallback: str, folder: Path | None = None, taken: dict[str, str] | None = None) -> str:
+    """A name of id characters for `src`: its own letters and digits if it has some, else `fallback`;
+    "-2", "-3" … added while the name is a file in `folder` or in `taken` (the names already given
+    in this run, name → src), so that two names differing only in characters dropped (微信图片_1.png
+    and 微信截图_1.png) stay two files."""
     path = PurePosixPath(src)
     folders = [re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") or "images" for part in path.parent.parts]
     stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    return "/".join([*folders, (stem if len(stem) >= 3 else fallback) + path.suffix.lower()])
+    base = "/".join([*folders, stem if len(stem) >= 3 else fallback])
+    name, n = base + path.suffix.lower(), 1
+    if taken is not None and src in taken.values():
+        return next(k for k, v in taken.items() if v == src)
+    while (taken is not None and name in taken) or (folder is not None and (folder / name).exists()
+                                                    and not _same_file(folder / src, folder / name)):
+        n += 1
+        name = f"{base}-{n}{path.suffix.lower()}"
+    if taken is not None:
+        taken[name] = src
+    return name
 
 
-def _check_image_name_and_size(folder: Path, src: str, where: Where, fallback: str, problems: list[Problem]) -> None:
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _check_image_name_and_size(folder: Path, src: str, where: Where, fallback: str, problems: list[Problem],
+                               taken: dict[str, str] | None = None) -> None:
     """The image's name uses id characters only, and it has no more pixels or bytes than print needs."""
     if not IMAGE_NAME.fullmatch(src):
         problems.append(Problem.at(where, f"图片文件名“{src}”只能用小写字母、数字和连字符（不能有空格、汉字或大写字母）。"
-                                          f"建议改为“{suggest_image_name(src, fallback)}”：把文件改名，再把这里的路径改成新名字"
+                                          f"建议改为“{suggest_image_name(src, fallback, folder, taken)}”：把文件改名，再把这里的路径改成新名字"
                                           "（zhinan images --fix 可以一并改好）"))
     path = folder / src
     size = path.stat().st_size
@@ -575,7 +609,7 @@ def _check_image_name_and_size(folder: Path, src: str, where: Where, fallback: s
         except (OSError, UnidentifiedImageError):
             problems.append(Problem.at(where, f"图片 sectors/{folder.name}/{src} 无法读取，可能已损坏或不是 png/jpg 格式；请重新导出"))
             return
-    if size <= MAX_IMAGE_BYTES and (pixels is None or max(pixels) <= MAX_IMAGE_PX):
+    if not image_oversize(size, pixels):
         return
     shape = f"{pixels[0]}×{pixels[1]} 像素、" if pixels else ""
     problems.append(Problem.at(
@@ -664,6 +698,12 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
             _check_sector(root, folder, sc, problems)
             sectors.append(sc)
     _check_unique(sectors, problems)
+    codes = rules.sourced_codes(root)
+    for sc in sectors:
+        rules.check_basis(root, sc, codes, problems)
+        rules.check_reviewers(root, sc, problems)
+        for ent in sc.enterprises:
+            rules.check_enterprise(root, ent, guide, problems)
     changes = None
     if guide is not None and (root / "guides" / CHANGES_FILE).is_file():
         changes = _chapter(root, CHANGES_FILE, guide.where, problems)

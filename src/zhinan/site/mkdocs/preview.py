@@ -174,6 +174,9 @@ def preview(config_file: Path, *, docs_dir: Path, watch: list[Path], dev_addr: s
     for folder in watch:
         if folder.is_dir():
             server.watch(str(folder))
+    # MkDocs says where it serves only through logging, which zhinan does not show: say it here,
+    # once the socket is bound (a port in use has already failed with its own message).
+    print(f"预览地址：{server.url}（在浏览器中打开；按 Ctrl+C 停止）", file=sys.stderr, flush=True)
     try:
         server.serve(open_in_browser=open_in_browser)  # type: ignore[no-untyped-call]
     except KeyboardInterrupt:
