@@ -82,8 +82,8 @@ def test_sample_practice_without_items_is_a_warning(edition: Path) -> None:
         "请加一行“items:”列出本行业检查清单中与它对应的编号，如“items: [JZ-001]”"]
 
 
-UNSOURCED = ("不在 reference/ 核实过的资料中：只引用能查证的标准和文件。如果编号无误，请把它加入 reference/standards.yml"
-             "（写明 sector、code、title、note 中的来源如发布机关和网址，status: unverified），与本次修改一起提交，由审核人核对；"
+UNSOURCED = ("不在 reference/ 核实过的资料中：只引用能查证的标准和文件。如果编号无误，请把它加入 guides/standards.yml"
+             "（每条写明 sector、code、title 和 source：发布机关、日期和网址），与本次修改一起提交，由审核人核对；"
              "否则请改正或删去这个编号")
 
 
@@ -100,11 +100,16 @@ def test_unsourced_jgj_code_in_an_item_basis(edition: Path) -> None:
     assert found == [f"{CHECKLIST}:12:9: 错误: 依据中的编号“JGJ 59-2011”{UNSOURCED}"]
 
 
-def test_a_code_added_to_reference_is_accepted(edition: Path) -> None:
+def test_a_code_a_department_adds_with_its_source_is_accepted(edition: Path) -> None:
+    """The city's verified set (reference/) stays as the office keeps it; a department lists a new
+    standard in guides/standards.yml with where it was read, and only an entry with a source counts."""
     edit(edition, CHECKLIST, "      - GB/T 33000-2016《企业安全生产标准化基本规范》\n    hazards:\n",
          "      - GB/T 33000-2016《企业安全生产标准化基本规范》\n      - JGJ 59-2011《建筑施工安全检查标准》\n    hazards:\n", first=True)
-    with (edition / "reference/standards.yml").open("a", encoding="utf-8") as f:
-        f.write("- sector: 建筑施工\n  code: JGJ 59-2011\n  title: 建筑施工安全检查标准\n  status: unverified\n")
+    listed = edition / "guides/standards.yml"
+    listed.write_text("- sector: 建筑施工\n  code: JGJ 59-2011\n  title: 建筑施工安全检查标准\n", encoding="utf-8")
+    assert len(problems(edition)) == 1  # no source: not yet sourced
+    listed.write_text(listed.read_text(encoding="utf-8") + "  source: 住房和城乡建设部公告，2011-12-07，https://www.mohurd.gov.cn/\n",
+                      encoding="utf-8")
     assert problems(edition) == []
 
 

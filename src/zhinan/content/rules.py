@@ -28,7 +28,10 @@ _SAMPLE_LIKE = re.compile(r"[（(]\s*示例\s*[)）]\s*$")
 CODE = re.compile(r"(?<![A-Za-z])[A-Z]{1,5}(?:/[A-Z])?\s?[0-9]+(?:\.[0-9]+)*-[0-9]{4}"
                   r"|[^\s《》（）、，；]*〔[0-9]{4}〕[0-9]+号|[^\s《》（）、，；]*部令第[0-9]+号")
 REFERENCE_DIR = "reference"
-STANDARDS_FILE = "reference/standards.yml"
+STANDARDS_FILE = "guides/standards.yml"
+"""Standards and documents a department cites that the city's verified set (reference/, a byte-for-byte
+copy kept by the safety office) does not list yet: each with its title and where it was read, for the
+reviewer to check. reference/ itself is never edited by a department's pull request."""
 
 
 def _edits1(a: str, b: str, digits_replaced: bool = True) -> bool:
@@ -144,12 +147,25 @@ def sourced_codes(root: Path) -> set[str] | None:
             continue
         if isinstance(data, list):
             codes |= {str(e["code"]) for e in data if isinstance(e, dict) and e.get("code")}
-    return codes
+    return codes | department_codes(root)
+
+
+def department_codes(root: Path) -> set[str]:
+    """The codes of guides/standards.yml whose entries give a code, a title and a source."""
+    path = root / STANDARDS_FILE
+    if not path.is_file():
+        return set()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return set()
+    return {str(e["code"]).strip() for e in data or [] if isinstance(e, dict)
+            and all(str(e.get(k) or "").strip() for k in ("code", "title", "source"))}
 
 
 def _unsourced(code: str) -> str:
     return (f"依据中的编号“{code}”不在 reference/ 核实过的资料中：只引用能查证的标准和文件。如果编号无误，"
-            f"请把它加入 {STANDARDS_FILE}（写明 sector、code、title、note 中的来源如发布机关和网址，status: unverified），"
+            f"请把它加入 {STANDARDS_FILE}（每条写明 sector、code、title 和 source：发布机关、日期和网址），"
             "与本次修改一起提交，由审核人核对；否则请改正或删去这个编号")
 
 
