@@ -68,7 +68,7 @@ def test_every_sector_has_a_workbook_whose_sheets_have_the_records_columns(built
     content, out = built
     assert sorted(p.stem for p in out.glob("*.xlsx")) == sorted(sc.id for sc in content.sectors)
     for sc, wb in workbooks(built):
-        assert wb.sheetnames == ["检查清单", "隐患清单", "整改清单", "汇总"]
+        assert wb.sheetnames == ["检查清单", "隐患清单", "整改清单", "汇总", "自评"]
         assert header(wb["检查清单"], 3) == [c.title for c in sheets.checklist_columns()]
         assert header(wb["隐患清单"], 2) == titles(Finding)
         rect = header(wb["整改清单"], 2)
@@ -89,7 +89,7 @@ def test_the_layout_names_the_cells_the_workbook_really_has(built: tuple[Content
         layout = json.loads(json.dumps(workbook.enterprise_layout(sc)))
         assert layout["sector"] == sc.id and layout["format"] == "zhinan-self-check"
         for role, sheet in layout["sheets"].items():
-            if role == "summary":
+            if role in ("summary", "self"):  # cells, not a list of rows (自评: tests/test_record_v2.py)
                 continue
             ws = wb[sheet["name"]]
             for col in sheet["columns"]:
@@ -181,7 +181,7 @@ def test_validations_reach_row_500_with_error_messages_and_the_right_operator(bu
 def test_print_setup_fonts_rows_to_write_in_and_page_numbers_per_sheet(built: tuple[Content, Path]) -> None:
     for sc, wb in workbooks(built):
         for ws in wb.worksheets:
-            assert ws.page_setup.orientation == ("portrait" if ws.title == "汇总" else "landscape")
+            assert ws.page_setup.orientation == ("portrait" if ws.title in ("汇总", "自评") else "landscape")
             assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
             assert ws.sheet_properties.pageSetUpPr.fitToPage
             assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)

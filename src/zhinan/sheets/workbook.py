@@ -18,6 +18,7 @@ very same cells as `workbook_bytes` and `read_inspection` here. The sheets:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import io
 import re
@@ -46,24 +47,32 @@ from zhinan.formats.columns import (
     FINDING_COLUMNS,
     FINDINGS_SHEET,
     MAJOR_MARK,
+    MEMBER_COLUMNS,
     RECTIFICATION_COLUMNS,
     RECTIFICATIONS_SHEET,
+    SELF_SHEET,
     SUMMARY_SHEET,
     Column,
     checklist_columns,
     checklist_rows,
 )
 from zhinan.formats.record import (
+    APPLIED_LEVELS,
     CHECK_RESULTS,
     DONE_STATUS,
     FORMAT,
     INSPECTION_KINDS,
+    MEMBER_ROLES,
+    SELF_FIELDS,
     STATUSES,
+    V1_NOTE,
     VERSION,
     Finding,
     Inspection,
     ItemResult,
+    Member,
     Rectification,
+    credit_code_problem,
     finding_id,
 )
 from zhinan.pipeline import hashcache
@@ -162,6 +171,7 @@ def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
             },
             **lists,
             "summary": {"name": SUMMARY_SHEET, "cells": summary_cells()},
+            "self": self_layout(),
         },
     }
 
@@ -169,6 +179,104 @@ def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
 def _columns_json(columns: Sequence[Column]) -> list[dict[str, Any]]:
     return [{"field": _field(c), "title": c.title, "letter": get_column_letter(i), **({"computed": True} if c.kind == "lookup" else {})}
             for i, c in enumerate(columns, 1)]
+
+
+# ---- The 自评 sheet (record version 2) ------------------------------------------------------------
+
+SELF_LABEL_COLS, SELF_VALUE_COLS = ("A", "B"), ("C", "F")
+"""The 自评 sheet's label (A:B) and value (C:F) spans."""
+
+SELF_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("一、企业基本信息", ("credit_code", "county", "contact", "phone", "principal", "applied_level")),
+    ("二、自评计划", ("plan_scope", "plan_division", "plan_start", "plan_end")),
+    ("三、自评结论", ("operation", "improvements")),
+)
+"""The 自评 sheet's parts, top to bottom, each a heading row then one row a field; the 自评机构 follows."""
+
+MEMBER_ROWS = 20
+"""Rows of the 自评机构 table."""
+
+SELF_WIDTHS = (6, 14, 14, 14, 14, 14)
+LONG_SELF_FIELDS = ("plan_scope", "plan_division", "operation", "improvements")
+"""Fields given rows for a paragraph."""
+
+
+def self_layout() -> dict[str, Any]:
+    """Where the 自评 sheet keeps each field (`cells`) and the 自评机构 table (`members`)."""
+    assert tuple(f for _, fs in SELF_SECTIONS for f in fs) == SELF_FIELDS
+    cells, row, headings = {}, 2, {}
+    for heading, fields in SELF_SECTIONS:
+        headings[heading] = f"A{row}"
+        row += 1
+        for name in fields:
+            cells[name] = f"{SELF_VALUE_COLS[0]}{row}"
+            row += 1
+    headings["四、自评机构"] = f"A{row}"
+    head = row + 1
+    return {
+        "name": SELF_SHEET, "cells": cells, "headings": headings,
+        "members": {"header_row": head, "first_row": head + 1, "last_row": head + MEMBER_ROWS,
+                    "columns": [{"field": "index", "title": "序号", "letter": "A"},
+                                *({"field": c.record, "title": c.title, "letter": "BCD"[i]} for i, c in enumerate(MEMBER_COLUMNS))]},
+    }
+
+
+def _self_sheet(ws: Worksheet, sc: SectorContent, content: Content, inspection: Inspection | None) -> None:
+    lay = self_layout()
+    _enterprise_line(ws, len(SELF_WIDTHS))
+    for i, w in enumerate(SELF_WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    value_width = sum(SELF_WIDTHS[2:])
+    for heading, ref in lay["headings"].items():
+        ws[ref] = heading
+        ws[ref].font = _font(bold=True)
+        ws.row_dimensions[ws[ref].row].height = WRITING_ROW
+    for name, ref in lay["cells"].items():
+        row = ws[ref].row
+        label = f"{SELF_LABEL_COLS[0]}{row}"
+        ws[label] = _record_title(Inspection, name)
+        for col in "AB":
+            ws[f"{col}{row}"].style = LABEL_STYLE
+        ws.merge_cells(f"A{row}:B{row}")
+        kind = "date" if name in ("plan_start", "plan_end") else "text"
+        for col in "CDEF":
+            ws[f"{col}{row}"].style = DATE_STYLE if kind == "date" else BODY_STYLE
+        ws.merge_cells(f"C{row}:F{row}")
+        value = getattr(inspection, name) if inspection is not None else None
+        if value not in (None, ""):
+            _text(ws[ref], value)
+        blank_lines = 4 if name in LONG_SELF_FIELDS else 1
+        lines = max(blank_lines, _lines(str(value or ""), value_width))
+        ws.row_dimensions[row].height = max(WRITING_ROW, LINE_HEIGHT * lines + 6)
+        if kind == "date":
+            _validate(ws, Column(_record_title(Inspection, name), 0, kind="date"), ref)
+    _validate(ws, Column(_record_title(Inspection, "applied_level"), 0, choices=APPLIED_LEVELS), lay["cells"]["applied_level"])
+    if content.guide.counties:
+        _validate(ws, Column(_record_title(Inspection, "county"), 0, choices=content.guide.counties), lay["cells"]["county"])
+    members = lay["members"]
+    head = members["header_row"]
+    for col in members["columns"]:
+        ws[f"{col['letter']}{head}"] = col["title"]
+    for col in "ABCDEF":
+        ws[f"{col}{head}"].style = HEAD_STYLE
+    ws.merge_cells(f"D{head}:F{head}")
+    ws.row_dimensions[head].height = WRITING_ROW
+    people = inspection.members if inspection is not None else ()
+    if len(people) > MEMBER_ROWS:
+        raise ValueError(f"自评机构有 {len(people)} 人，工作簿只有 {MEMBER_ROWS} 行")
+    for n in range(MEMBER_ROWS):
+        r = members["first_row"] + n
+        ws[f"A{r}"] = n + 1
+        for col in "ABCDEF":
+            ws[f"{col}{r}"].style = BODY_STYLE
+        ws.merge_cells(f"D{r}:F{r}")
+        ws.row_dimensions[r].height = WRITING_ROW
+        if n < len(people):
+            for c in members["columns"][1:]:
+                _text(ws[f"{c['letter']}{r}"], getattr(people[n], c["field"]) or None)
+    role = next(c for c in MEMBER_COLUMNS if c.record == "role")
+    _validate(ws, role, f"C{members['first_row']}:C{members['last_row']}")
+    _print_setup(ws, sc, None, f"A1:F{members['last_row']}", portrait=True)
 
 
 # ---- Styles ----------------------------------------------------------------------------------
@@ -250,6 +358,7 @@ def workbook(sc: SectorContent, content: Content, inspection: Inspection | None 
     _findings(wb.create_sheet(FINDINGS_SHEET), sc, inspection, printed)
     _rectifications(wb.create_sheet(RECTIFICATIONS_SHEET), sc, inspection, printed)
     _summary(wb.create_sheet(SUMMARY_SHEET), sc)
+    _self_sheet(wb.create_sheet(SELF_SHEET), sc, content, inspection)
     props = wb.properties
     props.title = f"{sc.sector.name}三张清单"
     props.subject = f"{content.guide.title}（{content.guide.edition}）"
@@ -644,8 +753,14 @@ def _print_setup(ws: Worksheet, sc: SectorContent, titles: str | None, area: str
 # ---- Reading ---------------------------------------------------------------------------------
 
 
-def read_inspection(data: bytes, sc: SectorContent) -> Inspection:
+def read_inspection(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) -> Inspection:
     """A filled workbook of this sector read back into a record; RecordError says what to fix."""
+    return read_record(data, sc, counties)[0]
+
+
+def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) -> tuple[Inspection, list[str]]:
+    """A filled workbook read back, with notes for the reader: a version-1 workbook (no 自评 sheet)
+    reads with `record.V1_NOTE`. `counties` are the guide's (a county outside them is refused)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -657,9 +772,14 @@ def read_inspection(data: bytes, sc: SectorContent) -> Inspection:
         raise RecordError([f"错误: 工作簿缺少工作表“{'”“'.join(missing)}”：请使用本行业页面下载的三张清单工作簿"])
     reader = _Reader(wb, sc)
     inspection = reader.inspection()
+    notes = []
+    if SELF_SHEET in wb.sheetnames:
+        inspection = dataclasses.replace(inspection, **reader.self_assessment(tuple(counties)))
+    else:
+        notes.append(V1_NOTE)
     if reader.messages:
         raise RecordError(reader.messages)
-    return inspection
+    return inspection, notes
 
 
 class _Reader:
@@ -710,6 +830,40 @@ class _Reader:
             self.error(ws.title, ref, f"“{title}”应为不小于 0 的数字（元），这里是“{value}”")
             return None
         return amount
+
+    def self_assessment(self, counties: tuple[str, ...]) -> dict[str, Any]:
+        """The version-2 fields from the 自评 sheet."""
+        ws = self.wb[SELF_SHEET]
+        lay = self_layout()
+        out: dict[str, Any] = {}
+        for name, ref in lay["cells"].items():
+            title = _record_title(Inspection, name)
+            if name in ("plan_start", "plan_end"):
+                out[name] = self.date(ws, ref, title)
+            elif name == "applied_level":
+                out[name] = self.choice(ws, ref, title, APPLIED_LEVELS) or None
+            elif name == "county" and counties:
+                out[name] = self.choice(ws, ref, title, counties)
+            else:
+                out[name] = self.text(ws, ref)
+        code = re.sub(r"\s+", "", out["credit_code"]).upper()
+        if code and (problem := credit_code_problem(code)):
+            self.error(ws.title, lay["cells"]["credit_code"], f"“{_record_title(Inspection, 'credit_code')}”{problem}")
+        out["credit_code"] = code
+        members = []
+        table = lay["members"]
+        letters = {c["field"]: c["letter"] for c in table["columns"][1:]}
+        for r in range(table["first_row"], table["last_row"] + 1):
+            values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
+            if not any(values.values()):
+                continue
+            role = self.choice(ws, f"{letters['role']}{r}", _record_title(Member, "role"), MEMBER_ROLES)
+            for name in ("name", "role"):
+                if not (values[name] if name == "name" else role):
+                    self.error(ws.title, f"{letters[name]}{r}", f"这一行填了自评机构成员，但“{_record_title(Member, name)}”是空的")
+            members.append(Member(name=values["name"], role=role, post=values["post"]))
+        out["members"] = tuple(members)
+        return out
 
     def inspection(self) -> Inspection:
         ws = self.wb[CHECKLIST_SHEET]

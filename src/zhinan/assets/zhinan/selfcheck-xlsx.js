@@ -306,6 +306,9 @@
         printed[list.name] = Math.max(printed[list.name] || 0, row);
       });
     });
+    if (L.sheets.self && paths[L.sheets.self.name] && window.ZhinanSelf) {
+      window.ZhinanSelf.toSheet(sheet(L.sheets.self.name), L.sheets.self, record, cellOut);
+    }
     Object.keys(sheets).forEach(function (name) { files[paths[name]] = serialize(sheets[name].doc); });
     finish(files, printed);
     // Level 1: a 500-item workbook zips three times faster than at level 6, for 15 % more bytes.
@@ -366,6 +369,14 @@
     var info = fieldsOf(D, "Inspection");
     var record = { format: D.record.format, version: D.record.version, sector: D.sector.id, enterprise: "", date: null,
                    inspectors: "", kind: info.kind["default"], results: [], findings: [], rectifications: [] };
+    if (window.ZhinanSelf) window.ZhinanSelf.complete(record);
+    var self = L.sheets.self;
+    if (self && paths[self.name] && files[paths[self.name]] && window.ZhinanSelf) {
+      window.ZhinanSelf.fromSheet(self, record, function (ref, field) { return value(self.name, ref, field); },
+                                  function (ref, text) { problems.push(self.name + "!" + ref + text); });
+    } else {
+      record.notes = [D.record.v1Note];  // a workbook of record format 1 has no 自评 sheet
+    }
     Object.keys(L.cover.cells).forEach(function (name) {
       if (name === "sector") return;
       var v = value(L.cover.sheet, L.cover.cells[name], info[name]);

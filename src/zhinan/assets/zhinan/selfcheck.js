@@ -30,10 +30,11 @@
   var results;  // item id -> ItemResult, the same objects as in state.results
 
   function blank() {
-    return {
+    var rec = {
       format: REC.format, version: REC.version, sector: D.sector.id, enterprise: "", date: null,
       inspectors: "", kind: FIELDS.Inspection.kind["default"], results: [], findings: [], rectifications: []
     };
+    return window.ZhinanSelf ? window.ZhinanSelf.complete(rec) : rec;
   }
 
   function adopt(record) {
@@ -42,9 +43,19 @@
     state.results.forEach(function (r) { results[r.item] = r; });
   }
 
+  var loadNote = "";
   function load() {
     var saved = null;
     try { saved = JSON.parse(localStorage.getItem(D.storageKey) || "null"); } catch (e) { saved = null; }
+    // A record an older version of the page kept (e.g. v1) is taken over, with a note of what is new.
+    (D.oldStorageKeys || []).forEach(function (key) {
+      if (saved || !window.ZhinanSelf) return;
+      try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+      if (saved && saved.format === REC.format && saved.sector === D.sector.id) {
+        saved = window.ZhinanSelf.complete(saved);
+        loadNote = "已接续本浏览器中按旧版格式保存的自查记录。" + REC.v1Note;
+      } else saved = null;
+    });
     adopt(saved && saved.format === REC.format && saved.version === REC.version && saved.sector === D.sector.id ? saved : blank());
   }
 
@@ -171,6 +182,7 @@
     var grid = el("div", { cls: "zn-sc-grid" });
     REC.fields.Inspection.forEach(function (f) {
       if (f.name === "sector" || f.kind === "list") return;
+      if (window.ZhinanSelf && window.ZhinanSelf.fields.indexOf(f.name) >= 0) return;
       var data = { "data-rec": "info", "data-field": f.name, name: f.name };
       var control = f.enum.length ? select(f.enum, state[f.name], data)
         : input(f.kind === "date" ? "date" : "text", state[f.name], Object.assign(data, f.name === "enterprise" ? { autocomplete: "organization" } : {}));
@@ -510,10 +522,12 @@
         return;
       }
       if (hasData() && !window.confirm("导入将替换本页当前的自查数据，确定吗？")) return;
+      var notes = record.notes || [];
+      delete record.notes;
       adopt(record);
       save();
       render();
-      say("已导入“" + file.name + "”：" + state.results.length + " 项结果、" + state.findings.length + " 条隐患。");
+      say("已导入“" + file.name + "”：" + state.results.length + " 项结果、" + state.findings.length + " 条隐患。" + notes.join(""), notes.length > 0);
     };
     reader.onerror = function () { say("无法读取文件“" + file.name + "”。本页数据没有改变。", true); };
     reader.readAsArrayBuffer(file);
@@ -643,6 +657,7 @@
     report = el("section", { cls: "zn-sc-report", id: "zn-sc-report", hidden: true, tabindex: "-1", "aria-labelledby": "zn-sc-report-h" });
     closeReport = button("返回填写", { "data-act": "close-report" }, "md-button zn-sc-close");
     root.appendChild(renderInfo());
+    if (window.ZhinanSelf) root.appendChild(window.ZhinanSelf.section(state, save));
     root.appendChild(el("div", { cls: "zn-sc-progress" }, [progressText, progress]));
     root.appendChild(tools);
     root.appendChild(message);
@@ -660,6 +675,7 @@
   document.documentElement.classList.remove("zn-sc-reporting");
   load();
   render();
+  if (loadNote) { save(); say(loadNote, true); }
   root.addEventListener("input", onInput);
   root.addEventListener("change", function (event) {
     if (event.target.getAttribute("data-act") === "typical") onTypical(event);

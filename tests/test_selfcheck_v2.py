@@ -1,0 +1,206 @@
+"""The self-check page with record format v2, in real Chromium from file:// (a site on a USB stick):
+the 自评 typed as a person types it, kept, exported to the workbook, imported back, and a
+version-1 workbook or browser record taken over with a note of what is new.
+
+The site is built once from a copy of the minimal fixture tree (with a 县（市、区） list added).
+Text is typed key by key (`press_sequentially`), not fill(), as a person types it."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+
+from test_site import browser, build_site
+from zhinan.content.model import Content
+from zhinan.content.validate import load_content
+from zhinan.formats import record
+from zhinan.sheets import workbook
+
+__all__ = ["browser"]
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+COUNTIES = ["甲县", "乙区"]
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def with_check(first17: str) -> str:
+    total = sum(ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(first17))
+    return first17 + ALPHABET[-total % 31]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("v2") / "content"
+    shutil.copytree(FIXTURES / "minimal", root)
+    guide = root / "guides" / "guide.yml"
+    data = yaml.safe_load(guide.read_text(encoding="utf-8"))
+    data["counties"] = COUNTIES
+    guide.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    build_site(root, root / "build")
+    return root
+
+
+@pytest.fixture(scope="module")
+def content(tree: Path) -> Content:
+    return load_content(tree)
+
+
+@pytest.fixture
+def page(browser: Any, tree: Path) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    tab.errors = []
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    tab.on("dialog", lambda d: d.accept())
+    open_page(tab, tree)
+    yield tab
+    assert tab.errors == []
+    context.close()
+
+
+def open_page(tab: Any, tree: Path) -> None:
+    tab.goto((tree / "build" / "site" / "sectors" / "demo" / "self-check" / "index.html").as_uri())
+    tab.wait_for_selector("#zn-sc .zn-sc-item")
+
+
+def type_into(tab: Any, selector: str, text: str) -> None:
+    box = tab.locator(selector)
+    box.click()
+    box.press("Control+a")
+    box.press("Delete")
+    box.press_sequentially(text)
+
+
+def rec(tab: Any) -> dict[str, Any]:
+    data: dict[str, Any] = tab.evaluate("() => ZhinanSelfCheck.record()")
+    return data
+
+
+def export_xlsx(tab: Any, path: Path) -> Path:
+    with tab.expect_download() as dl:
+        tab.get_by_role("button", name="导出 Excel 工作簿").click()
+    dl.value.save_as(str(path))
+    return path
+
+
+def import_xlsx(tab: Any, path: Path) -> str:
+    tab.evaluate("() => { document.querySelector('.zn-sc-message').textContent = ''; }")
+    tab.set_input_files("#zn-sc-import", str(path))
+    tab.wait_for_function("() => /已导入|未导入/.test(document.querySelector('.zn-sc-message').textContent)")
+    text: str = tab.locator(".zn-sc-message").inner_text()
+    return text
+
+
+def fill_self(tab: Any) -> str:
+    code = with_check("91350500MA0ABCDE1")
+    type_into(tab, "[data-self='credit_code']", code.lower())  # typed in lower case: read as upper
+    tab.locator("[data-self='county']").select_option("乙区")
+    type_into(tab, "[data-self='contact']", "李四")
+    type_into(tab, "[data-self='phone']", "0595-12345678")
+    type_into(tab, "[data-self='principal']", "张三")
+    for name, role, post in (("张三", "组长", "总经理"), ("王五", "副组长", "安全总监"), ("赵六", "成员", "设备主管")):
+        tab.get_by_role("button", name="添加自评机构成员").click()
+        n = tab.locator(".zn-sc-member").count() - 1
+        tab.locator(f"input[data-member='{n}'][data-field='name']").press_sequentially(name)
+        tab.locator(f"select[data-member='{n}']").select_option(role)
+        tab.locator(f"input[data-member='{n}'][data-field='post']").press_sequentially(post)
+    type_into(tab, "[data-self='plan_scope']", "全厂各部门、罐区")
+    type_into(tab, "[data-self='plan_division']", "张三负责基础管理；王五负责设备设施")
+    tab.locator("[data-self='plan_start']").fill("2026-11-01")  # a date input: the browser's own picker
+    tab.locator("[data-self='plan_end']").fill("2026-11-30")
+    type_into(tab, "[data-self='operation']", "体系运行一年，各项制度得到执行。")
+    type_into(tab, "[data-self='improvements']", "完善应急预案演练。")
+    tab.locator("[data-self='applied_level']").select_option("三级")
+    return code
+
+
+EXPECTED = {
+    "county": "乙区", "contact": "李四", "phone": "0595-12345678", "principal": "张三",
+    "members": [{"name": "张三", "role": "组长", "post": "总经理"}, {"name": "王五", "role": "副组长", "post": "安全总监"},
+                {"name": "赵六", "role": "成员", "post": "设备主管"}],
+    "plan_scope": "全厂各部门、罐区", "plan_division": "张三负责基础管理；王五负责设备设施",
+    "plan_start": "2026-11-01", "plan_end": "2026-11-30", "operation": "体系运行一年，各项制度得到执行。",
+    "improvements": "完善应急预案演练。", "applied_level": "三级",
+}
+
+
+def test_the_self_assessment_is_kept_exported_and_imported(page: Any, browser: Any, tree: Path, content: Content,
+                                                           tmp_path: Path) -> None:
+    code = fill_self(page)
+    got = rec(page)
+    assert got["version"] == 2 and got["credit_code"] == code
+    assert {k: got[k] for k in EXPECTED} == EXPECTED
+    page.reload()
+    page.wait_for_selector("#zn-sc .zn-sc-item")
+    assert {k: rec(page)[k] for k in EXPECTED} == EXPECTED
+    assert page.locator("input[data-member='1'][data-field='name']").input_value() == "王五"
+    path = export_xlsx(page, tmp_path / "v2.xlsx")
+    ins, notes = workbook.read_record(path.read_bytes(), content.sectors[0], content.guide.counties)
+    assert notes == [] and ins.credit_code == code and ins.county == "乙区" and ins.applied_level == "三级"
+    assert [(m.name, m.role, m.post) for m in ins.members] == [(m["name"], m["role"], m["post"]) for m in EXPECTED["members"]]
+    assert str(ins.plan_start) == "2026-11-01" and ins.operation == EXPECTED["operation"]
+    # A fresh browser profile imports it to the same record.
+    context = browser.new_context(accept_downloads=True)
+    fresh = context.new_page()
+    fresh.on("dialog", lambda d: d.accept())
+    open_page(fresh, tree)
+    said = import_xlsx(fresh, path)
+    assert "已导入" in said and "第 1 版" not in said
+    again = rec(fresh)
+    assert {k: again[k] for k in EXPECTED} == EXPECTED and again["credit_code"] == code
+    context.close()
+
+
+def test_a_wrong_credit_code_is_refused_visibly_on_the_page_and_on_import(page: Any, content: Content, tmp_path: Path) -> None:
+    good = with_check("91350500MA0ABCDE1")
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    type_into(page, "[data-self='credit_code']", bad)
+    hint = page.locator(".zn-sc-credit")
+    assert "校验码不对" in hint.inner_text() and hint.is_visible()
+    assert page.locator("[data-self='credit_code']").get_attribute("aria-invalid") == "true"
+    type_into(page, "[data-self='credit_code']", good)
+    assert hint.inner_text() == ""
+    # On import: the same check, naming the cell.
+    sc = content.sectors[0]
+    wb = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content)))
+    ref = workbook.self_layout()["cells"]["credit_code"]
+    wb["自评"][ref] = bad
+    wb["检查清单"]["C1"] = "示例企业（示例）"
+    path = tmp_path / "bad.xlsx"
+    wb.save(path)
+    said = import_xlsx(page, path)
+    assert said.startswith("未导入") and f"自评!{ref}（统一社会信用代码）" in said and "校验码不对" in said
+
+
+def test_a_version_1_workbook_imports_with_a_note(page: Any, content: Content, tmp_path: Path) -> None:
+    sc = content.sectors[0]
+    wb = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content)))
+    del wb["自评"]
+    wb["检查清单"]["C1"] = "旧版示例企业（示例）"
+    path = tmp_path / "v1.xlsx"
+    wb.save(path)
+    said = import_xlsx(page, path)
+    assert "已导入" in said and "第 1 版" in said and "自评机构" in said
+    got = rec(page)
+    assert got["enterprise"] == "旧版示例企业（示例）" and got["version"] == 2 and got["members"] == []
+
+
+def test_a_version_1_record_kept_in_the_browser_is_taken_over(page: Any, tree: Path) -> None:
+    old = {"format": "zhinan-self-check", "version": 1, "sector": "demo", "enterprise": "旧记录企业（示例）", "date": None,
+           "inspectors": "王五", "kind": "综合检查", "results": [], "findings": [], "rectifications": []}
+    page.evaluate("(v) => { localStorage.clear(); localStorage.setItem('zhinan-self-check:demo:v1', v); }", json.dumps(old))
+    page.reload()
+    page.wait_for_selector("#zn-sc .zn-sc-item")
+    got = rec(page)
+    assert got["enterprise"] == "旧记录企业（示例）" and got["version"] == 2 and got["members"] == []
+    message = page.locator(".zn-sc-message").inner_text()
+    assert "旧版格式" in message and record.V1_NOTE in message
