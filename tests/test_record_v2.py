@@ -160,3 +160,47 @@ def test_the_field_reference_describes_the_new_fields() -> None:
     for words in ("统一社会信用代码", "GB 32100-2015", "自评机构", "自评组职务", "组长 / 副组长 / 成员", "拟申请等级", "一级 / 二级 / 三级",
                   "标准化运行情况", "下一步改进措施", "主要负责人"):
         assert words in text, words
+
+
+# ---- Numbers and dates people type -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "yuan"), [("1.5万元", 15000), ("15,000 元", 15000), ("￥15,000.50", 15000.5),
+                                             ("１５０００", 15000), ("37300.5", 37300.5), ("0", 0), ("2万", 20000)])
+def test_amounts_as_typed(typed: str, yuan: float) -> None:
+    assert record.parse_money(typed) == yuan
+
+
+@pytest.mark.parametrize("typed", ["壹万", "1,5", "-200", "1.5千", "1.5.0", "", "万"])
+def test_amounts_that_cannot_be_read_are_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="不是金额"):
+        record.parse_money(typed)
+
+
+@pytest.mark.parametrize(("typed", "words"), [("2026/02/30", "这一天不存在"), ("2026年13月45日", "这一天不存在"),
+                                              ("明天", "不是日期"), ("2026-02-29", "这一天不存在")])
+def test_impossible_dates_are_refused(typed: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        record.parse_date(typed)
+    assert record.parse_date("2028年2月29日") == datetime.date(2028, 2, 29)
+
+
+def test_the_workbook_reader_reads_typed_amounts_and_names_bad_cells(content: Content) -> None:
+    sc = content.sectors[0]
+    wb = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content, filled(sc.id))))
+    letters = {c["field"]: c["letter"] for c in workbook.enterprise_layout(sc)["sheets"]["rectifications"]["columns"]}
+    ws = wb["整改清单"]
+    ws[f"{letters['funds']}3"] = "1.5万元"
+    ws[f"{letters['done']}3"] = "2026年12月5日"
+    buf = io.BytesIO()
+    wb.save(buf)
+    rect = workbook.read_inspection(buf.getvalue(), sc).rectifications[0]
+    assert (rect.funds, rect.done) == (15000, datetime.date(2026, 12, 5))
+    ws[f"{letters['funds']}3"] = "壹万"
+    ws[f"{letters['deadline']}3"] = "2026/02/30"
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(workbook.RecordError) as err:
+        workbook.read_inspection(buf.getvalue(), sc)
+    assert f"整改清单!{letters['funds']}3: 错误: “整改资金（元）”填写有误：“壹万”不是金额" in str(err.value)
+    assert f"整改清单!{letters['deadline']}3: 错误: “整改时限”填写有误：“2026/02/30”这一天不存在" in str(err.value)

@@ -43,7 +43,7 @@ __all__ = ["browser", "server", "visit"]  # the site tests' fixtures: one Chromi
 
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / "src" / "zhinan" / "assets" / "zhinan"
-OWN_ASSETS = ("selfcheck.js", "selfcheck-xlsx.js", "selfcheck-self.js", "selfcheck.css", "vendor/fflate.min.js")
+OWN_ASSETS = ("selfcheck.js", "selfcheck-xlsx.js", "selfcheck-self.js", "selfcheck-money.js", "selfcheck.css", "vendor/fflate.min.js")
 BUDGET_GZIP = 150 * 1024
 SECTOR = "hazardous-chemicals"
 ENTERPRISE = "泉州测试化工有限公司"

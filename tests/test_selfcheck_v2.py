@@ -75,8 +75,7 @@ def open_page(tab: Any, tree: Path) -> None:
 def type_into(tab: Any, selector: str, text: str) -> None:
     box = tab.locator(selector)
     box.click()
-    box.press("Control+a")
-    box.press("Delete")
+    box.press("Control+a")  # typing replaces the selection, as when a person retypes a field
     box.press_sequentially(text)
 
 
@@ -204,3 +203,76 @@ def test_a_version_1_record_kept_in_the_browser_is_taken_over(page: Any, tree: P
     assert got["enterprise"] == "旧记录企业（示例）" and got["version"] == 2 and got["members"] == []
     message = page.locator(".zn-sc-message").inner_text()
     assert "旧版格式" in message and record.V1_NOTE in message
+
+
+# ---- Numbers and dates people type -----------------------------------------------------------------
+
+
+def funds_box(tab: Any, fid: str = "YH-001") -> Any:
+    return tab.locator(f"[data-rec='rect'][data-field='funds'][data-finding='{fid}']")
+
+
+def type_amount(tab: Any, text: str, fid: str = "YH-001") -> None:
+    """Type an amount key by key and leave the field (Tab), as a person does."""
+    type_into(tab, f"[data-rec='rect'][data-field='funds'][data-finding='{fid}']", text)
+    funds_box(tab, fid).press("Tab")
+
+
+def a_finding(tab: Any) -> None:
+    tab.locator("#zn-sc-DM-001 fieldset label", has_text="不符合").first.click()
+    tab.wait_for_selector(".zn-sc-finding[data-finding='YH-001']")
+
+
+def test_amounts_in_yuan_and_wan_are_read_and_shown_before_saving(page: Any) -> None:
+    a_finding(page)
+    box = funds_box(page)
+    assert box.get_attribute("type") == "text" and box.get_attribute("inputmode") == "decimal"
+    reading = page.locator(".zn-sc-finding[data-finding='YH-001'] .zn-sc-reading")
+    type_into(page, "[data-rec='rect'][data-field='funds'][data-finding='YH-001']", "1.5万元")
+    assert reading.inner_text() == "1.5万元 = 15,000.00 元"  # shown before it is saved
+    assert rec(page)["rectifications"][0]["funds"] is None
+    box.press("Tab")
+    assert rec(page)["rectifications"][0]["funds"] == 15000
+    type_amount(page, "37,300.50 元")
+    assert reading.inner_text() == "37,300.50 元 = 37,300.50 元"
+    assert rec(page)["rectifications"][0]["funds"] == 37300.5
+    for typed in ("壹万", "1.5千", "-200", "1,5"):
+        type_amount(page, typed)  # "1.5" on the way to "1.5千" is not saved either
+        said = reading.inner_text()
+        assert said.startswith(f"未保存：“{typed}”不是金额") and "仍为 37,300.50 元" in said, said
+        assert reading.is_visible() and box.get_attribute("aria-invalid") == "true"
+        assert rec(page)["rectifications"][0]["funds"] == 37300.5
+    type_amount(page, "２万")  # full-width digit
+    assert rec(page)["rectifications"][0]["funds"] == 20000 and box.get_attribute("aria-invalid") is None
+    page.reload()
+    page.wait_for_selector(".zn-sc-finding[data-finding='YH-001']")
+    assert funds_box(page).input_value() == "20000"
+    assert page.locator(".zn-sc-finding[data-finding='YH-001'] .zn-sc-reading").inner_text() == "20000 = 20,000.00 元"
+
+
+def workbook_with(content: Content, tmp_path: Path, cells: dict[tuple[str, str], Any]) -> Path:
+    sc = content.sectors[0]
+    ins = record.Inspection(enterprise="示例企业（示例）", sector=sc.id, findings=(
+        record.Finding(id="YH-001", item="DM-001", aspect="基础管理", text="未建立全员安全生产责任制。", level="重大"),
+    ), rectifications=(record.Rectification(finding="YH-001"),))
+    wb = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content, ins)))
+    letters = {c["field"]: c["letter"] for c in workbook.enterprise_layout(sc)["sheets"]["rectifications"]["columns"]}
+    for (field, _), value in cells.items():
+        wb["整改清单"][f"{letters[field]}3"] = value
+    path = tmp_path / "typed.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_typed_amounts_import_and_unreadable_ones_are_refused_naming_the_cell(page: Any, content: Content,
+                                                                              tmp_path: Path) -> None:
+    letters = {c["field"]: c["letter"] for c in workbook.enterprise_layout(content.sectors[0])["sheets"]["rectifications"]["columns"]}
+    said = import_xlsx(page, workbook_with(content, tmp_path, {("funds", ""): "1.5万元", ("deadline", ""): "2026年1月5日"}))
+    assert "已导入" in said, said
+    got = rec(page)["rectifications"][0]
+    assert (got["funds"], got["deadline"]) == (15000, "2026-01-05")
+    for field, typed, words in (("funds", "壹万", "不是金额"), ("deadline", "2026/02/30", "这一天不存在"),
+                                ("done", "2026年13月45日", "这一天不存在"), ("accepted", "明天", "不是日期")):
+        said = import_xlsx(page, workbook_with(content, tmp_path, {(field, ""): typed}))
+        assert said.startswith("未导入") and f"整改清单!{letters[field]}3" in said and f"“{typed}”{words}" in said, said
+    assert rec(page)["rectifications"][0]["funds"] == 15000  # the refused files changed nothing

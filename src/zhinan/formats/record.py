@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,6 +218,39 @@ def credit_code_problem(code: str) -> str | None:
     if code[17] != expected:
         return f"校验码不对：按前 17 位，第 18 位应为“{expected}”，这里是“{code[17]}”（请核对营业执照）"
     return None
+
+
+_MONEY = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?$")
+_DATE = re.compile(r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?$")
+
+MONEY_HINT = "请填写金额，单位元或万元，如 15000、15,000 元、1.5万元"
+DATE_HINT = "请填写存在的日期，如 2026-12-31、2026/12/31 或 2026年12月31日"
+
+
+def parse_money(text: str) -> float:
+    """An amount as people type it, in 元: "15000", "15,000 元", "￥15,000.50", "1.5万元" (= 15000),
+    full-width digits too. ValueError (its message in Chinese) for anything else: "壹万", "1,5",
+    "-200", "1.5千"."""
+    plain = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    number = plain.removeprefix("¥").removesuffix("元")
+    scale = 1
+    if number.endswith("万"):
+        number, scale = number[:-1], 10000
+    if not _MONEY.match(number):
+        raise ValueError(f"“{text}”不是金额：{MONEY_HINT}")
+    return round(float(number.replace(",", "")) * scale, 2)
+
+
+def parse_date(text: str) -> datetime.date:
+    """A date as people type it: 2026-12-31, 2026/12/31, 2026.12.31, 2026年12月31日. ValueError for
+    anything else, and for dates that do not exist (2026/02/30, 2026年13月45日)."""
+    found = _DATE.match(unicodedata.normalize("NFKC", text).strip())
+    if not found:
+        raise ValueError(f"“{text}”不是日期：{DATE_HINT}")
+    try:
+        return datetime.date(*(int(g) for g in found.groups()))
+    except ValueError:
+        raise ValueError(f"“{text}”这一天不存在：{DATE_HINT}") from None
 
 
 class RecordFormatError(ValueError):

@@ -74,6 +74,8 @@ from zhinan.formats.record import (
     Rectification,
     credit_code_problem,
     finding_id,
+    parse_date,
+    parse_money,
 )
 from zhinan.pipeline import hashcache
 from zhinan.sheets.encode import xlsx_bytes
@@ -813,23 +815,25 @@ class _Reader:
         if isinstance(value, datetime.date):
             return value
         try:
-            return datetime.date.fromisoformat(str(value).strip().replace("/", "-"))
-        except ValueError:
-            self.error(ws.title, ref, f"“{title}”应为日期，如 2026-11-29，这里是“{value}”")
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.error(ws.title, ref, f"“{title}”填写有误：{exc}")
             return None
 
     def money(self, ws: Worksheet, ref: str, title: str) -> float | None:
         value = ws[ref].value
         if value is None or value == "":
             return None
-        try:
-            amount = float(str(value).replace(",", "").strip())
-        except ValueError:
-            amount = -1.0
-        if amount < 0:
-            self.error(ws.title, ref, f"“{title}”应为不小于 0 的数字（元），这里是“{value}”")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value >= 0:
+                return float(value)
+            self.error(ws.title, ref, f"“{title}”应为不小于 0 的金额，这里是“{value}”")
             return None
-        return amount
+        try:
+            return parse_money(str(value))
+        except ValueError as exc:
+            self.error(ws.title, ref, f"“{title}”填写有误：{exc}")
+            return None
 
     def self_assessment(self, counties: tuple[str, ...]) -> dict[str, Any]:
         """The version-2 fields from the 自评 sheet."""

@@ -101,6 +101,8 @@ def record_facts() -> dict[str, Any]:
         "creditChars": record.CREDIT_CODE_CHARS,
         "creditWeights": list(record.CREDIT_CODE_WEIGHTS),
         "v1Note": record.V1_NOTE,
+        "moneyHint": record.MONEY_HINT,
+        "dateHint": record.DATE_HINT,
         "fields": {rec.__name__: record_fields(rec) for rec in record.RECORD_TYPES},
     }
 

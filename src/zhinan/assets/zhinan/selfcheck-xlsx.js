@@ -209,15 +209,15 @@
   // A cell's value as the record holds it, or an error text.
   function cellIn(raw, field) {
     if (raw === null || raw === undefined || raw === "") return { value: field.kind === "text" ? "" : null };
+    // Amounts and dates typed as text are read as selfcheck-money.js reads them on the page:
+    // "1.5万元" is 15,000 元; "壹万" and 2026/02/30 are refused, naming the cell.
     if (field.kind === "number") {
-      var n = typeof raw === "number" ? raw : Number(String(raw).replace(/[,，\s]/g, ""));
-      return isNaN(n) || n < 0 ? { error: "应为不小于 0 的数字，实为“" + raw + "”" } : { value: n };
+      if (typeof raw === "number") return raw < 0 ? { error: "应为不小于 0 的金额，实为“" + raw + "”" } : { value: raw };
+      return window.ZhinanMoney.money(raw);
     }
     if (field.kind === "date") {
       if (typeof raw === "number") return { value: serialDate(raw) };
-      var m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(String(raw).trim());
-      if (!m) return { error: "应为日期（如 2026-12-31），实为“" + raw + "”" };
-      return { value: m[1] + "-" + ("0" + m[2]).slice(-2) + "-" + ("0" + m[3]).slice(-2) };
+      return window.ZhinanMoney.date(raw);
     }
     var s = typeof raw === "number" ? String(raw) : String(raw).trim();
     if (field.enum.length && s && field.enum.indexOf(s) < 0) return { error: "“" + s + "”不是 " + field.enum.join("、") + " 之一" };

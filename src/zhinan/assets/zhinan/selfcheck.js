@@ -315,8 +315,10 @@
       var data = d("rect", fd.name);
       var control = fd.enum.length ? select(fd.enum, r[fd.name], data)
         : fd.name === "measure" || fd.name === "opinion" ? textarea(r[fd.name], data)
-        : input(fd.kind === "date" ? "date" : fd.kind === "number" ? "number" : "text", r[fd.name], data);
+        : input(fd.kind === "date" ? "date" : "text", r[fd.name], fd.kind === "number" ? Object.assign(data, { inputmode: "decimal", autocomplete: "off" }) : data);
       rgrid.appendChild(field(fd.title, control, fd.name === "measure" || fd.name === "opinion" ? "zn-sc-wide" : ""));
+      // An amount is typed as text ("1.5万元"): selfcheck-money.js reads it and says how, before it is saved.
+      if (fd.kind === "number" && window.ZhinanMoney && control.value) window.ZhinanMoney.readField(control, r[fd.name]);
     });
     rect.appendChild(rgrid);
     card.appendChild(rect);
@@ -354,7 +356,14 @@
       f[name] = c.value;
       refreshFinding(f.id);
     } else if (rec === "rect") {
-      rectOf(c.getAttribute("data-finding"))[name] = valueOf(c, FIELDS.Rectification[name].kind);
+      var rr = rectOf(c.getAttribute("data-finding"));
+      if (FIELDS.Rectification[name].kind === "number" && window.ZhinanMoney) {
+        // While typing, the field only says how it reads ("1.5万元 = 15,000.00 元"): "1.5" on the
+        // way to "1.5千" is never saved. On leaving the field it is saved, or refused beside it.
+        var got = window.ZhinanMoney.readField(c, rr[name]);
+        if (got.error || event.type !== "change") return;
+        rr[name] = got.value;
+      } else rr[name] = valueOf(c, FIELDS.Rectification[name].kind);
     }
     save();
   }
@@ -681,6 +690,7 @@
     if (event.target.getAttribute("data-act") === "typical") onTypical(event);
     else if (event.target.getAttribute("data-rec") === "result") onInput(event);
     else if (event.target.tagName === "SELECT" || event.target.type === "date") onInput(event);
+    else if (event.target.getAttribute("inputmode") === "decimal") onInput(event);
   });
   root.addEventListener("click", onClick);
   window.addEventListener("beforeprint", function () { if (report.hidden) showReport(true); });
