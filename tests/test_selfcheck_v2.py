@@ -191,6 +191,7 @@ def test_a_version_1_workbook_imports_with_a_note(page: Any, content: Content, t
     assert "已导入" in said and "第 1 版" in said and "自评机构" in said
     got = rec(page)
     assert got["enterprise"] == "旧版示例企业（示例）" and got["version"] == 2 and got["members"] == []
+    assert got["applied_level"] is None and got["plan_start"] is None and got["credit_code"] == ""
 
 
 def test_a_version_1_record_kept_in_the_browser_is_taken_over(page: Any, tree: Path) -> None:
@@ -276,3 +277,32 @@ def test_typed_amounts_import_and_unreadable_ones_are_refused_naming_the_cell(pa
         said = import_xlsx(page, workbook_with(content, tmp_path, {(field, ""): typed}))
         assert said.startswith("未导入") and f"整改清单!{letters[field]}3" in said and f"“{typed}”{words}" in said, said
     assert rec(page)["rectifications"][0]["funds"] == 15000  # the refused files changed nothing
+
+
+# ---- The exported workbook, printed ----------------------------------------------------------------
+
+
+def test_the_exported_workbook_prints_every_line_of_every_row(page: Any, tmp_path: Path) -> None:
+    from test_printed_workbook import REPEATS, clipped, long_findings, to_pdf
+
+    findings = [{"id": f["id"], "item": "DM-001", "aspect": "基础管理", "location": "", "text": f["text"], "level": "一般",
+                 "basis": "", "level_note": ""} for f in long_findings()]
+    saved = rec(page)
+    saved.update({"enterprise": "示例化工（示例）", "results": [{"item": "DM-001", "result": "不符合", "remark": ""}],
+                  "findings": findings,
+                  "rectifications": [{"finding": f["id"], "measure": "组织复审培训。", "department": "", "owner": "", "funds": 1000,
+                                      "deadline": None, "done": None, "acceptor": "", "accepted": None, "opinion": "",
+                                      "status": "待整改"} for f in findings]})
+    page.evaluate("(v) => localStorage.setItem('zhinan-self-check:demo:v2', v)", json.dumps(saved, ensure_ascii=False))
+    page.reload()
+    page.wait_for_selector(".zn-sc-finding[data-finding='YH-006']")
+    path = export_xlsx(page, tmp_path / "printed.xlsx")
+    wb = load_workbook(path)
+    last = 2 + len(REPEATS)
+    assert wb["隐患清单"].print_area == f"'隐患清单'!$A$1:$H${last}"  # five or six hazards print their rows only
+    assert wb["整改清单"].print_area == f"'整改清单'!$A$1:$M${last}"
+    # The 整改清单's rows are as tall as the 隐患描述 their formula shows, not only their own cells.
+    assert all(wb["整改清单"].row_dimensions[3 + n].height >= wb["隐患清单"].row_dimensions[3 + n].height - 20
+               for n in range(len(REPEATS)))
+    checked, problems = clipped(to_pdf(path, tmp_path), len(REPEATS))
+    assert problems == [] and checked >= 2 * (len(REPEATS) - 1) - 2

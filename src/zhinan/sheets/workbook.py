@@ -98,8 +98,10 @@ BODY_PT, HEAD_PT = 10, 10
 """Cell text sizes. Printed at the fit-to-width scale (about 0.93 for the widest sheet) the body
 stays above 9 pt."""
 
-LINE_HEIGHT = 13.5
-"""Points per line of wrapped 10-point text, CJK fonts included (LibreOffice sets about 13)."""
+LINE_HEIGHT = 16.0
+"""Points per line of wrapped 10-point text in Noto Sans CJK SC: LibreOffice sets a line 16 pt apart
+(measured in its PDF: 13.3 pt at the 0.82 fit-to-width scale of the 整改清单); 13.5 clipped the last line
+of long text."""
 
 WRITING_ROW = 28.0
 """Height in points of a row to write in by hand: 9.9 mm on screen, about 9 mm once scaled to print."""
@@ -354,9 +356,10 @@ def workbook(sc: SectorContent, content: Content, inspection: Inspection | None 
     _add_styles(wb)
     _checklist(wb.create_sheet(CHECKLIST_SHEET), sc, inspection)
     printed = PRINTED_BLANK_ROWS
-    if inspection is not None:
-        printed = max(printed, *(_finding_number(x.id) for x in inspection.findings),
-                      *(_finding_number(r.finding) for r in inspection.rectifications))
+    if inspection is not None and (inspection.findings or inspection.rectifications):
+        # The print area follows the filled rows: five hazards print five rows, not a page of blanks.
+        printed = max(*(_finding_number(x.id) for x in inspection.findings),
+                      *(_finding_number(r.finding) for r in inspection.rectifications), 1)
     _findings(wb.create_sheet(FINDINGS_SHEET), sc, inspection, printed)
     _rectifications(wb.create_sheet(RECTIFICATIONS_SHEET), sc, inspection, printed)
     _summary(wb.create_sheet(SUMMARY_SHEET), sc)
@@ -566,6 +569,15 @@ def _findings(ws: Worksheet, sc: SectorContent, inspection: Inspection | None, p
         r = first + _finding_number(f.id) - 1
         for i, name in enumerate(letters, 1):
             _put(ws, r, i, getattr(f, name) or None)
+        ws.row_dimensions[r].height = row_height([getattr(f, name) or "" for name in letters], FINDING_COLUMNS)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
 
 
 def _finding_range(name: str) -> str:
@@ -585,12 +597,18 @@ def _rectifications(ws: Worksheet, sc: SectorContent, inspection: Inspection | N
             # LibreOffice and Excel calculate it; &"" shows an empty cell as empty, not 0.
             _put(ws, r, at[f"finding.{name}"], f'=IF(${key}{r}="","",IFERROR(INDEX({_finding_range(name)},'
                  f'MATCH(${key}{r},{_finding_range("id")},0))&"",""))', formula=True)
+    found = {f.id: f for f in inspection.findings} if inspection else {}
     for rect in inspection.rectifications if inspection else ():
         r = first + _finding_number(rect.finding) - 1
         for name, i in at.items():
             if not name.startswith("finding."):  # the looked-up columns keep their formulas
                 value = getattr(rect, name)
                 _put(ws, r, i, None if value in ("", None) else value)
+        # Tall enough for the text the lookups will show, too: no application measures a formula's result.
+        hazard = found.get(rect.finding)
+        shown = [getattr(hazard, name.removeprefix("finding."), "") if name.startswith("finding.") and hazard
+                 else "" if name.startswith("finding.") else _shown(getattr(rect, name)) for name in at]
+        ws.row_dimensions[r].height = row_height(shown, RECTIFICATION_COLUMNS)
 
 
 def summary_cells() -> dict[str, Any]:
@@ -746,7 +764,10 @@ def _print_setup(ws: Worksheet, sc: SectorContent, titles: str | None, area: str
     ws.page_margins.left = ws.page_margins.right = 0.3
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.25
-    for part, text in ((ws.oddHeader.center, f"{sc.sector.name}{ws.title}"), (ws.oddFooter.center, "第 &P 页　共 &N 页")):
+    # Numbered per sheet: "&P" restarts on each sheet (firstPageNumber), but LibreOffice counts "&N" over
+    # the whole workbook ("第 1 页 共 17 页" on a one-page sheet), so the footer names the sheet instead of
+    # a total that would be wrong there.
+    for part, text in ((ws.oddHeader.center, f"{sc.sector.name}{ws.title}"), (ws.oddFooter.center, f"{ws.title}　第 &P 页")):
         part.text = text
         part.font = f"{FONT},Regular"
         part.size = BODY_PT

@@ -193,7 +193,8 @@
       if (name === "county" && v && D.counties.length && D.counties.indexOf(v) < 0) {
         problem(ref, "（" + FIELDS.county.title + "）：“" + v + "”不是 " + D.counties.join("、") + " 之一");
       }
-      record[name] = v === undefined ? FIELDS[name]["default"] : v;
+      // An empty cell is the field's default: "" for text, null for 拟申请等级 and the dates.
+      record[name] = v === undefined || v === "" || v === null ? FIELDS[name]["default"] : v;
     });
     var t = layout.members;
     var letters = {};

@@ -153,8 +153,11 @@
   };
 
   // Neither Excel nor LibreOffice measures rows when opening a file: a row written here is made
-  // tall enough for its longest text, in the same way as zhinan.sheets.workbook.row_height.
-  var LINE_PT = 14, PER_WIDTH = 1.2;
+  // tall enough for its longest text, in the same way as zhinan.sheets.workbook.row_height: one
+  // display column (half a CJK character) per unit of column width, less one; 16 pt a line.
+  // `shown` adds text the row shows by formula (整改清单's looked-up 隐患描述), which the file
+  // does not hold as text and no application measures either.
+  var LINE_PT = 16;
   function displayWidth(text) {
     var n = 0;
     for (var i = 0; i < text.length; i++) n += text.charCodeAt(i) >= 0x2e80 ? 2 : 1;
@@ -173,16 +176,19 @@
     var f = this.doc.getElementsByTagNameNS(NS, "sheetFormatPr")[0];
     return Number(f && f.getAttribute("defaultRowHeight")) || 15;
   };
-  Sheet.prototype.fit = function (n) {
+  Sheet.prototype.fit = function (n, shown) {
     var row = this.row(n);
     var widths = this.widths();
     var lines = 1;
-    kids(row, "c").forEach(function (c) {
-      if (c.getAttribute("t") !== "inlineStr") return;
-      var per = Math.max(1, Math.floor((Number(widths[splitRef(c.getAttribute("r")).col]) || 8.43) * PER_WIDTH) - 1);
-      var count = c.textContent.split("\n").reduce(function (a, part) { return a + Math.max(1, Math.ceil(displayWidth(part) / per)); }, 0);
+    function measure(col, text) {
+      var per = Math.max(1, Math.floor(Number(widths[col]) || 8.43) - 1);
+      var count = String(text).split("\n").reduce(function (a, part) { return a + Math.max(1, Math.ceil(displayWidth(part) / per)); }, 0);
       if (count > lines) lines = count;
+    }
+    kids(row, "c").forEach(function (c) {
+      if (c.getAttribute("t") === "inlineStr") measure(splitRef(c.getAttribute("r")).col, c.textContent);
     });
+    (shown || []).forEach(function (x) { measure(colNumber(x.letter), x.text); });
     var need = LINE_PT * lines + 4;
     if (need > (Number(row.getAttribute("ht")) || this.defaultHeight())) {
       row.setAttribute("ht", String(need));
@@ -302,7 +308,7 @@
       record[x[2]].forEach(function (r) {
         var row = listRow(list, r[x[3]]);
         Object.keys(letters).forEach(function (name) { ls.put(letters[name] + row, cellOut(r[name], fields[name])); });
-        ls.fit(row);
+        ls.fit(row, x[0] === "rectifications" ? lookedUp(list, record, r.finding) : null);
         printed[list.name] = Math.max(printed[list.name] || 0, row);
       });
     });
@@ -315,6 +321,16 @@
     return fflate.zipSync(files, { level: 1 });
   }
 
+  // The text the 整改清单's lookup columns will show on a row: the hazard's own fields.
+  function lookedUp(list, record, fid) {
+    var f = null;
+    record.findings.forEach(function (x) { if (x.id === fid) f = x; });
+    if (!f) return [];
+    return list.columns.filter(function (c) { return c.computed; }).map(function (c) {
+      return { letter: c.letter, text: f[c.field.replace(/^finding\./, "")] || "" };
+    });
+  }
+
   // Every formula is computed again when the file is opened (the blank workbook's cached results
   // would show the figures of an empty check), and each list's print area reaches its last row.
   function finish(files, printed) {
@@ -323,7 +339,8 @@
     Array.prototype.forEach.call(wb.getElementsByTagNameNS(NS, "definedName"), function (d) {
       var last = printed[names[Number(d.getAttribute("localSheetId"))]];
       if (d.getAttribute("name") !== "_xlnm.Print_Area" || !last) return;
-      d.textContent = d.textContent.replace(/\$(\d+)$/, function (m, row) { return "$" + Math.max(Number(row), last); });
+      // The print area ends at the last filled row (a blank list keeps its page of rows to write in).
+      d.textContent = d.textContent.replace(/\$(\d+)$/, function () { return "$" + last; });
     });
     var calc = wb.getElementsByTagNameNS(NS, "calcPr")[0];
     if (!calc) {
