@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -306,3 +307,126 @@ def test_the_exported_workbook_prints_every_line_of_every_row(page: Any, tmp_pat
                for n in range(len(REPEATS)))
     checked, problems = clipped(to_pdf(path, tmp_path), len(REPEATS))
     assert problems == [] and checked >= 2 * (len(REPEATS) - 1) - 2
+
+
+# ---- No silent limits ----------------------------------------------------------------------------
+
+
+def blank_with(content: Content, tmp_path: Path, name: str, edit: Any) -> Path:
+    sc = content.sectors[0]
+    ins = record.Inspection(enterprise="示例企业（示例）", sector=sc.id,
+                            results=(record.ItemResult(item="DM-001", result="不符合"),),
+                            findings=tuple(record.Finding(id=record.finding_id(n), item="DM-001", aspect="基础管理",
+                                                          text=f"隐患{n}", level="一般") for n in (1, 2, 3)),
+                            rectifications=tuple(record.Rectification(finding=record.finding_id(n), measure=f"措施{n}")
+                                                 for n in (1, 2, 3)))
+    wb = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content, ins)))
+    edit(wb)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_two_thousand_hazards_are_refused_with_the_limit(page: Any, content: Content, tmp_path: Path) -> None:
+    def many(wb: Any) -> None:
+        ws = wb["隐患清单"]
+        for n in range(1, 2001):
+            ws[f"A{2 + n}"], ws[f"C{2 + n}"], ws[f"E{2 + n}"], ws[f"F{2 + n}"] = record.finding_id(n), "基础管理", f"隐患{n}", "一般"
+
+    said = import_xlsx(page, blank_with(content, tmp_path, "2000.xlsx", many))
+    assert said.startswith("未导入") and "隐患清单填到了第 2002 行：第 503 行起还有 1500 行，超出本页和工作簿的 500 条" in said, said
+    assert rec(page)["findings"] == []
+    # Nor can the page itself go beyond the workbook's 500 rows.
+    a_finding(page)
+    page.evaluate("() => { const r = ZhinanSelfCheck.record(); r.findings[0].id = 'YH-500'; r.rectifications[0].finding = 'YH-500';"
+                  " localStorage.setItem('zhinan-self-check:demo:v2', JSON.stringify(r)); }")
+    page.reload()
+    page.wait_for_selector(".zn-sc-finding[data-finding='YH-500']")
+    page.locator("#zn-sc-DM-001").get_by_role("button", name="添加隐患").click()
+    assert "最多 500 条隐患" in page.locator(".zn-sc-message").inner_text()
+    assert len(rec(page)["findings"]) == 1
+
+
+def test_a_hazard_on_an_item_marked_compliant_is_shown_and_flagged(page: Any, content: Content, tmp_path: Path) -> None:
+    def compliant(wb: Any) -> None:
+        letters = {c["field"]: c["letter"] for c in workbook.enterprise_layout(content.sectors[0])["sheets"]["checklist"]["columns"]}
+        wb["检查清单"][f"{letters['result']}4"] = "符合"
+
+    said = import_xlsx(page, blank_with(content, tmp_path, "odd.xlsx", compliant))
+    assert "已导入" in said, said
+    for fid in ("YH-001", "YH-002", "YH-003"):
+        assert page.locator(f".zn-sc-finding[data-finding='{fid}']").is_visible()
+    flag = page.locator("#zn-sc-DM-001 .zn-sc-flag")
+    assert flag.is_visible() and "检查结果为“符合”，却记录了 3 条隐患" in flag.inner_text()
+
+
+def test_rows_inserted_and_deleted_in_excel_are_read_as_meant(page: Any, content: Content, tmp_path: Path) -> None:
+    def inserted(wb: Any) -> None:
+        ws = wb["隐患清单"]
+        ws.insert_rows(4)  # between YH-001 and YH-002: a row without 隐患编号
+        ws["C4"], ws["E4"], ws["F4"] = "作业现场", "插入的隐患", "一般"
+
+    said = import_xlsx(page, blank_with(content, tmp_path, "inserted.xlsx", inserted))
+    assert "已导入" in said and "隐患清单!A4 没有隐患编号" in said and "已编为 YH-004" in said, said
+    got = {f["id"]: f["text"] for f in rec(page)["findings"]}
+    assert got == {"YH-001": "隐患1", "YH-002": "隐患2", "YH-003": "隐患3", "YH-004": "插入的隐患"}
+    assert {r["finding"] for r in rec(page)["rectifications"]} == set(got)
+
+    def deleted(wb: Any) -> None:
+        wb["隐患清单"].delete_rows(4)  # YH-002 deleted from the 隐患清单 only
+
+    said = import_xlsx(page, blank_with(content, tmp_path, "deleted.xlsx", deleted))
+    assert "已导入" in said and "整改清单中 YH-002 的整改在隐患清单中没有对应的隐患" in said, said
+    assert [f["id"] for f in rec(page)["findings"]] == ["YH-001", "YH-003"]
+    assert [r["finding"] for r in rec(page)["rectifications"]] == ["YH-001", "YH-003"]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(page: Any, content: Content, tmp_path: Path) -> None:
+    import zipfile
+
+    good = blank_with(content, tmp_path, "base.xlsx", lambda wb: None)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item))
+        with out.open("xl/media/zeros.bin", "w", force_zip64=True) as big:
+            chunk = bytes(16 * 1024 * 1024)
+            for _ in range(64):  # 1 GiB of zeros, about 1 MB zipped
+                big.write(chunk)
+    assert bomb.stat().st_size < 3 * 1024 * 1024
+    page.evaluate("""() => { window.said = []; const m = document.querySelector('.zn-sc-message');
+        new MutationObserver(() => window.said.push(m.textContent)).observe(m, {childList: true, characterData: true, subtree: true}); }""")
+    said = import_xlsx(page, bomb)
+    assert said.startswith("未导入") and re.search(r"解压后有 1,02\d(\.\d)? MB", said) and "超过本页可导入的 100 MB" in said, said
+    assert any(s.startswith("正在导入“bomb.xlsx”") for s in page.evaluate("() => window.said"))
+
+
+def test_photos_in_an_imported_workbook_are_named(page: Any, content: Content, tmp_path: Path) -> None:
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    photo = tmp_path / "现场.png"
+    Picture.new("RGB", (40, 30), "red").save(photo)
+
+    def with_photo(wb: Any) -> None:
+        wb["隐患清单"].add_image(Image(str(photo)), "J3")
+
+    said = import_xlsx(page, blank_with(content, tmp_path, "photo.xlsx", with_photo))
+    assert "已导入" in said and "1 张图片（image1.png）不属于自查记录，没有导入" in said, said
+
+
+def test_csv_cells_that_would_be_formulas_stay_text(page: Any) -> None:
+    import csv
+
+    a_finding(page)
+    hostile = '=HYPERLINK("http://example.invalid","点我")'
+    card = page.locator(".zn-sc-finding[data-finding='YH-001']")
+    card.locator("[data-field='text']").press_sequentially(hostile)
+    type_into(page, "[data-rec='finding'][data-field='location'][data-finding='YH-001']", "@SUM(1)")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="导出隐患清单 CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_bytes().decode("utf-8-sig"))))
+    head = rows[0]
+    assert rows[1][head.index("隐患描述")] == "'" + hostile
+    assert rows[1][head.index("部位")] == "'@SUM(1)"
+    assert rec(page)["findings"][0]["text"] == hostile  # the record keeps what was typed

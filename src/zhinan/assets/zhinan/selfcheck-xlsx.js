@@ -109,6 +109,12 @@
     return Number(v.textContent);
   };
 
+  Sheet.prototype.lastRow = function () {
+    var max = 0;
+    Object.keys(this.rows).forEach(function (k) { if (kids(this.rows[k], "c").length && Number(k) > max) max = Number(k); }, this);
+    return max;
+  };
+
   Sheet.prototype.row = function (n) {
     var key = String(n);
     if (this.rows[key]) return this.rows[key];
@@ -233,9 +239,33 @@
 
   // ---- Export ------------------------------------------------------------------------------
 
-  function open(bytes) {
+  // What an imported file may be: a workbook of this page with 500 hazards is under 1 MB on disk
+  // and a few MB unzipped. The unzipped size is the one each file of the zip declares, read from
+  // the zip's directory before anything is inflated: a "zip bomb" (1 MB inflating to 1 GB) is
+  // refused before it can fill the tab's memory.
+  var MAX_FILE = 20 * 1024 * 1024, MAX_INFLATED = 100 * 1024 * 1024;
+  function mb(n) { return (n / 1024 / 1024).toLocaleString("zh-CN", { maximumFractionDigits: 1 }) + " MB"; }
+
+  // Pictures and other parts a workbook may hold that the record does not keep.
+  function dropped(name) { return /^xl\/(media|drawings|embeddings)\//.test(name); }
+
+  function open(bytes, skipped) {
     var files;
-    try { files = fflate.unzipSync(bytes); } catch (e) { fail("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或不是 .xlsx 格式。"); }
+    if (bytes.length > MAX_FILE) fail("文件有 " + mb(bytes.length) + "，超过本页可导入的 " + mb(MAX_FILE) + "：这不是本页导出的工作簿。");
+    var total = 0;
+    try {
+      fflate.unzipSync(bytes, { filter: function (f) { total += f.originalSize; return false; } });  // the directory only
+    } catch (e) { fail("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或不是 .xlsx 格式。"); }
+    if (!(total <= MAX_INFLATED)) {
+      fail("文件解压后有 " + mb(total) + "，超过本页可导入的 " + mb(MAX_INFLATED) + "（文件本身 " + mb(bytes.length) +
+           "）：没有解压，也没有导入。请导入本页或本指南网站下载的工作簿。");
+    }
+    try {
+      files = fflate.unzipSync(bytes, { filter: function (f) {
+        if (dropped(f.name)) { if (skipped) skipped.push(f.name); return false; }
+        return true;
+      } });
+    } catch (e) { fail("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或不是 .xlsx 格式。"); }
     if (!files["xl/workbook.xml"]) fail("文件不是 Excel 工作簿（.xlsx）。");
     return files;
   }
@@ -363,7 +393,16 @@
 
   function read(D, bytes) {
     var L = D.workbook.layout;
-    var files = open(bytes);
+    var skipped = [];
+    var files = open(bytes, skipped);
+    var notes = [];
+    var pictures = skipped.filter(function (n) { return /^xl\/media\//.test(n); });
+    if (pictures.length) {
+      notes.push("工作簿中的 " + pictures.length + " 张图片（" + pictures.map(function (n) { return n.replace(/^xl\/media\//, ""); }).slice(0, 5).join("、") +
+                 (pictures.length > 5 ? "……" : "") + "）不属于自查记录，没有导入；本页导出的工作簿不会带上它们，请另行保存。");
+    } else if (skipped.length) {
+      notes.push("工作簿中的图形或嵌入对象（" + skipped.length + " 个部件）不属于自查记录，没有导入。");
+    }
     var paths = sheetPaths(files);
     var strings = sharedStrings(files);
     var sheets = {};
@@ -416,28 +455,60 @@
     record.results.sort(function (a, b) { return order[a.item] - order[b.item]; });
 
     // A row of a list counts once any of its own cells is filled: the 隐患编号 are printed in advance.
+    // Rows are read to the end of the sheet, not only the prepared ones: a list filled beyond them is
+    // refused with the limit rather than cut short. A row inserted in Excel has no 隐患编号; it gets the
+    // next free one (and the import says so), not the number of its position, which another row holds.
     var found = {};
+    var unnumbered = [];
     LISTS.forEach(function (x) {
       var list = L.sheets[x[0]];
       var letters = columns(list, fieldsOf(D, x[1]));
-      for (var row = list.first_row; row <= list.last_row; row++) {
+      var ls = sheet(list.name);
+      var end = Math.max(list.last_row, ls.lastRow());
+      var over = [];
+      for (var row = list.first_row; row <= end; row++) {
         var r = {};
         var filled = false;
         D.record.fields[x[1]].forEach(function (f) {
           r[f.name] = letters[f.name] ? value(list.name, letters[f.name] + row, f) : f["default"];
           if (f.name !== x[3] && letters[f.name] && r[f.name] !== null && r[f.name] !== "") filled = true;
         });
-        if (!r[x[3]]) r[x[3]] = "YH-" + ("00" + (row - list.first_row + 1)).slice(-3);
         if (!filled && !(x[0] === "rectifications" && found[r.finding])) continue;
-        if (x[0] === "findings") found[r.id] = true;
+        if (row > list.last_row) { over.push(row); continue; }
+        if (!r[x[3]]) {
+          if (x[0] === "rectifications") { problems.push(list.name + "!" + letters.finding + row + "：这一行填了整改，但没有隐患编号"); continue; }
+          unnumbered.push({ row: row, r: r, ref: list.name + "!" + letters.id + row });
+        } else if (x[0] === "findings") found[r.id] = true;
         record[x[2]].push(r);
       }
+      if (over.length) {
+        fail(list.name + "填到了第 " + over[over.length - 1] + " 行：第 " + over[0] + " 行起还有 " + over.length + " 行，超出本页和工作簿的 " +
+             (list.last_row - list.first_row + 1) + " 条（第 " + list.first_row + "–" + list.last_row + " 行）。没有导入：请把多出的隐患分到另一次自查后再导入。");
+      }
+      if (x[0] === "findings") {
+        unnumbered.forEach(function (u) {
+          var n = 1;
+          while (found["YH-" + ("00" + n).slice(-3)]) n++;
+          u.r.id = "YH-" + ("00" + n).slice(-3);
+          found[u.r.id] = true;
+          notes.push(u.ref + " 没有隐患编号（在 Excel 中插入的行），已编为 " + u.r.id + "。");
+        });
+      }
     });
+    // A hazard deleted from the 隐患清单 leaves its row of the 整改清单 behind: the hazard is gone, so
+    // is its rectification, and the import names it.
+    var orphans = record.rectifications.filter(function (r) { return !found[r.finding]; });
+    if (orphans.length) {
+      record.rectifications = record.rectifications.filter(function (r) { return found[r.finding]; });
+      notes.push("整改清单中 " + orphans.map(function (r) { return r.finding; }).join("、") +
+                 " 的整改在隐患清单中没有对应的隐患（隐患行已删除），没有导入。");
+    }
     link(D, record, problems);
     if (problems.length) {
       fail("工作簿中有 " + problems.length + " 处内容不符合格式：" + problems.slice(0, 5).join("；") +
            (problems.length > 5 ? "；……" : "") + "。请改正后再导入。");
     }
+    record.notes = (record.notes || []).concat(notes);
     return record;
   }
 

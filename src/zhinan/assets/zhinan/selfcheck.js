@@ -261,13 +261,18 @@
       ]));
     });
     var remark = field(title("ItemResult", "remark"), input("text", r.remark, { "data-rec": "remark", "data-item": it.id }));
-    var findings = el("div", { cls: "zn-sc-findings", "data-findings": it.id, hidden: r.result !== "不符合" });
+    var mine = findingsOf(it.id).length;
+    var findings = el("div", { cls: "zn-sc-findings", "data-findings": it.id, hidden: r.result !== "不符合" && !mine });
     fillFindings(findings, it);
+    // A hazard recorded (e.g. in Excel) on an item not marked 不符合 is shown, and flagged.
+    var odd = mine && r.result !== "不符合" ? el("p", { cls: "zn-sc-flag", role: "note", text: "注意：本项检查结果为“" + (r.result || "未填") +
+      "”，却记录了 " + mine + " 条隐患。请核对：有隐患应选“不符合”，没有隐患请删除这些隐患。" }) : null;
     return el("article", { cls: "zn-sc-item", id: "zn-sc-" + it.id, "data-item": it.id, "aria-labelledby": "zn-sc-h-" + it.id }, [
       head,
       el("p", { cls: "zn-sc-content", text: it.content }),
       it.method ? el("p", { cls: "zn-sc-method", text: "检查方法：" + it.method }) : null,
       el("div", { cls: "zn-sc-row" }, [radios, remark]),
+      odd,
       findings
     ]);
   }
@@ -387,6 +392,8 @@
     }
     fillFindings(box, BY_ID[id]);
     box.hidden = r.result !== "不符合";
+    var flag = box.parentNode.querySelector(".zn-sc-flag");
+    if (flag) flag.parentNode.removeChild(flag);
     save();
     updateProgress();
   }
@@ -395,6 +402,7 @@
     var b = event.target.closest ? event.target.closest("[data-act]") : null;
     if (!b || b.tagName !== "BUTTON") return;
     var act = b.getAttribute("data-act");
+    if ((act === "add" || act === "add-other") && full()) return;
     if (act === "add") {
       var it = BY_ID[b.getAttribute("data-item")];
       var f = addFinding(it);
@@ -418,6 +426,16 @@
     } else if (ACTIONS[act]) {
       ACTIONS[act](b);
     }
+  }
+
+  // The workbook has a row for each of YH-001 … YH-500: the page refuses, visibly, a hazard beyond.
+  function full() {
+    var list = D.workbook && D.workbook.layout.sheets.findings;
+    if (!list) return false;
+    var max = list.last_row - list.first_row + 1;
+    if (parseInt(nextFindingId().slice(3), 10) <= max) return false;
+    say("已有隐患编号到 YH-" + max + "：工作簿最多 " + max + " 条隐患，不能再添加。请把其余隐患记在另一次自查中。", true);
+    return true;
   }
 
   function focusFinding(fid) {
@@ -459,6 +477,8 @@
 
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
+    // Text that a spreadsheet would take for a formula (=HYPERLINK(…), +1, -1, @SUM) is kept as text: a quote first.
+    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
   // UTF-8 with a BOM (Excel opens Chinese CSV without it as GBK) and CRLF, like the build's CSVs.
@@ -520,12 +540,20 @@
     var file = event.target.files && event.target.files[0];
     event.target.value = "";
     if (!file) return;
+    say("正在导入“" + file.name + "”……");
+    root.setAttribute("aria-busy", "true");
     var reader = new FileReader();
-    reader.onload = function () {
+    reader.onload = function () { setTimeout(function () { imported(file, reader.result); root.removeAttribute("aria-busy"); }, 30); };
+    reader.onerror = function () { root.removeAttribute("aria-busy"); say("无法读取文件“" + file.name + "”。本页数据没有改变。", true); };
+    reader.readAsArrayBuffer(file);
+  }
+
+  function imported(file, bytes) {
+    {
       var record;
       try {
         if (!window.ZhinanWorkbook) throw new Error("本页没有附带工作簿，无法导入 Excel。");
-        record = window.ZhinanWorkbook.read(D, new Uint8Array(reader.result));
+        record = window.ZhinanWorkbook.read(D, new Uint8Array(bytes));
       } catch (e) {
         say("未导入“" + file.name + "”：" + e.message + " 本页数据没有改变。", true);
         return;
@@ -537,9 +565,7 @@
       save();
       render();
       say("已导入“" + file.name + "”：" + state.results.length + " 项结果、" + state.findings.length + " 条隐患。" + notes.join(""), notes.length > 0);
-    };
-    reader.onerror = function () { say("无法读取文件“" + file.name + "”。本页数据没有改变。", true); };
-    reader.readAsArrayBuffer(file);
+    }
   }
 
   function hasData() {
