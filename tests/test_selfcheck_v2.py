@@ -430,3 +430,75 @@ def test_csv_cells_that_would_be_formulas_stay_text(page: Any) -> None:
     assert rows[1][head.index("隐患描述")] == "'" + hostile
     assert rows[1][head.index("部位")] == "'@SUM(1)"
     assert rec(page)["findings"][0]["text"] == hostile  # the record keeps what was typed
+
+
+# ---- The 自评报告 -----------------------------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def report_pdf_text(tab: Any, tmp_path: Path) -> tuple[str, int]:
+    import subprocess
+
+    tab.get_by_role("button", name="查看自评报告").click()
+    pdf = tmp_path / "report.pdf"
+    tab.pdf(path=str(pdf), format="A4", print_background=True)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return norm(text), text.count("\f")
+
+
+def filled_report(tab: Any) -> None:
+    fill_self(tab)
+    type_into(tab, "#zn-sc-info input[data-field='enterprise'], [data-rec='info'][data-field='enterprise']", "泉州示例化工有限公司（示例）")
+    a_finding(tab)  # DM-001, whose typical hazard is 重大
+    tab.locator(".zn-sc-finding[data-finding='YH-001'] [data-act='typical']").select_option(label="【重大】未建立全员安全生产责任制。")
+    tab.locator(".zn-sc-finding[data-finding='YH-001'] [data-rec='rect'][data-field='status']").select_option("整改中")
+
+
+def test_the_report_is_the_self_assessment_report_with_its_sections(page: Any, tmp_path: Path) -> None:
+    filled_report(page)
+    text, pages = report_pdf_text(page, tmp_path)
+    order = ["安全生产标准化自评报告", "统一社会信用代码", "一、自评机构", "二、自评计划", "三、发现问题与整改", "YH-001",
+             "四、自评结论和下一步", "体系运行一年", "完善应急预案演练。", "五、拟申请等级", "拟申请等级:三级",
+             "主要负责人(签字)", "自评组组长(签字)", "(企业公章)"]
+    within = ["组长", "副组长", "成员", "总经理", "安全总监", "设备主管", "全厂各部门、罐区", "2026-11-01至2026-11-30",
+              "未建立全员", "【重大】", "整改中", "乙区", "0595-12345678"]
+    assert [w for w in within if norm(w) not in text] == []
+    missing, at = [], 0
+    for w in order:  # each in turn, after the one before
+        found = text.find(norm(w), at)
+        if found < 0:
+            missing.append(w)
+        else:
+            at = found
+    assert missing == []
+    assert norm("存在未销号的重大隐患，暂不具备申请定级的条件") in text
+    for n in range(1, pages + 1):
+        assert f"第{n}页共{pages}页" in text
+    assert "检查信息" not in text and "在线自查" not in text  # no form, no site chrome (title, breadcrumb)
+    # Closing the 重大 hazard lifts the statement.
+    page.get_by_role("button", name="返回填写").click()
+    page.locator(".zn-sc-finding[data-finding='YH-001'] [data-rec='rect'][data-field='status']").select_option("已销号")
+    text, _ = report_pdf_text(page, tmp_path)
+    assert norm("存在未销号的重大隐患") not in text and norm("拟申请等级:三级") in text
+
+
+def test_the_report_reads_at_390_px(browser: Any, tree: Path, tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 800}, accept_downloads=True)
+    tab = context.new_page()
+    tab.on("dialog", lambda d: d.accept())
+    open_page(tab, tree)
+    filled_report(tab)
+    tab.get_by_role("button", name="查看自评报告").click()
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= 390
+    # The hazards and rectifications read as cards: each cell the full width, its title before it.
+    cell = tab.locator("table.zn-sc-rects tr.zn-sc-major-row td", has_text="制定").first
+    if not cell.count():
+        cell = tab.locator("table.zn-sc-rects tr.zn-sc-major-row td").nth(3)
+    assert cell.bounding_box()["width"] > 300
+    tab.locator("#zn-sc-report").screenshot(path=str(tmp_path / "report-390.png"))
+    context.close()

@@ -624,6 +624,8 @@
   var report, closeReport;
   function renderReport() {
     var s = summary();
+    // The 自评报告 (selfcheck-report.js); what follows is the page's earlier 自查报告, kept for a page without it.
+    if (window.ZhinanReport) { window.ZhinanReport.render(report, { state: state, summary: s, lowered: lowered }); return; }
     report.textContent = "";
     var fi = FIELDS.Inspection;
     report.appendChild(el("h2", { id: "zn-sc-report-h", text: (state.enterprise || "（未填写企业名称）") + " " + D.sector.name + "安全生产标准化自查报告" }));
@@ -685,8 +687,8 @@
       button("导出隐患清单 CSV", { "data-act": "csv-findings" }),
       button("导出整改清单 CSV", { "data-act": "csv-rects" }),
       button("导出检查结果 CSV", { "data-act": "csv-results" }),
-      button("查看自查报告", { "data-act": "report" }),
-      button("打印自查报告", { "data-act": "print" }),
+      button("查看自评报告", { "data-act": "report" }),
+      button("打印自评报告", { "data-act": "print" }),
       button("清除本机数据", { "data-act": "clear" }, "md-button zn-sc-danger")
     ]);
     report = el("section", { cls: "zn-sc-report", id: "zn-sc-report", hidden: true, tabindex: "-1", "aria-labelledby": "zn-sc-report-h" });
