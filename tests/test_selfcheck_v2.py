@@ -502,3 +502,48 @@ def test_the_report_reads_at_390_px(browser: Any, tree: Path, tmp_path: Path) ->
     assert cell.bounding_box()["width"] > 300
     tab.locator("#zn-sc-report").screenshot(path=str(tmp_path / "report-390.png"))
     context.close()
+
+
+def test_a_formula_without_its_result_is_refused_not_read_as_zero(page: Any, content: Content, tmp_path: Path) -> None:
+    letters = {c["field"]: c["letter"] for c in workbook.enterprise_layout(content.sectors[0])["sheets"]["rectifications"]["columns"]}
+
+    def formula(wb: Any) -> None:
+        wb["整改清单"][f"{letters['funds']}3"] = "=1000*15"  # openpyxl keeps no result, as a program that does not calculate
+
+    said = import_xlsx(page, blank_with(content, tmp_path, "formula.xlsx", formula))
+    assert said.startswith("未导入") and f"整改清单!{letters['funds']}3（整改资金（元））：是公式，但文件中没有保存它的计算结果" in said, said
+
+
+def test_the_members_csv_has_the_records_columns(page: Any) -> None:
+    import csv
+
+    for name, role in (("张三", "组长"), ("=王五", "成员")):
+        page.get_by_role("button", name="添加自评机构成员").click()
+        n = page.locator(".zn-sc-member").count() - 1
+        page.locator(f"input[data-member='{n}'][data-field='name']").press_sequentially(name)
+        page.locator(f"select[data-member='{n}']").select_option(role)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="导出自评机构 CSV").click()
+    raw = Path(dl.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows == [[str(f.metadata["title"]) for f in dataclasses_fields(record.Member)], ["张三", "组长", ""], ["'=王五", "成员", ""]]
+
+
+def dataclasses_fields(rec: type) -> Any:
+    import dataclasses
+
+    return dataclasses.fields(rec)
+
+
+def test_the_aspect_names_are_not_under_the_marker_icon(browser: Any, tree: Path) -> None:
+    for width in (1366, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        tab = context.new_page()
+        open_page(tab, tree)
+        gap = tab.evaluate("""() => { const s = document.querySelector('details.zn-sc-aspect > summary');
+            const icon = getComputedStyle(s, '::before');
+            const right = s.getBoundingClientRect().left + parseFloat(icon.left) + parseFloat(icon.width);
+            return s.querySelector('.zn-sc-aspect-name').getBoundingClientRect().left - right; }""")
+        assert gap >= 4, (width, gap)
+        context.close()

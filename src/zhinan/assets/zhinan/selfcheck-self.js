@@ -156,10 +156,35 @@
       var inputs = list.querySelectorAll("input[data-field='name']");
       if (inputs.length) inputs[inputs.length - 1].focus();
     });
+    var csvButton = el("button", { type: "button", cls: "md-button zn-sc-small", text: "导出自评机构 CSV" });
+    csvButton.addEventListener("click", function () { download(csvName("自评机构"), membersCsv(state)); });
     draw();
     part.appendChild(list);
     part.appendChild(add);
+    part.appendChild(csvButton);
     return part;
+  }
+
+  // ---- CSV: the 自评机构 (the columns of the build's members.csv) ---------------------------------
+
+  function csvCell(v) {
+    var s = v === null || v === undefined ? "" : String(v);
+    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;  // never a formula in a spreadsheet
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function membersCsv(state) {
+    var lines = [REC.fields.Member.map(function (f) { return csvCell(f.title); }).join(",")];
+    (state.members || []).forEach(function (m) { lines.push(REC.fields.Member.map(function (f) { return csvCell(m[f.name]); }).join(",")); });
+    return "\ufeff" + lines.join("\r\n") + "\r\n";
+  }
+  function csvName(what) { return D.sector.name + "-" + what + ".csv"; }
+  function download(name, text) {
+    var url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    var a = el("a", { href: url, download: name, hidden: true });
+    document.body.appendChild(a);
+    a.click();
+    document.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
   // ---- The workbook's 自评 sheet (called by selfcheck-xlsx.js with its Sheet) --------------------

@@ -93,11 +93,16 @@
     });
   }
 
+  // A formula whose result the file does not hold (written by a program that does not calculate):
+  // its value is unknown, not 0 or empty.
+  var NO_RESULT = { noResult: true };
+
   Sheet.prototype.raw = function (ref, strings) {
     var c = this.cells[ref];
     if (!c) return null;
     var t = c.getAttribute("t");
     var v = kids(c, "v")[0];
+    if (kids(c, "f").length && (!v || v.textContent === "")) return NO_RESULT;
     if (t === "inlineStr") {
       var is = kids(c, "is")[0];
       return is ? is.textContent : null;
@@ -221,6 +226,7 @@
   // A cell's value as the record holds it, or an error text.
   function cellIn(raw, field) {
     if (raw === null || raw === undefined || raw === "") return { value: field.kind === "text" ? "" : null };
+    if (raw === NO_RESULT) return { error: "是公式，但文件中没有保存它的计算结果：请用 Excel 或 WPS 打开、保存后再导入，或直接填写数值" };
     // Amounts and dates typed as text are read as selfcheck-money.js reads them on the page:
     // "1.5万元" is 15,000 元; "壹万" and 2026/02/30 are refused, naming the cell.
     if (field.kind === "number") {
