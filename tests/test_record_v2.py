@@ -204,3 +204,30 @@ def test_the_workbook_reader_reads_typed_amounts_and_names_bad_cells(content: Co
         workbook.read_inspection(buf.getvalue(), sc)
     assert f"整改清单!{letters['funds']}3: 错误: “整改资金（元）”填写有误：“壹万”不是金额" in str(err.value)
     assert f"整改清单!{letters['deadline']}3: 错误: “整改时限”填写有误：“2026/02/30”这一天不存在" in str(err.value)
+
+
+def test_the_reader_refuses_a_zip_bomb_before_inflating_and_names_pictures(content: Content, tmp_path: Path) -> None:
+    import zipfile
+
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    sc = content.sectors[0]
+    data = workbook.workbook_bytes(sc, content, filled(sc.id))
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item))
+        with out.open("xl/media/zeros.bin", "w", force_zip64=True) as big:
+            for _ in range(7):
+                big.write(bytes(16 * 1024 * 1024))  # 112 MiB of zeros, about 100 KB zipped
+    with pytest.raises(workbook.RecordError, match=r"解压后有 11\d\.\d MB，超过可读入的 100 MB"):
+        workbook.read_record(bomb.read_bytes(), sc)
+    photo = tmp_path / "现场.png"
+    Picture.new("RGB", (20, 20), "red").save(photo)
+    wb = load_workbook(io.BytesIO(data))
+    wb["隐患清单"].add_image(Image(str(photo)), "J3")
+    buf = io.BytesIO()
+    wb.save(buf)
+    _, notes = workbook.read_record(buf.getvalue(), sc, content.guide.counties)
+    assert notes == ["工作簿中的 1 张图片（image1.png）不属于自查记录，没有读入。"]

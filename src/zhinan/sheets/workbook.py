@@ -783,7 +783,10 @@ def read_inspection(data: bytes, sc: SectorContent, counties: Sequence[str] = ()
 
 def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) -> tuple[Inspection, list[str]]:
     """A filled workbook read back, with notes for the reader: a version-1 workbook (no 自评 sheet)
-    reads with `record.V1_NOTE`. `counties` are the guide's (a county outside them is refused)."""
+    reads with `record.V1_NOTE`. `counties` are the guide's (a county outside them is refused).
+    The unzipped size each part of the file declares is checked before anything is inflated
+    (`MAX_INFLATED`, the self-check page's bound); pictures are named in a note, not kept."""
+    media = _declared_parts(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -796,6 +799,9 @@ def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) ->
     reader = _Reader(wb, sc)
     inspection = reader.inspection()
     notes = []
+    if media:
+        notes.append(f"工作簿中的 {len(media)} 张图片（{'、'.join(n.rsplit('/', 1)[-1] for n in media[:5])}"
+                     f"{'……' if len(media) > 5 else ''}）不属于自查记录，没有读入。")
     if SELF_SHEET in wb.sheetnames:
         inspection = dataclasses.replace(inspection, **reader.self_assessment(tuple(counties)))
     else:
@@ -803,6 +809,25 @@ def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) ->
     if reader.messages:
         raise RecordError(reader.messages)
     return inspection, notes
+
+
+MAX_INFLATED = 100 * 1024 * 1024
+"""The most a workbook may declare unzipped (the self-check page's bound): one with 500 hazards is a few MB."""
+
+
+def _declared_parts(data: bytes) -> list[str]:
+    """The pictures of a workbook (xl/media/…), after refusing one whose parts declare more than
+    `MAX_INFLATED` unzipped, read from the zip's directory before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return []  # load_workbook says what is wrong with it
+    total = sum(p.file_size for p in parts)
+    if total > MAX_INFLATED:
+        raise RecordError([f"错误: 文件解压后有 {total / 1024 / 1024:,.1f} MB，超过可读入的 {MAX_INFLATED // 1024 // 1024} MB"
+                           f"（文件本身 {len(data) / 1024 / 1024:,.1f} MB）：没有解压，也没有读入"])
+    return [p.filename for p in parts if p.filename.startswith("xl/media/")]
 
 
 class _Reader:
