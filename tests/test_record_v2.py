@@ -3,6 +3,7 @@ the workbook's 自评 sheet and the field reference; version-1 files still read,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import json
@@ -231,3 +232,20 @@ def test_the_reader_refuses_a_zip_bomb_before_inflating_and_names_pictures(conte
     wb.save(buf)
     _, notes = workbook.read_record(buf.getvalue(), sc, content.guide.counties)
     assert notes == ["工作簿中的 1 张图片（image1.png）不属于自查记录，没有读入。"]
+
+
+def test_the_blank_form_has_a_self_assessment_page(tmp_path: Path) -> None:
+    import subprocess
+
+    from sheetkit import build_stages, copy_content
+
+    root = copy_content(FIXTURES / "minimal", tmp_path / "content")
+    build_stages(root, tmp_path / "build", "pdf")
+    pdf = tmp_path / "build" / "pdf" / "demo-form.pdf"
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    page = next(p for p in pages if "自评信息" in p)
+    for name in record.SELF_FIELDS:
+        assert next(str(f.metadata["title"]) for f in dataclasses.fields(Inspection) if f.name == name) in page, name
+    assert "□一级" in page and "□三级" in page and "自评机构" in page
+    assert "组长/副组" in page.replace(" ", "")  # the roles, in the 自评组职务 heading
+    assert "本单位职务" in page  # the members' table is on the same page as the fields

@@ -329,8 +329,8 @@ def form_context() -> dict[str, object]:
     }
 
 
-FORM_MEMBER_ROWS = 8
-"""Rows of the paper form's 自评机构 table."""
+FORM_MEMBER_ROWS = 6
+"""Rows of the paper form's 自评机构 table: the 自评信息 fits one A4 page with them (more members: a second copy)."""
 
 
 def _title(record: type, name: str) -> str:
