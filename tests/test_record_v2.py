@@ -249,3 +249,20 @@ def test_the_blank_form_has_a_self_assessment_page(tmp_path: Path) -> None:
     assert "□一级" in page and "□三级" in page and "自评机构" in page
     assert "组长/副组" in page.replace(" ", "")  # the roles, in the 自评组职务 heading
     assert "本单位职务" in page  # the members' table is on the same page as the fields
+
+
+def test_a_row_inserted_in_excel_gets_the_next_free_number(content: Content) -> None:
+    sc = content.sectors[0]
+    ins = dataclasses.replace(filled(sc.id), findings=tuple(
+        Finding(id=record.finding_id(n), item="DM-001", aspect="基础管理", text=f"隐患{n}", level="一般") for n in (1, 2, 3)),
+        rectifications=())
+    wb = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content, ins)))
+    ws = wb["隐患清单"]
+    ws.insert_rows(4)
+    ws["C4"], ws["E4"], ws["F4"] = "作业现场", "插入的隐患", "一般"
+    buf = io.BytesIO()
+    wb.save(buf)
+    back, notes = workbook.read_record(buf.getvalue(), sc, content.guide.counties)
+    assert [(f.id, f.text) for f in back.findings] == [("YH-001", "隐患1"), ("YH-004", "插入的隐患"), ("YH-002", "隐患2"),
+                                                        ("YH-003", "隐患3")]
+    assert notes == ["隐患清单!A4: 没有隐患编号（在 Excel 中插入的行），已编为 YH-004"]

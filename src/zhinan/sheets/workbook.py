@@ -798,7 +798,7 @@ def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) ->
         raise RecordError([f"错误: 工作簿缺少工作表“{'”“'.join(missing)}”：请使用本行业页面下载的三张清单工作簿"])
     reader = _Reader(wb, sc)
     inspection = reader.inspection()
-    notes = []
+    notes = list(reader.notes)
     if media:
         notes.append(f"工作簿中的 {len(media)} 张图片（{'、'.join(n.rsplit('/', 1)[-1] for n in media[:5])}"
                      f"{'……' if len(media) > 5 else ''}）不属于自查记录，没有读入。")
@@ -834,6 +834,7 @@ class _Reader:
     def __init__(self, wb: Workbook, sc: SectorContent) -> None:
         self.wb, self.sc = wb, sc
         self.messages: list[str] = []
+        self.notes: list[str] = []
 
     def error(self, sheet: str, ref: str, message: str) -> None:
         self.messages.append(f"{sheet}!{ref}: 错误: {message}")
@@ -959,7 +960,7 @@ class _Reader:
             values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
             if not any(v for n, v in values.items() if n != "id"):
                 continue
-            fid = values["id"] or finding_id(r - first + 1)
+            fid = values["id"]  # a row inserted in Excel has none: numbered below, after every other row
             item = re.sub(r"\s+", "", values["item"]).upper()
             aspect = self.choice(ws, f"{letters['aspect']}{r}", _record_title(Finding, "aspect"), ASPECTS) or aspects.get(item, "")
             level = self.choice(ws, f"{letters['level']}{r}", _record_title(Finding, "level"), HAZARD_LEVELS)
@@ -968,7 +969,20 @@ class _Reader:
                     self.error(ws.title, f"{letters[name]}{r}", f"这一行填了隐患，但“{_record_title(Finding, name)}”是空的")
             out.append(Finding(id=fid, item=item, aspect=aspect, location=values["location"], text=values["text"],
                                level=level, basis=values["basis"], level_note=values["level_note"]))
-        return tuple(out)
+        # Not the number of its position, which the row pushed down still holds, but the next free one.
+        used = {f.id for f in out if f.id}
+        rows = iter(r for r in range(first, max(last, ws.max_row) + 1)
+                    if not self.text(ws, f"{letters['id']}{r}")
+                    and any(self.text(ws, f"{c}{r}") for n, c in letters.items() if n != "id"))
+        numbered = []
+        for f in out:
+            if not f.id:
+                n = next(k for k in range(1, len(used) + 2) if finding_id(k) not in used)
+                used.add(finding_id(n))
+                self.notes.append(f"{ws.title}!{letters['id']}{next(rows)}: 没有隐患编号（在 Excel 中插入的行），已编为 {finding_id(n)}")
+                f = dataclasses.replace(f, id=finding_id(n))
+            numbered.append(f)
+        return tuple(numbered)
 
     def rectifications(self, found: set[str]) -> tuple[Rectification, ...]:
         ws = self.wb[RECTIFICATIONS_SHEET]
