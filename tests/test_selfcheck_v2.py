@@ -547,3 +547,11 @@ def test_the_aspect_names_are_not_under_the_marker_icon(browser: Any, tree: Path
             return s.querySelector('.zn-sc-aspect-name').getBoundingClientRect().left - right; }""")
         assert gap >= 4, (width, gap)
         context.close()
+
+
+def test_every_self_assessment_field_is_drawn_as_a_field(page: Any) -> None:
+    for name in record.SELF_FIELDS:
+        box = page.locator(f"[data-self='{name}']")
+        style = box.evaluate("e => [getComputedStyle(e).borderTopWidth, getComputedStyle(e).borderTopStyle]")
+        assert style[1] == "solid" and float(style[0].rstrip("px")) >= 1, (name, style)
+        assert box.bounding_box()["height"] >= 30, name
