@@ -876,6 +876,9 @@ class _Reader:
                 return float(value)
             self.error(ws.title, ref, f"“{title}”应为不小于 0 的金额，这里是“{value}”")
             return None
+        if str(value).strip().startswith(("-", "－")):
+            self.error(ws.title, ref, f"“{title}”应为不小于 0 的数字（元），这里是“{value}”")
+            return None
         try:
             return parse_money(str(value))
         except ValueError as exc:
