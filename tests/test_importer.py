@@ -231,7 +231,7 @@ def refused(small: tuple[Path, Path], quirk: Quirk, *flags: str) -> tuple[Path, 
 
 REJECTED: list[tuple[str, Quirk, list[str]]] = [
     ("no-checklist-sheet", _rename, [
-        "{f}: 错误: 找不到名为“检查清单”的工作表；工作簿中的工作表有：“自查表”、“隐患清单”、“整改清单”、“汇总”",
+        "{f}: 错误: 找不到名为“检查清单”的工作表；工作簿中的工作表有：“自查表”、“隐患清单”、“整改清单”、“汇总”、“自评”",
     ]),
     ("no-header", _delete_row(1), [
         "{f}:检查清单!A1: 错误: 前 20 行中找不到表头行；表头应包含“编号”、“检查类别”、“检查项目”、“检查内容”等列名",
