@@ -222,7 +222,7 @@ MUTANTS: tuple[Mutant, ...] = (
       'if rest.startswith("："):', 'if rest.startswith("：："):',
       "tests/test_contrib.py::test_slip_told_where_it_was_made"),
     m("images --fix: photos not turned upright", "src/zhinan/commands/images.py",
-      "im = ImageOps.exif_transpose(original)", "im = original",
+      "upright = ImageOps.exif_transpose(original)", "upright = original",
       "tests/test_contrib.py::test_images_fix_shrinks_turns_upright_and_renames_in_place"),
     # -- site -------------------------------------------------------------------------------------
     m("site: 重大/一般 labels swapped on item pages", "src/zhinan/templates/site/item.md",

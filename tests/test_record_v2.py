@@ -18,7 +18,7 @@ from zhinan.content.model import Content
 from zhinan.content.validate import load_content
 from zhinan.formats import record, reference
 from zhinan.formats.record import Finding, Inspection, ItemResult, Member, Rectification
-from zhinan.sheets import workbook
+from zhinan.sheets import readback, workbook
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -115,7 +115,7 @@ def test_the_workbook_keeps_the_self_assessment(content: Content) -> None:
     assert ws[cells["county"]].value == "乙区"
     county_lists = [dv.formula1 for dv in ws.data_validations.dataValidation if cells["county"] in str(dv.sqref)]
     assert county_lists == ['"甲县,乙区"']
-    back, notes = workbook.read_record(data, sc, content.guide.counties)
+    back, notes = readback.read_record(data, sc, content.guide.counties)
     assert back == ins and notes == []
 
 
@@ -133,7 +133,7 @@ def test_the_self_sheet_refuses_what_is_wrong_naming_the_cell(content: Content) 
     buf = io.BytesIO()
     wb.save(buf)
     with pytest.raises(workbook.RecordError) as err:
-        workbook.read_record(buf.getvalue(), sc, content.guide.counties)
+        readback.read_record(buf.getvalue(), sc, content.guide.counties)
     text = str(err.value)
     assert f"自评!{code}: 错误: “统一社会信用代码”校验码不对" in text
     assert f"自评!{lay['cells']['county']}" in text and "丙市" in text
@@ -147,7 +147,7 @@ def test_a_version_1_workbook_reads_with_a_note(content: Content) -> None:
     wb.properties.identifier = f"zhinan-self-check/1/{sc.id}"
     buf = io.BytesIO()
     wb.save(buf)
-    ins, notes = workbook.read_record(buf.getvalue(), sc)
+    ins, notes = readback.read_record(buf.getvalue(), sc)
     assert ins.enterprise == "示例化工有限公司（示例）" and ins.members == () and ins.credit_code == ""
     assert notes == [record.V1_NOTE]
 
@@ -195,14 +195,14 @@ def test_the_workbook_reader_reads_typed_amounts_and_names_bad_cells(content: Co
     ws[f"{letters['done']}3"] = "2026年12月5日"
     buf = io.BytesIO()
     wb.save(buf)
-    rect = workbook.read_inspection(buf.getvalue(), sc).rectifications[0]
+    rect = readback.read_inspection(buf.getvalue(), sc).rectifications[0]
     assert (rect.funds, rect.done) == (15000, datetime.date(2026, 12, 5))
     ws[f"{letters['funds']}3"] = "壹万"
     ws[f"{letters['deadline']}3"] = "2026/02/30"
     buf = io.BytesIO()
     wb.save(buf)
     with pytest.raises(workbook.RecordError) as err:
-        workbook.read_inspection(buf.getvalue(), sc)
+        readback.read_inspection(buf.getvalue(), sc)
     assert f"整改清单!{letters['funds']}3: 错误: “整改资金（元）”填写有误：“壹万”不是金额" in str(err.value)
     assert f"整改清单!{letters['deadline']}3: 错误: “整改时限”填写有误：“2026/02/30”这一天不存在" in str(err.value)
 
@@ -223,14 +223,14 @@ def test_the_reader_refuses_a_zip_bomb_before_inflating_and_names_pictures(conte
             for _ in range(7):
                 big.write(bytes(16 * 1024 * 1024))  # 112 MiB of zeros, about 100 KB zipped
     with pytest.raises(workbook.RecordError, match=r"解压后有 11\d\.\d MB，超过可读入的 100 MB"):
-        workbook.read_record(bomb.read_bytes(), sc)
+        readback.read_record(bomb.read_bytes(), sc)
     photo = tmp_path / "现场.png"
     Picture.new("RGB", (20, 20), "red").save(photo)
     wb = load_workbook(io.BytesIO(data))
     wb["隐患清单"].add_image(Image(str(photo)), "J3")
     buf = io.BytesIO()
     wb.save(buf)
-    _, notes = workbook.read_record(buf.getvalue(), sc, content.guide.counties)
+    _, notes = readback.read_record(buf.getvalue(), sc, content.guide.counties)
     assert notes == ["工作簿中的 1 张图片（image1.png）不属于自查记录，没有读入。"]
 
 
@@ -262,7 +262,7 @@ def test_a_row_inserted_in_excel_gets_the_next_free_number(content: Content) -> 
     ws["C4"], ws["E4"], ws["F4"] = "作业现场", "插入的隐患", "一般"
     buf = io.BytesIO()
     wb.save(buf)
-    back, notes = workbook.read_record(buf.getvalue(), sc, content.guide.counties)
+    back, notes = readback.read_record(buf.getvalue(), sc, content.guide.counties)
     assert [(f.id, f.text) for f in back.findings] == [("YH-001", "隐患1"), ("YH-004", "插入的隐患"), ("YH-002", "隐患2"),
                                                         ("YH-003", "隐患3")]
     assert notes == ["隐患清单!A4: 没有隐患编号（在 Excel 中插入的行），已编为 YH-004"]

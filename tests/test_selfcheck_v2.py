@@ -23,7 +23,7 @@ from test_site import browser, build_site
 from zhinan.content.model import Content
 from zhinan.content.validate import load_content
 from zhinan.formats import record
-from zhinan.sheets import workbook
+from zhinan.sheets import readback, workbook
 
 __all__ = ["browser"]
 
@@ -144,7 +144,7 @@ def test_the_self_assessment_is_kept_exported_and_imported(page: Any, browser: A
     assert {k: rec(page)[k] for k in EXPECTED} == EXPECTED
     assert page.locator("input[data-member='1'][data-field='name']").input_value() == "王五"
     path = export_xlsx(page, tmp_path / "v2.xlsx")
-    ins, notes = workbook.read_record(path.read_bytes(), content.sectors[0], content.guide.counties)
+    ins, notes = readback.read_record(path.read_bytes(), content.sectors[0], content.guide.counties)
     assert notes == [] and ins.credit_code == code and ins.county == "乙区" and ins.applied_level == "三级"
     assert [(m.name, m.role, m.post) for m in ins.members] == [(m["name"], m["role"], m["post"]) for m in EXPECTED["members"]]
     assert str(ins.plan_start) == "2026-11-01" and ins.operation == EXPECTED["operation"]

@@ -28,7 +28,7 @@ from zhinan import sheets
 from zhinan.content.model import CheckItem, Content, SectorContent, public_fields
 from zhinan.content.validate import load_content
 from zhinan.formats.record import Finding, Inspection, ItemResult, Rectification
-from zhinan.sheets import workbook
+from zhinan.sheets import readback, workbook
 
 MM = 72 / 25.4
 """Points per millimetre."""
@@ -291,18 +291,18 @@ def test_a_record_written_into_the_workbook_reads_back_the_same(built: tuple[Con
     content, _ = built
     for sc in content.sectors[:3]:
         record = sample(sc)
-        assert workbook.read_inspection(workbook.workbook_bytes(sc, content, record), sc) == record
+        assert readback.read_inspection(workbook.workbook_bytes(sc, content, record), sc) == record
 
 
 def test_another_sectors_workbook_is_refused_in_chinese(built: tuple[Content, Path]) -> None:
     content, out = built
     a, b = content.sectors[:2]
     with pytest.raises(workbook.RecordError) as err:
-        workbook.read_inspection((out / f"{a.id}.xlsx").read_bytes(), b)
+        readback.read_inspection((out / f"{a.id}.xlsx").read_bytes(), b)
     assert str(err.value) == (f"检查清单!C2: 错误: 这是“{a.sector.name}”行业的工作簿，不是“{b.sector.name}”的，"
                               "不能导入本行业的自查；请打开该行业的自查页面，或下载本行业的工作簿")
     with pytest.raises(workbook.RecordError, match="无法读取工作簿"):
-        workbook.read_inspection(b"not a zip", a)
+        readback.read_inspection(b"not a zip", a)
 
 
 def test_bad_cells_are_named_with_the_sheet_and_cell(built: tuple[Content, Path]) -> None:
@@ -315,7 +315,7 @@ def test_bad_cells_are_named_with_the_sheet_and_cell(built: tuple[Content, Path]
     buf = io.BytesIO()
     wb.save(buf)
     with pytest.raises(workbook.RecordError) as err:
-        workbook.read_inspection(buf.getvalue(), sc)
+        readback.read_inspection(buf.getvalue(), sc)
     assert err.value.messages == [
         "检查清单!H4: 错误: “检查结果”的值“合格”不在允许范围内，应为：符合、不符合、不涉及",
         "隐患清单!C7: 错误: 这一行填了隐患，但“方面”是空的",
@@ -451,7 +451,7 @@ def test_a_filled_workbook_saved_again_by_libreoffice_reads_back_the_same(built:
     book = tmp_path / f"{sc.id}.xlsx"
     book.write_bytes(workbook.workbook_bytes(sc, content, record))
     soffice(tmp_path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", book)
-    assert workbook.read_inspection((tmp_path / "lo" / book.name).read_bytes(), sc) == record
+    assert readback.read_inspection((tmp_path / "lo" / book.name).read_bytes(), sc) == record
 
 
 def test_content_text_is_never_a_formula(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """`zhinan report FILE.xlsx`: the 自评报告 of a filled workbook, as PDF (WeasyPrint).
 
 For enterprises that worked in Excel or WPS rather than on the self-check page: the workbook is
-read back as the record (`sheets.workbook.read_record`, every problem named by its cell), and the
+read back as the record (`sheets.readback.read_record`, every problem named by its cell), and the
 report has the sections and statements of the page's report (assets/zhinan/selfcheck-report.js):
 自评机构, 自评计划, 发现问题与整改 (each hazard beside its rectification), 自评结论和下一步, 拟申请等级,
 “存在未销号的重大隐患，暂不具备申请定级的条件” while a 重大 hazard is not 已销号, signature lines and a
@@ -29,7 +29,7 @@ from zhinan.formats.record import (
     Rectification,
 )
 from zhinan.pipeline.files import write_bytes
-from zhinan.sheets import workbook
+from zhinan.sheets import readback, workbook
 
 OPEN_MAJOR = "存在未销号的重大隐患，暂不具备申请定级的条件"
 """What the report says while a 重大 hazard is not 已销号 (the page's report says the same)."""
@@ -132,7 +132,7 @@ def report_pdf(data: bytes, content: Content, source: str) -> tuple[bytes, list[
 
     sc = sector_of(data, content)
     try:
-        ins, notes = workbook.read_record(data, sc, content.guide.counties)
+        ins, notes = readback.read_record(data, sc, content.guide.counties)
     except workbook.RecordError as exc:
         raise ReportError("\n".join(f"{source}:{m}" for m in exc.messages)) from exc
     html = jinja_env().get_template("pdf/report.html").render(**context(ins, sc, content, notes, source))

@@ -19,7 +19,7 @@ Version 2 adds the enterprise's identity (统一社会信用代码, county, cont
 《企业安全生产标准化建设定级办法》(应急〔2021〕83号): 自评机构, 自评计划, 标准化运行情况, 下一步改进措施,
 拟申请等级 and 主要负责人. It raises `VERSION` because the page keeps its record under a key of the
 version and a v1 reader would drop the new fields silently; a v1 file still reads (`from_json`,
-`sheets.workbook.read_record`), with a note of what it lacks (`V1_NOTE`).
+`sheets.readback.read_record`), with a note of what it lacks (`V1_NOTE`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,298 @@
+"""Reading an enterprise's filled workbook back into its record (`read_record`): the cells
+`enterprise_layout` names, checked as the page checks them (amounts, dates, 隐患编号, the identity), with
+the inflated size bounded before anything is unzipped; every problem as 文件:表!单元格.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+from zhinan.content.model import ASPECTS, HAZARD_LEVELS, SectorContent
+from zhinan.formats.columns import (
+    CHECKLIST_SHEET,
+    FINDING_COLUMNS,
+    FINDINGS_SHEET,
+    RECTIFICATION_COLUMNS,
+    RECTIFICATIONS_SHEET,
+    SELF_SHEET,
+    checklist_columns,
+)
+from zhinan.formats.record import (
+    APPLIED_LEVELS,
+    CHECK_RESULTS,
+    INSPECTION_KINDS,
+    MEMBER_ROLES,
+    STATUSES,
+    V1_NOTE,
+    Finding,
+    Inspection,
+    ItemResult,
+    Member,
+    Rectification,
+    credit_code_problem,
+    finding_id,
+    parse_date,
+    parse_money,
+)
+from zhinan.sheets.workbook import (
+    CHECKLIST_HEAD_ROW,
+    COVER,
+    LIST_HEAD_ROW,
+    PREPARED_ROWS,
+    RecordError,
+    _letters,
+    _record_title,
+    _rows,
+    self_layout,
+)
+
+# ---- Reading ---------------------------------------------------------------------------------
+
+
+def read_inspection(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) -> Inspection:
+    """A filled workbook of this sector read back into a record; RecordError says what to fix."""
+    return read_record(data, sc, counties)[0]
+
+
+def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) -> tuple[Inspection, list[str]]:
+    """A filled workbook read back, with notes for the reader: a version-1 workbook (no 自评 sheet)
+    reads with `record.V1_NOTE`. `counties` are the guide's (a county outside them is refused).
+    The unzipped size each part of the file declares is checked before anything is inflated
+    (`MAX_INFLATED`, the self-check page's bound); pictures are named in a note, not kept."""
+    media = _declared_parts(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(io.BytesIO(data), data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise RecordError(["错误: 无法读取工作簿：只支持 .xlsx 文件（Excel 2007 及以后、WPS 另存为 .xlsx）"]) from exc
+    missing = [n for n in (CHECKLIST_SHEET, FINDINGS_SHEET, RECTIFICATIONS_SHEET) if n not in wb.sheetnames]
+    if missing:
+        raise RecordError([f"错误: 工作簿缺少工作表“{'”“'.join(missing)}”：请使用本行业页面下载的三张清单工作簿"])
+    reader = _Reader(wb, sc)
+    inspection = reader.inspection()
+    notes = list(reader.notes)
+    if media:
+        notes.append(f"工作簿中的 {len(media)} 张图片（{'、'.join(n.rsplit('/', 1)[-1] for n in media[:5])}"
+                     f"{'……' if len(media) > 5 else ''}）不属于自查记录，没有读入。")
+    if SELF_SHEET in wb.sheetnames:
+        inspection = dataclasses.replace(inspection, **reader.self_assessment(tuple(counties)))
+    else:
+        notes.append(V1_NOTE)
+    if reader.messages:
+        raise RecordError(reader.messages)
+    return inspection, notes
+
+
+MAX_INFLATED = 100 * 1024 * 1024
+"""The most a workbook may declare unzipped (the self-check page's bound): one with 500 hazards is a few MB."""
+
+
+def _declared_parts(data: bytes) -> list[str]:
+    """The pictures of a workbook (xl/media/…), after refusing one whose parts declare more than
+    `MAX_INFLATED` unzipped, read from the zip's directory before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return []  # load_workbook says what is wrong with it
+    total = sum(p.file_size for p in parts)
+    if total > MAX_INFLATED:
+        raise RecordError([f"错误: 文件解压后有 {total / 1024 / 1024:,.1f} MB，超过可读入的 {MAX_INFLATED // 1024 // 1024} MB"
+                           f"（文件本身 {len(data) / 1024 / 1024:,.1f} MB）：没有解压，也没有读入"])
+    return [p.filename for p in parts if p.filename.startswith("xl/media/")]
+
+
+class _Reader:
+    def __init__(self, wb: Workbook, sc: SectorContent) -> None:
+        self.wb, self.sc = wb, sc
+        self.messages: list[str] = []
+        self.notes: list[str] = []
+
+    def error(self, sheet: str, ref: str, message: str) -> None:
+        self.messages.append(f"{sheet}!{ref}: 错误: {message}")
+
+    def text(self, ws: Worksheet, ref: str) -> str:
+        value = ws[ref].value
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+    def choice(self, ws: Worksheet, ref: str, title: str, choices: Sequence[str]) -> str:
+        value = re.sub(r"\s+", "", self.text(ws, ref))
+        if value and value not in choices:
+            self.error(ws.title, ref, f"“{title}”的值“{value}”不在允许范围内，应为：{'、'.join(choices)}")
+        return value
+
+    def date(self, ws: Worksheet, ref: str, title: str) -> datetime.date | None:
+        value = ws[ref].value
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.error(ws.title, ref, f"“{title}”填写有误：{exc}")
+            return None
+
+    def money(self, ws: Worksheet, ref: str, title: str) -> float | None:
+        value = ws[ref].value
+        if value is None or value == "":
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value >= 0:
+                return float(value)
+            self.error(ws.title, ref, f"“{title}”应为不小于 0 的金额，这里是“{value}”")
+            return None
+        if str(value).strip().startswith(("-", "－")):
+            self.error(ws.title, ref, f"“{title}”应为不小于 0 的数字（元），这里是“{value}”")
+            return None
+        try:
+            return parse_money(str(value))
+        except ValueError as exc:
+            self.error(ws.title, ref, f"“{title}”填写有误：{exc}")
+            return None
+
+    def self_assessment(self, counties: tuple[str, ...]) -> dict[str, Any]:
+        """The version-2 fields from the 自评 sheet."""
+        ws = self.wb[SELF_SHEET]
+        lay = self_layout()
+        out: dict[str, Any] = {}
+        for name, ref in lay["cells"].items():
+            title = _record_title(Inspection, name)
+            if name in ("plan_start", "plan_end"):
+                out[name] = self.date(ws, ref, title)
+            elif name == "applied_level":
+                out[name] = self.choice(ws, ref, title, APPLIED_LEVELS) or None
+            elif name == "county" and counties:
+                out[name] = self.choice(ws, ref, title, counties)
+            else:
+                out[name] = self.text(ws, ref)
+        code = re.sub(r"\s+", "", out["credit_code"]).upper()
+        if code and (problem := credit_code_problem(code)):
+            self.error(ws.title, lay["cells"]["credit_code"], f"“{_record_title(Inspection, 'credit_code')}”{problem}")
+        out["credit_code"] = code
+        members = []
+        table = lay["members"]
+        letters = {c["field"]: c["letter"] for c in table["columns"][1:]}
+        for r in range(table["first_row"], table["last_row"] + 1):
+            values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
+            if not any(values.values()):
+                continue
+            role = self.choice(ws, f"{letters['role']}{r}", _record_title(Member, "role"), MEMBER_ROLES)
+            for name in ("name", "role"):
+                if not (values[name] if name == "name" else role):
+                    self.error(ws.title, f"{letters[name]}{r}", f"这一行填了自评机构成员，但“{_record_title(Member, name)}”是空的")
+            members.append(Member(name=values["name"], role=role, post=values["post"]))
+        out["members"] = tuple(members)
+        return out
+
+    def inspection(self) -> Inspection:
+        ws = self.wb[CHECKLIST_SHEET]
+        cell = {k: v[1] for k, v in COVER.items()}
+        sector = self.text(ws, cell["sector"])
+        if sector != self.sc.sector.name:
+            other = f"“{sector}”行业的工作簿" if sector else "行业一栏为空的工作簿"
+            raise RecordError([f"{CHECKLIST_SHEET}!{cell['sector']}: 错误: 这是{other}，不是“{self.sc.sector.name}”的，"
+                               f"不能导入本行业的自查；请打开该行业的自查页面，或下载本行业的工作簿"])
+        kind = self.choice(ws, cell["kind"], _record_title(Inspection, "kind"), INSPECTION_KINDS)
+        results = self.results()
+        findings = self.findings()
+        return Inspection(
+            enterprise=self.text(ws, cell["enterprise"]),
+            sector=self.sc.id,
+            date=self.date(ws, cell["date"], _record_title(Inspection, "date")),
+            inspectors=self.text(ws, cell["inspectors"]),
+            kind=kind or INSPECTION_KINDS[0],
+            results=results,
+            findings=findings,
+            rectifications=self.rectifications({f.id for f in findings}),
+        )
+
+    def results(self) -> tuple[ItemResult, ...]:
+        ws = self.wb[CHECKLIST_SHEET]
+        letters = _letters(checklist_columns())
+        out = []
+        for r in range(CHECKLIST_HEAD_ROW + 1, ws.max_row + 1):
+            item = re.sub(r"\s+", "", self.text(ws, f"{letters['id']}{r}")).upper()
+            result = self.choice(ws, f"{letters['result']}{r}", _record_title(ItemResult, "result"), CHECK_RESULTS)
+            remark = self.text(ws, f"{letters['remark']}{r}")
+            if item and (result or remark):
+                out.append(ItemResult(item=item, result=result or None, remark=remark))
+        return tuple(out)
+
+    def findings(self) -> tuple[Finding, ...]:
+        ws = self.wb[FINDINGS_SHEET]
+        letters = _letters(FINDING_COLUMNS)
+        aspects = {it.id: it.aspect for it in self.sc.items}
+        out = []
+        first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        for r in range(first, max(last, ws.max_row) + 1):
+            values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
+            if not any(v for n, v in values.items() if n != "id"):
+                continue
+            fid = values["id"]  # a row inserted in Excel has none: numbered below, after every other row
+            item = re.sub(r"\s+", "", values["item"]).upper()
+            aspect = self.choice(ws, f"{letters['aspect']}{r}", _record_title(Finding, "aspect"), ASPECTS) or aspects.get(item, "")
+            level = self.choice(ws, f"{letters['level']}{r}", _record_title(Finding, "level"), HAZARD_LEVELS)
+            for name, value in (("text", values["text"]), ("aspect", aspect), ("level", level)):
+                if not value:
+                    self.error(ws.title, f"{letters[name]}{r}", f"这一行填了隐患，但“{_record_title(Finding, name)}”是空的")
+            out.append(Finding(id=fid, item=item, aspect=aspect, location=values["location"], text=values["text"],
+                               level=level, basis=values["basis"], level_note=values["level_note"]))
+        # Not the number of its position, which the row pushed down still holds, but the next free one.
+        used = {f.id for f in out if f.id}
+        rows = iter(r for r in range(first, max(last, ws.max_row) + 1)
+                    if not self.text(ws, f"{letters['id']}{r}")
+                    and any(self.text(ws, f"{c}{r}") for n, c in letters.items() if n != "id"))
+        numbered = []
+        for f in out:
+            if not f.id:
+                n = next(k for k in range(1, len(used) + 2) if finding_id(k) not in used)
+                used.add(finding_id(n))
+                self.notes.append(f"{ws.title}!{letters['id']}{next(rows)}: 没有隐患编号（在 Excel 中插入的行），已编为 {finding_id(n)}")
+                f = dataclasses.replace(f, id=finding_id(n))
+            numbered.append(f)
+        return tuple(numbered)
+
+    def rectifications(self, found: set[str]) -> tuple[Rectification, ...]:
+        ws = self.wb[RECTIFICATIONS_SHEET]
+        letters = {n: c for n, c in _letters(RECTIFICATION_COLUMNS).items() if not n.startswith("finding.")}
+        out = []
+        first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        for r in range(first, max(last, ws.max_row) + 1):
+            fid = self.text(ws, f"{letters['finding']}{r}")
+            own = {n: ws[f"{c}{r}"].value for n, c in letters.items() if n != "finding"}
+            if fid not in found and all(v in (None, "") for v in own.values()):
+                continue
+            values: dict[str, Any] = {}
+            for col in RECTIFICATION_COLUMNS:
+                name, ref = col.record, f"{letters.get(col.record or '', '')}{r}"
+                if name is None or name.startswith("finding"):
+                    continue
+                if col.kind == "date":
+                    values[name] = self.date(ws, ref, col.title)
+                elif col.kind == "money":
+                    values[name] = self.money(ws, ref, col.title)
+                elif col.choices:
+                    values[name] = self.choice(ws, ref, col.title, col.choices) or STATUSES[0]
+                else:
+                    values[name] = self.text(ws, ref)
+            out.append(Rectification(finding=fid, **values))
+        return tuple(out)
