@@ -140,6 +140,9 @@ def test_the_mkdocs_package_is_imported_only_by_the_site_stage() -> None:
 
 
 def test_modules_stay_readable() -> None:
-    """No module over 800 lines: past that a module usually holds two ideas."""
+    """No module over 800 lines, no script asset over 600: past that a file usually holds two ideas."""
     long = {name: n for name, p in MODULES.items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > 800}
     assert not long, long
+    assets = PACKAGE / "assets" / "zhinan"
+    long_js = {p.name: n for p in assets.glob("*.js") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
+    assert not long_js, long_js

@@ -43,7 +43,7 @@ from zhinan.site import selfcheck
 REPO = Path(__file__).resolve().parent.parent
 EDITION = REPO / "tests" / "fixtures" / "edition"  # the frozen copy of the content
 ASSETS = REPO / "src" / "zhinan" / "assets" / "zhinan"
-OWN_ASSETS = ("selfcheck.js", "selfcheck-xlsx.js", "selfcheck-self.js", "selfcheck-money.js", "selfcheck-report.js", "selfcheck.css", "vendor/fflate.min.js")
+OWN_ASSETS = ("selfcheck.js", "selfcheck-common.js", "selfcheck-xlsx.js", "selfcheck-self.js", "selfcheck-money.js", "selfcheck-report.js", "selfcheck.css", "vendor/fflate.min.js")
 BUDGET_GZIP = 150 * 1024
 SECTOR = "hazardous-chemicals"
 ENTERPRISE = "泉州测试化工有限公司"

@@ -16,19 +16,8 @@
   var MAJOR = REC.levels[REC.levels.length - 1];
   var OPEN_MAJOR = "存在未销号的重大隐患，暂不具备申请定级的条件";
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "text") e.textContent = v;
-      else if (k === "cls") e.className = v;
-      else e.setAttribute(k, v);
-    });
-    (children || []).forEach(function (c) { if (c !== null && c !== undefined) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return e;
-  }
-  function money(n) { return (Math.round(n * 100) / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  var el = window.ZhinanSC.el;  // selfcheck-common.js
+  var money = window.ZhinanSC.money;
   function orDash(v) { return v === null || v === undefined || v === "" ? "—" : String(v); }
 
   // A table whose cells carry their column's title (data-label): below 45em each row becomes a card.

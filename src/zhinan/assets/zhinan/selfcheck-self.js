@@ -38,18 +38,7 @@
     return record;
   }
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "text") e.textContent = v;
-      else if (k === "cls") e.className = v;
-      else e.setAttribute(k, v === true ? "" : v);
-    });
-    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return e;
-  }
+  var el = window.ZhinanSC.el;  // selfcheck-common.js
   var uid = 0;
   function labelled(text, control, cls, hint) {
     control.id = "zn-sc-self-" + (++uid);

@@ -1,12 +1,10 @@
 // zhinan: the self-check page (在线自查). An enterprise goes through its sector's 检查清单, records
-// 符合/不符合/不涉及, its own 隐患清单 and 整改清单, and leaves with an Excel workbook, CSV files
-// and a printed 自查报告. Everything stays in this browser (localStorage); nothing is sent anywhere.
-//
-// The sector's items, the record format (field names, titles, allowed values) and the blank
-// enterprise workbook come from the data file beside the page (window.ZHINAN_SELFCHECK), which
-// the build generates from the content model and zhinan/record.py. What is saved, exported and
-// imported is that record: {format, version, enterprise, sector, date, inspectors, kind,
-// results: [ItemResult], findings: [Finding], rectifications: [Rectification]}.
+// 符合/不符合/不涉及, its own 隐患清单 and 整改清单, and leaves with an Excel workbook, CSV files and a
+// printed 自评报告. Everything stays in this browser; nothing is sent anywhere. The data file beside the
+// page (window.ZHINAN_SELFCHECK, generated from the model and zhinan/formats/record.py) gives the items,
+// the record format and the blank workbook; what is saved, exported and imported is that record.
+// Shared helpers: selfcheck-common.js; the workbook: selfcheck-xlsx.js; 自评: selfcheck-self.js;
+// the report: selfcheck-report.js; amounts: selfcheck-money.js.
 (function () {
   "use strict";
   var D = window.ZHINAN_SELFCHECK;
@@ -26,8 +24,7 @@
 
   // ---- The record ----------------------------------------------------------------------------
 
-  var state;
-  var results;  // item id -> ItemResult, the same objects as in state.results
+  var state, results;  // the record, and item id -> ItemResult (the same objects as in state.results)
 
   function blank() {
     var rec = {
@@ -130,42 +127,9 @@
 
   // ---- Small DOM helpers ---------------------------------------------------------------------
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      var v = attrs[k];
-      if (v === null || v === undefined || v === false) return;
-      if (k === "text") e.textContent = v;
-      else if (k === "cls") e.className = v;
-      else e.setAttribute(k, v === true ? "" : v);
-    });
-    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return e;
-  }
-  var uid = 0;
-  function field(label, control, cls) {
-    if (!control.id) control.id = "zn-sc-f" + (++uid);
-    return el("div", { cls: "zn-sc-field" + (cls ? " " + cls : "") }, [el("label", { "for": control.id, text: label }), control]);
-  }
-  function input(type, value, data) {
-    var attrs = { type: type, value: value === null || value === undefined ? "" : String(value) };
-    if (type === "number") { attrs.min = "0"; attrs.step = "0.01"; attrs.inputmode = "decimal"; }
-    return el("input", Object.assign(attrs, data));
-  }
-  function textarea(value, data) {
-    var t = el("textarea", Object.assign({ rows: "2" }, data));
-    t.value = value || "";
-    return t;
-  }
-  function select(options, value, data) {
-    var s = el("select", data, options.map(function (o) {
-      var v = typeof o === "string" ? o : o.value;
-      return el("option", { value: v, text: typeof o === "string" ? o : o.label });
-    }));
-    s.value = value === null || value === undefined ? "" : value;
-    return s;
-  }
-  function button(text, data, cls) { return el("button", Object.assign({ type: "button", cls: cls || "md-button" }, data), [text]); }
+  var C = window.ZhinanSC;  // selfcheck-common.js
+  var el = C.el;
+  var field = C.field, input = C.input, textarea = C.textarea, select = C.select, button = C.button;
 
   var message;
   function say(text, bad) {
@@ -462,45 +426,22 @@
 
   // ---- Files ---------------------------------------------------------------------------------
 
-  function download(name, bytes, type) {
-    var url = URL.createObjectURL(new Blob([bytes], { type: type }));
-    var a = el("a", { href: url, download: name, hidden: true });
-    document.body.appendChild(a);
-    a.click();
-    document.body.removeChild(a);
-    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
-  }
-
   function fileStem() {
     return (state.enterprise ? state.enterprise + "-" : "") + D.sector.name + "-自查" + (state.date ? "-" + state.date : "");
   }
 
-  function csvCell(v) {
-    var s = v === null || v === undefined ? "" : String(v);
-    // Text that a spreadsheet would take for a formula (=HYPERLINK(…), +1, -1, @SUM) is kept as text: a quote first.
-    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
-    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
-  }
-  // UTF-8 with a BOM (Excel opens Chinese CSV without it as GBK) and CRLF, like the build's CSVs.
-  function csv(rec, rows) {
-    var fields = REC.fields[rec];
-    var lines = [fields.map(function (f) { return csvCell(f.title); }).join(",")];
-    rows.forEach(function (r) { lines.push(fields.map(function (f) { return csvCell(r[f.name]); }).join(",")); });
-    return "\ufeff" + lines.join("\r\n") + "\r\n";
-  }
-
   var ACTIONS = {
     "csv-findings": function () {
-      download(fileStem() + "-隐患清单.csv", csv("Finding", state.findings), "text/csv;charset=utf-8");
+      C.download(fileStem() + "-隐患清单.csv", C.csv(REC.fields.Finding, state.findings), "text/csv;charset=utf-8");
       say("已导出隐患清单 CSV（" + state.findings.length + " 条）。");
     },
     "csv-rects": function () {
-      download(fileStem() + "-整改清单.csv", csv("Rectification", state.rectifications), "text/csv;charset=utf-8");
+      C.download(fileStem() + "-整改清单.csv", C.csv(REC.fields.Rectification, state.rectifications), "text/csv;charset=utf-8");
       say("已导出整改清单 CSV（" + state.rectifications.length + " 条）。");
     },
     "csv-results": function () {
       save();
-      download(fileStem() + "-检查结果.csv", csv("ItemResult", state.results), "text/csv;charset=utf-8");
+      C.download(fileStem() + "-检查结果.csv", C.csv(REC.fields.ItemResult, state.results), "text/csv;charset=utf-8");
       say("已导出检查结果 CSV（" + state.results.length + " 项）。");
     },
     "xlsx": function () {
@@ -518,7 +459,7 @@
       if (!window.ZhinanWorkbook) { say("本页没有附带工作簿，无法导出 Excel。", true); return; }
       save();
       try {
-        download(fileStem() + ".xlsx", window.ZhinanWorkbook.write(D, state), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        C.download(fileStem() + ".xlsx", window.ZhinanWorkbook.write(D, state), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         say("已导出 Excel 工作簿：可用 Excel 或 WPS 打开，也可以在本页导入后继续填写。");
       } catch (e) {
         say("导出失败：" + e.message, true);
@@ -575,91 +516,15 @@
 
   // ---- 自查报告 --------------------------------------------------------------------------------
 
-  // The figures of the report: counts only, the same as the workbook's 汇总 sheet computes.
+  // The figures of the report (selfcheck-common.js), from the record as saved.
   function summary() {
     save();
-    var s = { aspects: [], hazards: [], statuses: {}, funds: 0, checked: checkedCount(ITEMS), total: ITEMS.length,
-              findings: state.findings.length };
-    REC.aspects.concat(["合计"]).forEach(function (a) {
-      var row = { aspect: a, total: 0 };
-      REC.results.forEach(function (v) { row[v] = 0; });
-      ITEMS.forEach(function (it) {
-        if (it.aspect !== a && a !== "合计") return;
-        row.total += 1;
-        var r = results[it.id];
-        if (r && r.result) row[r.result] += 1;
-      });
-      s.aspects.push(row);
-      var h = { aspect: a, total: 0 };
-      REC.levels.forEach(function (l) { h[l] = 0; });
-      state.findings.forEach(function (f) {
-        if (f.aspect !== a && a !== "合计") return;
-        h.total += 1;
-        if (f.level in h) h[f.level] += 1;
-      });
-      s.hazards.push(h);
-    });
-    REC.statuses.forEach(function (st) { s.statuses[st] = 0; });
-    state.rectifications.forEach(function (r) {
-      s.statuses[r.status] = (s.statuses[r.status] || 0) + 1;
-      if (typeof r.funds === "number") s.funds += r.funds;
-    });
-    s.done = s.statuses[REC.doneStatus] || 0;
-    s.rate = s.findings ? Math.round(s.done / s.findings * 1000) / 10 : null;
-    return s;
+    return C.summary(D, state);
   }
-
-  function table(caption, heads, rows, cls) {
-    return el("table", { cls: "zn-sc-table" + (cls ? " " + cls : "") }, [
-      el("caption", { text: caption }),
-      el("thead", null, [el("tr", null, heads.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
-      el("tbody", null, rows.map(function (r) {
-        return el("tr", null, r.map(function (v, k) { return el(k ? "td" : "th", k ? null : { scope: "row" }, [v === null || v === undefined ? "" : String(v)]); }));
-      }))
-    ]);
-  }
-
-  function money(n) { return (Math.round(n * 100) / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
 
   var report, closeReport;
-  function renderReport() {
-    var s = summary();
-    // The 自评报告 (selfcheck-report.js); what follows is the page's earlier 自查报告, kept for a page without it.
-    if (window.ZhinanReport) { window.ZhinanReport.render(report, { state: state, summary: s, lowered: lowered }); return; }
-    report.textContent = "";
-    var fi = FIELDS.Inspection;
-    report.appendChild(el("h2", { id: "zn-sc-report-h", text: (state.enterprise || "（未填写企业名称）") + " " + D.sector.name + "安全生产标准化自查报告" }));
-    report.appendChild(el("dl", { cls: "zn-sc-ent" }, ["enterprise", "date", "inspectors", "kind"].reduce(function (acc, k) {
-      return acc.concat([el("dt", { text: fi[k].title }), el("dd", { text: state[k] || "—" })]);
-    }, [el("dt", { text: title("Inspection", "sector") }), el("dd", { text: D.sector.name })])));
-    report.appendChild(el("p", { cls: "zn-sc-basis", text: "检查依据：" + D.guide.title + "（" + D.guide.edition + "）" + D.sector.name + "检查清单，共 " + s.total + " 项。" }));
-    report.appendChild(el("h3", { text: "一、检查情况" }));
-    report.appendChild(el("p", { cls: "zn-sc-figure", text: "已查 " + s.checked + " / " + s.total + " 项；发现隐患 " + state.findings.length + " 条。" }));
-    report.appendChild(table("检查结果（按方面）", ["方面", "检查项数"].concat(REC.results, ["未填"]), s.aspects.map(function (row) {
-      var done = REC.results.reduce(function (n, v) { return n + row[v]; }, 0);
-      return [row.aspect, row.total].concat(REC.results.map(function (v) { return row[v]; }), [row.total - done]);
-    })));
-    report.appendChild(table("隐患（按方面和等级）", ["方面"].concat(REC.levels.map(function (l) { return l + "隐患"; }), ["合计"]),
-      s.hazards.map(function (h) { return [h.aspect].concat(REC.levels.map(function (l) { return h[l]; }), [h.total]); })));
-    report.appendChild(table("整改（按状态）", ["状态", "条数"], REC.statuses.map(function (st) { return [st, s.statuses[st]]; })));
-    report.appendChild(el("p", { cls: "zn-sc-figure", text: "整改完成率（" + REC.doneStatus + " / 隐患合计）：" +
-      (s.rate === null ? "—（无隐患）" : s.rate.toFixed(1) + "%（" + s.done + " / " + s.findings + "）") +
-      "；整改资金合计：" + money(s.funds) + " 元。" }));
-    report.appendChild(el("h3", { text: "二、隐患清单" }));
-    var ff = ["id", "item", "aspect", "location", "text", "level", "basis"];
-    report.appendChild(state.findings.length ? table("隐患清单", ff.map(function (k) { return title("Finding", k); }),
-      state.findings.map(function (f) {
-        return ff.map(function (k) { return k === "level" && lowered(f) ? f.level + "（等级说明：" + (f.level_note || "未填写") + "）" : f[k]; });
-      }), "zn-sc-list") : el("p", { text: "本次检查未发现隐患。" }));
-    report.appendChild(el("h3", { text: "三、整改清单" }));
-    var rf = ["finding", "measure", "department", "owner", "funds", "deadline", "done", "acceptor", "accepted", "opinion", "status"];
-    report.appendChild(state.rectifications.length ? table("整改清单", rf.map(function (k) { return title("Rectification", k); }),
-      state.rectifications.map(function (r) { return rf.map(function (k) { return k === "funds" && typeof r.funds === "number" ? money(r.funds) : r[k]; }); }),
-      "zn-sc-list") : el("p", { text: "无。" }));
-    report.appendChild(el("h3", { text: "四、签字" }));
-    report.appendChild(el("div", { cls: "zn-sc-sign" }, ["检查人员（签字）", "被检查单位负责人（签字）", "日期"].map(function (t) {
-      return el("p", null, [t + "：", el("span", { cls: "zn-sc-line" })]);
-    })));
+  function renderReport() {  // the 自评报告: selfcheck-report.js
+    window.ZhinanReport.render(report, { state: state, summary: summary(), lowered: lowered });
   }
 
   function showReport(on) {
