@@ -304,6 +304,15 @@ class SectorContent:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadersWords:
+    """guides/synonyms.yml, checked (`zhinan.content.synonyms`): `words` maps a reader's word to the
+    guide's word; `sectors` maps a sector id to the other names readers give it."""
+
+    words: dict[str, str] = field(default_factory=dict)
+    sectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     """Everything under the content root, validated."""
 
@@ -312,6 +321,8 @@ class Content:
     sectors: tuple[SectorContent, ...]
     changes: Chapter | None = None
     """本版修订说明 (guides/changes.md, written by `zhinan changelog`), if the edition has one."""
+    readers: ReadersWords = field(default_factory=ReadersWords)
+    """The readers' words for the site's search (guides/synonyms.yml)."""
 
     def sector(self, sector_id: str) -> SectorContent:
         for s in self.sectors:

@@ -40,6 +40,7 @@ from zhinan.content.model import (
     unwrap_optional,
 )
 from zhinan.content.problems import WARNING, ContentError, Problem
+from zhinan.content.synonyms import load_readers_words
 
 _BAD = object()  # a value that failed validation (its problem is already recorded)
 
@@ -664,13 +665,14 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
             _check_sector(root, folder, sc, problems)
             sectors.append(sc)
     _check_unique(sectors, problems)
+    readers = load_readers_words(root, {sc.id for sc in sectors}, problems)
     changes = None
     if guide is not None and (root / "guides" / CHANGES_FILE).is_file():
         changes = _chapter(root, CHANGES_FILE, guide.where, problems)
     if problems or guide is None:
         return None, sorted(set(problems))
     sectors.sort(key=lambda s: (s.sector.order, s.id))
-    return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors), changes=changes), []
+    return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors), changes=changes, readers=readers), []
 
 
 def load_content(root: Path, memo: FileMemo | None = None) -> Content:

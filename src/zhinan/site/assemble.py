@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from zhinan.content import parse, sanitize
@@ -101,7 +101,18 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         downloads=downloads,
         chapters={f"guide/{ch.name}" for ch in content.chapters} | ({"changes.md"} if content.changes else set()),
         generated={_data_src(sc): done[sc.id][1] for sc in content.sectors},
+        readers=readers_words(content),
     )
+
+
+def readers_words(content: Content) -> dict[str, Any]:
+    """What the site's search is given of guides/synonyms.yml and the sectors: the readers' words,
+    each sector's page and the names a query may call it by (its own name first), and the
+    prefixes of item ids."""
+    sectors = [{"url": f"sectors/{sc.id}/", "names": [sc.sector.name, *content.readers.sectors.get(sc.id, ())]}
+               for sc in content.sectors]
+    return {"words": dict(content.readers.words), "sectors": sectors,
+            "prefixes": sorted({sc.sector.prefix for sc in content.sectors}, key=lambda p: (-len(p), p))}
 
 
 NOT_FOUND_DEPTH = 8

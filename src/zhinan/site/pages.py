@@ -68,6 +68,8 @@ class SiteSource:
     generator must render them with `chapter_html`, not with the site's own Markdown."""
     generated: dict[str, str] = field(default_factory=dict)
     """Files other than pages made from the model, by their path in the site (self-check data)."""
+    readers: dict[str, Any] = field(default_factory=dict)
+    """The readers' words the search worker is given (`readers_words`)."""
 
 
 def chapter_html(src: str, markdown: str, slugify: sanitize.Slugify) -> tuple[str, list[dict[str, Any]]]:

@@ -37,7 +37,13 @@ from zhinan.pipeline.files import write_text
 from zhinan.site.assemble import not_found_html
 from zhinan.site.assemble import source as site_source
 from zhinan.site.downloads import fill_download_facts
-from zhinan.site.mkdocs.search import _default_slugify, _load_safety_terms, _SegmentOnce, write_search_index
+from zhinan.site.mkdocs.search import (
+    _default_slugify,
+    _load_safety_terms,
+    _SegmentOnce,
+    mend_worker,
+    write_search_index,
+)
 from zhinan.site.pages import ASSET_DIR, SiteSource, chapter_html
 
 log = logging.getLogger("mkdocs.plugins.zhinan")
@@ -249,8 +255,10 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         kept = self.previous.search if self.previous is not None else {}
         if self.search_later:
             search = kept
+            mend_worker(Path(config.site_dir), self.source.readers)
         else:
-            search = write_search_index(Path(config.site_dir) / "search", self._order, self._built, kept)
+            search = write_search_index(Path(config.site_dir) / "search", self._order, self._built, kept,
+                                        self.source.readers)
         titles = {**(self.previous.titles if self.previous is not None else {}), **self._titles}
         pages = {src: UNSEARCHED if self.search_later and src in self.rendered else page_digest(md)
                  for src, md in self.source.pages.items()}
