@@ -55,6 +55,8 @@ def _kind(node: yaml.Node) -> str:
         return "一组“键: 值”"
     if isinstance(node, yaml.SequenceNode):
         return "一个列表"
+    if node.tag == "tag:yaml.org,2002:str":
+        return f"一个词“{node.value}”"
     return f"“{node.value}”（不是文字，请加引号）"
 
 

@@ -51,15 +51,16 @@ var __zhinan = (function (table) {
       .replace(/([a-z])(?=[0-9])/g, "$1 ");
     q = q.replace(ids, function (m, before, prefix, number) { return before + prefix + "-" + number; });
     var han = q.replace(/[^\p{sc=Han}]/gu, "");
-    if (han.length === 1 && q.trim() === han && !(han in index)) {
-      var inside = Object.keys(index).filter(function (w) { return w.indexOf(han) >= 0 && w.length <= 6; });
+    if (han.length === 1 && q.trim() === han) {
+      var inside = Object.keys(index).filter(function (w) { return w.indexOf(han) >= 0 && w.length <= 6 && w !== han; });
       inside.sort(function (a, b) { return Object.keys(index[b]).length - Object.keys(index[a]).length || a.length - b.length; });
-      if (inside.length) q = inside.slice(0, 40).join(" ");
+      if (inside.length) q = [han].concat(inside.slice(0, 40)).join(" ");
     }
     return q.trim();
   }
 
   function segment(run, index) {
+    // The longest index words from the left, and from the right: 号文定级 holds 定级 from the right.
     var out = [];
     for (var i = 0; i < run.length;) {
       var j = Math.min(run.length, i + 12);
@@ -67,12 +68,19 @@ var __zhinan = (function (table) {
       if (run.slice(i, j) in index) out.push(run.slice(i, j));
       i = j;
     }
+    for (var e = run.length; e > 0;) {
+      var b = Math.max(0, e - 12);
+      while (b < e - 1 && !(run.slice(b, e) in index)) b++;
+      if (run.slice(b, e) in index) out.push(run.slice(b, e));
+      e = b;
+    }
     return out;
   }
 
   function wordsOf(found, run, index) {
     var list = Array.from(found);
-    if (list.length === 1 && list[0] === run && !(run in index)) list = segment(run, index);
+    if (list.length === 1 && list[0] === run && !(run in index)) list = [];
+    list = Array.from(new Set(list.concat(segment(run, index))));
     var kept = list.filter(function (w) { return w && !stop[w]; });
     if (!kept.length) kept = list.filter(function (w) { return w; });
     // An index word is looked up as itself ("^1": no trailing wildcard): as a prefix, 隐患 also
