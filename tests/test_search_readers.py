@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_site_search import BOX, EDITION, launch, ranked, serve
 
+from test_site_search import BOX, EDITION, launch, ranked, serve
 from zhinan.content.synonyms import SYNONYMS_FILE
 from zhinan.content.validate import collect
 
@@ -25,6 +25,7 @@ test adds it, so only the table can make the search find XF-014."""
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str, Path]]:
     from playwright.sync_api import sync_playwright
+
     from test_site import build_site
 
     root = tmp_path_factory.mktemp("readers") / "content"
