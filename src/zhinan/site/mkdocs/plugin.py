@@ -284,16 +284,37 @@ inline SVG icons in CSS, and `blob:` for the search worker the offline shim star
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>(.*?)</script>", re.DOTALL)
 
 
-def with_csp(output: str, content: str, preview: bool = False) -> str:
-    """The page with its CSP as the first element of <head>. The local preview (`serve`) allows inline
-    scripts instead of hashing them: MkDocs adds its live-reload call to each page as it serves it."""
+def with_csp(output: str, content: str, preview: bool = False, preload: bool = True) -> str:
+    """The page with its CSP first in <head> (after the charset), followed by a `<link rel="preload">`
+    for each stylesheet and script the page loads. Chromium's preload scanner fetches nothing ahead
+    of the parser in a page with a CSP <meta> (wherever it sits in <head>): each script in <head>
+    stopped the parser until it had run, and a phone fetched the stylesheets and scripts one after
+    another (Fast 3G: home 6.3 s to load, 2.2 s without the <meta>). The preloads, read by the
+    parser itself at the top of the page, start every fetch at once; they are all the site's own
+    files, which the policy allows. The local preview (`serve`) allows inline scripts instead of
+    hashing them: MkDocs adds its live-reload call to each page as it serves it."""
     theme = output.replace(content, "") if content else output
     hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "'"
                      for m in _INLINE_SCRIPT.finditer(theme)})
     if preview:
         hashes = ["'unsafe-inline'"]
     meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(hashes=" ".join(hashes))}">'
+    if preload:
+        # (A page's own scripts, such as the self-check's, come from the project's templates:
+        # contributors' text holds no script, `zhinan.content.sanitize` sees to it.)
+        found = dict.fromkeys([*(("style", h) for h in _STYLESHEET.findall(output)),
+                               *(("script", src) for src in _SCRIPT_SRC.findall(output))])
+        meta += "".join(f'\n    <link rel="preload" as="{kind}" href="{href}">' for kind, href in found)
+    # Right after the page's charset, which must stay within its first 1,024 bytes.
+    charset = _CHARSET.search(output)
+    if charset is not None and output.find("<head>") < charset.start() < output.find("</head>"):
+        return f"{output[:charset.end()]}\n    {meta}{output[charset.end():]}"
     return output.replace("<head>", f"<head>\n    {meta}", 1)
+
+
+_CHARSET = re.compile(r'<meta charset="[^"]*">')
+_STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
+_SCRIPT_SRC = re.compile(r'<script src="([^"]+)"></script>')
 
 
 _THEME_CSS = re.compile(r"assets/stylesheets/main\.[^/]*\.min\.css")
@@ -302,7 +323,8 @@ _THEME_CSS = re.compile(r"assets/stylesheets/main\.[^/]*\.min\.css")
 def write_not_found(site_dir: Path, site_name: str, files: Files) -> None:
     """Replace the theme's English 404 page (whose links only work at the root of a server)."""
     css = sorted(f.url for f in files if _THEME_CSS.fullmatch(f.url))
-    page = with_csp(not_found_html(site_name, [*css, f"{ASSET_DIR}/zhinan.css"]), "")
+    # (Its scripts are tried at every depth, most of them missing: none is preloaded.)
+    page = with_csp(not_found_html(site_name, [*css, f"{ASSET_DIR}/zhinan.css"]), "", preload=False)
     # The same policy as every page, except that its search form may go to the site's own home page.
     page = page.replace("form-action 'none'", "form-action 'self'", 1)
     (site_dir / "404.html").write_text(page, encoding="utf-8")
