@@ -42,8 +42,8 @@ BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
-TARGETS = {"R1": 1.15, "R2": 1.10, "R3": 0.60, "R4": 1.10, "R5": 0.10, "R5_no_change": 0.10, "R6": 1.10,
-           "preview": 2.0}
+TARGETS: dict[str, float | None] = {"R1": 1.15, "R2": 1.10, "R3": 0.60, "R4": 1.10, "R5": 0.10, "R5_no_change": 0.10, "R6": 1.10,
+           "preview": 2.0, "network": None}
 ABSOLUTE_TARGETS = {"validate_s": 3.0, "full_build_s": 150.0, "full_build_tree_mib": 1536.0}
 
 Json = dict[str, Any]
@@ -618,7 +618,7 @@ def pdf_figures(run: Json) -> Json:
 
 
 SKIPPABLE = {
-    "R3-R4": ("R3", "R4"), "R5": ("R5",), "R6": ("R6",), "preview": ("preview",),
+    "R3-R4": ("R3", "R4"), "R5": ("R5",), "R6": ("R6",), "preview": ("preview",), "network": ("network",),
 }
 """The parts `--skip` leaves out, and the figures each gives: R3 and R4 come from the same five
 PDF-only builds (and the sector PDFs row), R5 from two rebuilds, R6 from the weasyprint command on
@@ -665,6 +665,7 @@ class Bench:
             ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
             # Both edit the content: last.
             ("R5", lambda: self.measure_incremental(full)), ("preview", self.measure_preview),
+            ("network", self.measure_network),
         ]
         for part, measure in steps:
             if part in self.skip:
@@ -678,6 +679,15 @@ class Bench:
         self.result["speed_after_s"] = machine_speed()
         self.save()
         return self.result
+
+    def measure_network(self) -> None:
+        """Home, a checklist page and a self-check page of the full build's site under Fast 3G and
+        Slow 3G, served with gzip (`measure_links`)."""
+        self.log("慢速网络（Fast 3G / Slow 3G）")
+        try:
+            self.result["network"] = measure_links(self.work / "out-full" / "site")
+        except Exception as exc:  # reported, the run goes on
+            self.result["network"] = {"error": _error(exc)}
 
     def save(self) -> None:
         """The figures so far, in the work folder: a long city run that is stopped keeps them."""
@@ -1015,6 +1025,8 @@ def render_table(r: Json) -> str:
     lines += ["", f"网站 site: {json.dumps(f.get('site'), ensure_ascii=False)}",
               f"PDF: {json.dumps(f.get('pdf'), ensure_ascii=False)}", *r6_lines(r.get("R6", {})),
               *preview_lines(r.get("preview_first_s"), r.get("preview", {}))]
+    if "pages" in r.get("network", {}):
+        lines += ["", render_links(r["network"])]
     return "\n".join(lines)
 
 
@@ -1187,7 +1199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE), metavar="PART",
                         help="不测这一部分（可重复）：R3-R4（五次只生成 PDF 的构建）、R5（两次增量构建）、"
-                             "R6（weasyprint 命令排版抽样）、preview（zhinan serve）；冒烟测试用它省时间")
+                             "R6（weasyprint 命令排版抽样）、preview（zhinan serve）、network（Fast 3G / Slow 3G 下的加载用时）；"
+                             "冒烟测试用它省时间")
     parser.add_argument("--no-incremental", action="store_true", help="即 --skip R5")
     parser.add_argument("--sample", type=int, default=3, metavar="N",
                         help="R6：weasyprint 命令排版的行业分册数，检查表数与之相同（按页数加权抽取）")
