@@ -5,12 +5,13 @@ talk in the team's tools or the browser's API names."""
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from test_site import text_of
 
+from test_site import text_of
 from zhinan.build import BuildOptions, build
 from zhinan.pipeline.progress import Progress
 
@@ -31,8 +32,6 @@ def _column_notes(site_dir: Path) -> dict[str, str]:
     html = (site_dir / "data" / "index.html").read_text(encoding="utf-8")
     table = html[html.index('id="csv-fields"'):]
     table = table[:table.index("</table>")]
-    import re
-
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", table, re.S)
     return {re.sub(r"<[^>]+>", "", a).strip(): re.sub(r"<[^>]+>", "", b).strip() for a, b in rows}
 

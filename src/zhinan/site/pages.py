@@ -466,7 +466,7 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
     items = {f.name: f for f in public_fields(CheckItem)}
     # 核心要素, 典型隐患 and 整改要求 are shown from the item (`shows`) and filled in the published CSV
     # like the fields the importer reads; only the enterprise's own columns are empty.
-    csv_fields = [(c.title, str(items[c.field or c.shows].metadata["description"]) if (c.field or c.shows)
+    csv_fields = [(c.title, str(items[name].metadata["description"]) if (name := c.field or c.shows)
                    else "企业自查时填写，发布的数据中为空") for c in checklist_columns()]
     csv_fields[0] = (csv_fields[0][0], "本行业内的行号")
     json_fields = [(name, title, note) for record in (Content, SectorContent)
