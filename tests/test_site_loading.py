@@ -94,3 +94,14 @@ def test_search_opened_by_a_query_in_the_address_fetches_the_index(served: str) 
         page.wait_for_timeout(1000)
         assert [u for u in asked if u.endswith("search/search_index.json")]
         browser.close()
+
+
+def test_navigation_and_breadcrumbs_have_distinct_names(built: Path) -> None:
+    """A screen reader lists the page's landmarks by name: the main navigation and the breadcrumbs
+    were both 导航栏."""
+    pages = [p for p in built.rglob("index.html") if '<nav class="md-path"' in p.read_text(encoding="utf-8")]
+    assert pages
+    for page in pages:
+        names = re.findall(r'<nav class="md-(?:nav md-nav--primary|path)" aria-label="([^"]*)"',
+                           page.read_text(encoding="utf-8"))
+        assert len(names) == 2 and len(set(names)) == 2, f"{page}: {names}"

@@ -247,6 +247,9 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         self._titles[page.file.src_uri] = page.title or ""
         self._built.add(page.url)
+        # The theme names the breadcrumbs as it names the main navigation (导航栏): a screen reader's
+        # list of landmarks showed two of them.
+        output = output.replace('<nav class="md-path" aria-label="导航栏"', '<nav class="md-path" aria-label="当前位置"', 1)
         return with_csp(output, page.content or "", preview=self.preview)
 
     @event_priority(-100)  # after the search plugin has written its index
