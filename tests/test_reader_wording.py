@@ -16,6 +16,7 @@ from zhinan.build import BuildOptions, build
 from zhinan.pipeline.progress import Progress
 
 EDITION = Path(__file__).parent / "fixtures" / "edition"
+FEEDBACK = "某某科（示例），电话 0000-0000000"
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,9 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wording") / "content"
     shutil.copytree(EDITION, root)
     (root / "guides" / "changes.md").unlink(missing_ok=True)
+    guide = root / "guides" / "guide.yml"
+    guide.write_text(guide.read_text(encoding="utf-8") + f"start_here: 03-self-assessment.md\nfeedback: {FEEDBACK}\n",
+                     encoding="utf-8")
     build(BuildOptions(root=root, out=root / "build", only=("site", "sheets"), progress=Progress(quiet=True)))
     return root / "build"
 
@@ -59,3 +63,29 @@ def test_reader_pages_do_not_speak_in_tools_or_apis(out: Path) -> None:
     assert "zhinan" not in changes and "暂无修订说明" in changes
     for page in (out / "site" / "sectors").glob("*/self-check/index.html"):
         assert "localStorage" not in text_of(page), page
+
+
+def test_the_home_page_says_where_to_start_and_where_to_send_feedback(out: Path) -> None:
+    html = (out / "site" / "index.html").read_text(encoding="utf-8")
+    start = html[html.index('class="zn-start"'):]
+    start = start[:start.index("</p>")]
+    assert "第一次使用" in start and 'href="guide/03-self-assessment/"' in start
+    feedback = html[html.index('id="feedback"'):]
+    assert FEEDBACK in feedback[:feedback.index("</p>")]
+
+
+def test_sector_cards_carry_distinct_badges(out: Path) -> None:
+    html = (out / "site" / "index.html").read_text(encoding="utf-8")
+    cards = html[html.index('id="sectors"'):html.index('id="figures"')]
+    badges = re.findall(r'<li>.*?<span class="zn-badge[^"]*"[^>]*>([^<]+)</span>', cards, re.S)
+    assert len(badges) == 8 and len(set(badges)) == 8, badges
+
+
+def test_start_here_must_be_a_chapter(minimal_tree: Path) -> None:
+    from zhinan.content.validate import collect
+
+    guide = minimal_tree / "guides" / "guide.yml"
+    guide.write_text(guide.read_text(encoding="utf-8") + "start_here: no-such.md\n", encoding="utf-8")
+    content, problems = collect(minimal_tree)
+    assert content is None
+    assert any(p.path == "guides/guide.yml" and "no-such.md" in p.message for p in problems), problems

@@ -261,6 +261,14 @@ class Guide:
     chapters: tuple[str, ...] = spec(
         "通用章节", "guides/ 下的 Markdown 文件名，按顺序排列。", example=["01-overview.md"]
     )
+    start_here: str | None = spec(
+        "从这里开始", "首页“第一次使用”一句指向的通用章节（chapters 中的一个文件名）；不填时指向最后一章。",
+        example="04-how-to-use.md", default=None,
+    )
+    feedback: str | None = spec(
+        "意见反馈", "首页和每页页脚给读者的联系和反馈方式（如电话、邮箱、受理科室）；不填时请读者向发布单位反映。",
+        example="市应急管理局安全生产基础科（示例），电话 0000-0000000", default=None,
+    )
     where: Where = position()
 
 

@@ -426,6 +426,9 @@ def _load_guide(root: Path, problems: list[Problem]) -> tuple[Guide | None, list
         ch = _chapter(root, name, guide.where, problems)
         if ch:
             chapters.append(ch)
+    if guide.start_here is not None and guide.start_here not in guide.chapters:
+        problems.append(Problem.at(guide.where, f"start_here“{guide.start_here}”不是 chapters 中的章节"
+                                                f"（可选：{'、'.join(guide.chapters)}）"))
     listed = {*guide.chapters, CHANGES_FILE}
     for md in sorted((root / "guides").glob("*.md")):
         if md.name not in listed:
