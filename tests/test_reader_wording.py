@@ -89,3 +89,20 @@ def test_start_here_must_be_a_chapter(minimal_tree: Path) -> None:
     content, problems = collect(minimal_tree)
     assert content is None
     assert any(p.path == "guides/guide.yml" and "no-such.md" in p.message for p in problems), problems
+
+
+def test_open_data_also_under_stable_ascii_names(tmp_path: Path) -> None:
+    """Beside the Chinese, edition-bearing names: data/guide.json, its schema and the checklists'
+    CSV, the same bytes, linked from the 开放数据 page."""
+    root = tmp_path / "content"
+    shutil.copytree(EDITION, root)
+    build(BuildOptions(root=root, out=root / "build", only=("site", "sheets", "data"), progress=Progress(quiet=True)))
+    site, built = root / "build" / "site", root / "build"
+    pairs = {"data/guide.json": built / "data" / "guide.json",
+             "data/guide.schema.json": built / "data" / "guide.schema.json",
+             "data/csv/all.csv": built / "sheets" / "all.csv",
+             **{f"data/csv/{s.name}.csv": built / "sheets" / f"{s.name}.csv" for s in (root / "sectors").iterdir()}}
+    page = (site / "data" / "index.html").read_text(encoding="utf-8")
+    for name, source in pairs.items():
+        assert (site / name).read_bytes() == source.read_bytes(), name
+        assert name.isascii() and f'href="{name.removeprefix("data/")}"' in page, name

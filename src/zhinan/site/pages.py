@@ -463,6 +463,7 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
              ("data/csv", "CSV", "全部行业的检查清单")]
     kinds += [(f"{sc.id}/csv", "CSV", f"{sc.sector.name}检查清单") for sc in content.sectors]
     files = [(downloads[key], fmt, note) for key, fmt, note in kinds if key in downloads]
+    machine = [downloads[k] for k in sorted(downloads) if k.startswith("machine/")]
     items = {f.name: f for f in public_fields(CheckItem)}
     # 核心要素, 典型隐患 and 整改要求 are shown from the item (`shows`) and filled in the published CSV
     # like the fields the importer reads; only the enterprise's own columns are empty.
@@ -472,7 +473,7 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
     json_fields = [(name, title, note) for record in (Content, SectorContent)
                    for name, (title, note) in data.ASSEMBLED[record].items()]
     return _render("data.md", "data.md", guide=content.guide, files=files, csv_fields=csv_fields,
-                   json_fields=json_fields)
+                   json_fields=json_fields, machine=machine)
 
 
 def render_pages(content: Content, downloads: dict[str, Download],
