@@ -120,15 +120,16 @@ NOT_FOUND_DEPTH = 8
 
 
 def not_found_html(site_name: str, stylesheets: list[str]) -> str:
-    """The 404 page: Chinese, with links home and to the search, working at any depth below the
-    site, from a sub-folder and from disk. Its links are set by `not-found.js`, loaded by trying
+    """The 404 page: Chinese, under the site's header (its name, linking home), with links home
+    and to the search, working at any depth below the site, from a sub-folder and from disk. (`dir`
+    is set: the theme indents lists only under `[dir=ltr]`.) Its links are set by `not-found.js`, loaded by trying
     each depth (a server answers the wrong ones with 404, which browsers do not run)."""
     scripts = "".join(f'<script src="{"../" * d}{ASSET_DIR}/not-found.js"></script>' for d in range(NOT_FOUND_DEPTH + 1))
     css = "".join(f'<link rel="stylesheet" data-zn-css="{html_module.escape(c)}" href="/{html_module.escape(c)}">'
                   for c in stylesheets)
     name = html_module.escape(site_name)
     return f"""<!doctype html>
-<html lang="zh">
+<html lang="zh" dir="ltr">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -136,7 +137,14 @@ def not_found_html(site_name: str, stylesheets: list[str]) -> str:
 {css}
 {scripts}
 </head>
-<body>
+<body dir="ltr">
+<header class="md-header md-header--shadow">
+<nav class="md-header__inner md-grid" aria-label="页眉">
+<div class="md-header__title"><div class="md-header__ellipsis"><div class="md-header__topic">
+<a class="zn-site-name" data-zn-root="" href="/"><span class="md-ellipsis">{name}</span></a>
+</div></div></div>
+</nav>
+</header>
 <main class="md-main"><div class="md-main__inner md-grid"><div class="md-content"><article class="md-content__inner md-typeset">
 <h1>页面不存在</h1>
 <p>您要找的页面不在《{name}》中，可能是地址输错了，或者页面已经移动。</p>
