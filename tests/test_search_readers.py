@@ -139,3 +139,12 @@ def test_zhinan_check_accepts_the_shipped_readers_words(tmp_path: Path) -> None:
     assert problems == [] and content is not None
     assert content.readers.words["消防栓"] == "消火栓"
     assert "危化品" in content.readers.sectors["hazardous-chemicals"]
+
+
+def test_a_sector_name_narrows_to_the_sector_but_keeps_its_pages(site: tuple[Any, str, Path]) -> None:
+    """燃气报警器: the item, not the top of the 城镇燃气 page; 工贸检查清单: the sector's checklist
+    page is one of the sector's own pages, kept by the narrowing."""
+    page, base, _ = site
+    gas = ranked(page, "燃气报警器", base)
+    assert gas[0] == "sectors/urban-gas/#rq-015" and "sectors/urban-gas/" not in gas[:3]
+    assert "sectors/industry-trade/checklist/" in ranked(page, "工贸检查清单", base)[:3]

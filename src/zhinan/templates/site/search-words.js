@@ -95,9 +95,9 @@ var __zhinan = (function (table) {
       results.forEach(function (r) { if (r.ref.indexOf("guide/") === 0) r.score *= table.how; });
     }
     if (!url) return results;
-    var inside = results.filter(function (r) {
-      return r.ref.indexOf(url) === 0 && r.ref.indexOf("#") > 0;
-    });
+    // The sector's entries and pages (its checklist table, its enterprises), but not the top of
+    // its own page: 燃气报警器 is answered by RQ-015, 工贸检查清单 by the checklist page.
+    var inside = results.filter(function (r) { return r.ref.indexOf(url) === 0 && r.ref !== url; });
     return inside.length ? inside : results;
   }
 
