@@ -177,7 +177,10 @@ class ZhinanPlugin(BasePlugin[ZhinanConfig]):  # type: ignore[no-untyped-call]
         kept = [f for f in files if f.abs_src_path is None or not Path(f.abs_src_path).resolve().is_relative_to(docs)]
         if self.previous is not None:  # the theme's files are part of the frame (its version): already in place
             for f in kept:
-                f.is_modified = _unchanged  # type: ignore[method-assign]
+                # …but for the search worker, which carries the readers' words and the characters of
+                # this build's index (`mend_worker`): copied and written again each build.
+                if not f.src_uri.startswith("assets/javascripts/workers/search."):
+                    f.is_modified = _unchanged  # type: ignore[method-assign]
         kept += [File.generated(config, src, content=md) for src, md in self.source.pages.items()]
         self._files = {src: _stamp(path) for src, path in self.source.files.items()}
         self._files.update((src, page_digest(text)) for src, text in self.source.generated.items())

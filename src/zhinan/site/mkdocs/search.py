@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -212,7 +213,9 @@ def _mend_worker(site_dir: Path, readers: dict[str, Any] | None, chars: str | No
                                   f"zhinan 对它的修正（{pattern.pattern}）需要重新检查")
         words = (default_config().with_name("search-words.js")).read_text(encoding="utf-8")
         table = readers_table(readers or {"words": {}, "sectors": [], "prefixes": []}, chars)
-        worker.write_text(f"var __zhinanTable={table};\n{words}\n{code}", encoding="utf-8")
+        tmp = worker.with_name(f".{worker.name}.tmp")  # never written in place: it may be a hard link
+        tmp.write_text(f"var __zhinanTable={table};\n{words}\n{code}", encoding="utf-8")
+        os.replace(tmp, worker)
 
 
 def write_search_index(folder: Path, order: list[str] | None = None, built: set[str] | None = None,
