@@ -42,8 +42,8 @@ BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
-TARGETS = {"R1": 1.15, "R2": 1.10, "R3": 0.60, "R4": 1.10, "R5": 0.10, "R5_no_change": 0.10, "R6": 1.10,
-           "preview": 2.0}
+TARGETS: dict[str, float | None] = {"R1": 1.15, "R2": 1.10, "R3": 0.60, "R4": 1.10, "R5": 0.10, "R5_no_change": 0.10, "R6": 1.10,
+           "preview": 2.0, "network": None}
 ABSOLUTE_TARGETS = {"validate_s": 3.0, "full_build_s": 150.0, "full_build_tree_mib": 1536.0}
 
 Json = dict[str, Any]
@@ -618,7 +618,7 @@ def pdf_figures(run: Json) -> Json:
 
 
 SKIPPABLE = {
-    "R3-R4": ("R3", "R4"), "R5": ("R5",), "R6": ("R6",), "preview": ("preview",),
+    "R3-R4": ("R3", "R4"), "R5": ("R5",), "R6": ("R6",), "preview": ("preview",), "network": ("network",),
 }
 """The parts `--skip` leaves out, and the figures each gives: R3 and R4 come from the same five
 PDF-only builds (and the sector PDFs row), R5 from two rebuilds, R6 from the weasyprint command on
@@ -665,6 +665,7 @@ class Bench:
             ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
             # Both edit the content: last.
             ("R5", lambda: self.measure_incremental(full)), ("preview", self.measure_preview),
+            ("network", self.measure_network),
         ]
         for part, measure in steps:
             if part in self.skip:
@@ -678,6 +679,15 @@ class Bench:
         self.result["speed_after_s"] = machine_speed()
         self.save()
         return self.result
+
+    def measure_network(self) -> None:
+        """Home, a checklist page and a self-check page of the full build's site under Fast 3G and
+        Slow 3G, served with gzip (`measure_links`)."""
+        self.log("慢速网络（Fast 3G / Slow 3G）")
+        try:
+            self.result["network"] = measure_links(self.work / "out-full" / "site")
+        except Exception as exc:  # reported, the run goes on
+            self.result["network"] = {"error": _error(exc)}
 
     def save(self) -> None:
         """The figures so far, in the work folder: a long city run that is stopped keeps them."""
@@ -1015,6 +1025,8 @@ def render_table(r: Json) -> str:
     lines += ["", f"网站 site: {json.dumps(f.get('site'), ensure_ascii=False)}",
               f"PDF: {json.dumps(f.get('pdf'), ensure_ascii=False)}", *r6_lines(r.get("R6", {})),
               *preview_lines(r.get("preview_first_s"), r.get("preview", {}))]
+    if "pages" in r.get("network", {}):
+        lines += ["", render_links(r["network"])]
     return "\n".join(lines)
 
 
@@ -1051,6 +1063,131 @@ def workdir(keep: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
+# ---- Slow links: pages under Chromium's 3G emulation, served with gzip -------------------------
+
+LINKS = {
+    # Chromium DevTools' presets (front_end/core/sdk/NetworkManager.ts): latency in ms, bytes/s.
+    "Fast 3G": {"latency": 562.5, "downloadThroughput": 1.6 * 1000 * 1000 / 8 * 0.9,
+                "uploadThroughput": 750 * 1000 / 8 * 0.9},
+    "Slow 3G": {"latency": 2000.0, "downloadThroughput": 500 * 1000 / 8 * 0.8,
+                "uploadThroughput": 500 * 1000 / 8 * 0.8},
+}
+LINK_TARGETS = {("Fast 3G", "home"): 2.5, ("Fast 3G", "checklist"): 3.0, ("Fast 3G", "self-check"): 4.0}
+"""Seconds to `load` on Fast 3G (issue 33); Slow 3G is reported without a target."""
+_GZIP_TYPES = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map")
+
+
+def gzip_server(folder: Path, csp_header: bool = False) -> tuple[Any, str]:
+    """A static server for `folder` that gzips text as a production server would; with
+    `csp_header`, each HTML page's CSP <meta> is also sent as a Content-Security-Policy header."""
+    import functools
+    import gzip
+    import http.server
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def send_head(self) -> Any:
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            if not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", "") \
+                    or path.suffix not in _GZIP_TYPES:
+                return super().send_head()
+            raw = path.read_bytes()
+            body = gzip.compress(raw, 6)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            if csp_header and path.suffix == ".html":
+                m = re.search(rb'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', raw)
+                if m:
+                    self.send_header("Content-Security-Policy", m.group(1).decode())
+            self.end_headers()
+            import io
+            return io.BytesIO(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
+
+
+def link_pages(site: Path) -> dict[str, str]:
+    """Home, the first sector's checklist page and its self-check page."""
+    sector = sorted(p.parent.parent.name for p in site.glob("sectors/*/self-check/index.html"))[0]
+    return {"home": "", "checklist": f"sectors/{sector}/checklist/", "self-check": f"sectors/{sector}/self-check/"}
+
+
+def measure_links(site: Path, runs: int = 1, csp_header: bool = False) -> Json:
+    """Each page of `link_pages` in a fresh Chromium context (cold cache) under each of `LINKS`:
+    seconds to `load`, bytes on the wire, and whether the search index was requested before the
+    reader opened search; then the index's size and the bytes it costs once search is opened."""
+    from playwright.sync_api import sync_playwright
+
+    httpd, base = gzip_server(site, csp_header)
+    out: Json = {"pages": {}, "csp_header": csp_header}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+            for link, conditions in LINKS.items():
+                for name, path in link_pages(site).items():
+                    seconds, wire, index_early = [], 0, False
+                    for _ in range(runs):
+                        context = browser.new_context()
+                        page = context.new_page()
+                        cdp = context.new_cdp_session(page)
+                        cdp.send("Network.enable")
+                        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+                        cdp.send("Network.emulateNetworkConditions", {"offline": False, **conditions})
+                        sizes: dict[str, float] = {}
+                        urls: list[str] = []
+                        cdp.on("Network.loadingFinished", lambda e, s=sizes: s.__setitem__(e["requestId"], e["encodedDataLength"]))
+                        cdp.on("Network.requestWillBeSent", lambda e, u=urls: u.append(e["request"]["url"]))
+                        start = time.perf_counter()
+                        page.goto(base + path, wait_until="load", timeout=120_000)
+                        seconds.append(time.perf_counter() - start)
+                        page.wait_for_timeout(500)
+                        wire = int(sum(sizes.values()))
+                        index_early = index_early or any("search_index" in u for u in urls)
+                        context.close()
+                    key = f"{link} {name}"
+                    target = LINK_TARGETS.get((link, name))
+                    value = round(statistics.median(seconds), 2)
+                    out["pages"][key] = {"load_s": value, "target_s": target,
+                                         "ok": None if target is None else value <= target,
+                                         "wire_bytes": wire, "search_index_before_search": index_early}
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    import gzip
+
+    index = site / "search" / "search_index.json"
+    raw = index.read_bytes() if index.is_file() else b""
+    out["search_index_bytes"], out["search_index_gzip_bytes"] = len(raw), len(gzip.compress(raw, 6))
+    home = (site / "index.html").read_bytes()
+    out["home_html_bytes"], out["home_html_gzip_bytes"] = len(home), len(gzip.compress(home, 6))
+    worker = next(site.glob("assets/javascripts/workers/search.*.min.js"), None)
+    if worker is not None:
+        out["search_worker_gzip_bytes"] = len(gzip.compress(worker.read_bytes(), 6))
+    return out
+
+
+def render_links(result: Json) -> str:
+    lines = [f"慢速网络（gzip，冷缓存{'，CSP 为响应头' if result.get('csp_header') else ''}）"]
+    for key, row in result["pages"].items():
+        target = f" ≤ {row['target_s']} s {'✓' if row['ok'] else '✗'}" if row["target_s"] is not None else ""
+        lines.append(f"  {key:22} {row['load_s']:6.2f} s{target}  {row['wire_bytes'] / 1024:7.1f} KB"
+                     f"{'  （打开搜索前已请求搜索索引）' if row['search_index_before_search'] else ''}")
+    lines.append(f"  search_index.json {result['search_index_bytes'] / 1024:.0f} KB，gzip 后 "
+                 f"{result['search_index_gzip_bytes'] / 1024:.0f} KB；首页 HTML gzip 后 {result['home_html_gzip_bytes'] / 1024:.0f} KB")
+    return "\n".join(lines)
+
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["_child"]:
@@ -1062,12 +1199,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE), metavar="PART",
                         help="不测这一部分（可重复）：R3-R4（五次只生成 PDF 的构建）、R5（两次增量构建）、"
-                             "R6（weasyprint 命令排版抽样）、preview（zhinan serve）；冒烟测试用它省时间")
+                             "R6（weasyprint 命令排版抽样）、preview（zhinan serve）、network（Fast 3G / Slow 3G 下的加载用时）；"
+                             "冒烟测试用它省时间")
     parser.add_argument("--no-incremental", action="store_true", help="即 --skip R5")
     parser.add_argument("--sample", type=int, default=3, metavar="N",
                         help="R6：weasyprint 命令排版的行业分册数，检查表数与之相同（按页数加权抽取）")
     parser.add_argument("--keep", type=Path, help="在这个目录中工作并保留结果（会先清空）")
+    parser.add_argument("--network", type=Path, metavar="SITE",
+                        help="只测一个已生成的网站在 Fast 3G / Slow 3G 下（gzip）首页、检查清单页、在线自查页的加载用时")
+    parser.add_argument("--csp-header", action="store_true", help="与 --network 同用：CSP 同时以响应头发送")
     opts = parser.parse_args(args)
+    if opts.network:
+        links = measure_links(opts.network, csp_header=opts.csp_header)
+        print(json.dumps(links, ensure_ascii=False, indent=1) if opts.json else render_links(links))
+        return 0 if all(row["ok"] is not False for row in links["pages"].values()) else 1
     skip = opts.skip + (["R5"] if opts.no_incremental else [])
     with workdir(opts.keep) as work:
         result = Bench(work, opts.scale, opts.seed, opts.jobs, skip, opts.sample).run()

@@ -270,6 +270,14 @@ class Guide:
         "必须是其中之一（可选，不填则不检查）。",
         example=["鲤城区", "丰泽区", "泉港区"], default_factory=tuple,
     )
+    start_here: str | None = spec(
+        "从这里开始", "首页“第一次使用”一句指向的通用章节（chapters 中的一个文件名）；不填时指向最后一章。",
+        example="04-how-to-use.md", default=None,
+    )
+    feedback: str | None = spec(
+        "意见反馈", "首页和每页页脚给读者的联系和反馈方式（如电话、邮箱、受理科室）；不填时请读者向发布单位反映。",
+        example="市应急管理局安全生产基础科（示例），电话 0000-0000000", default=None,
+    )
     where: Where = position()
 
 
@@ -313,6 +321,15 @@ class SectorContent:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadersWords:
+    """guides/synonyms.yml, checked (`zhinan.content.synonyms`): `words` maps a reader's word to the
+    guide's word; `sectors` maps a sector id to the other names readers give it."""
+
+    words: dict[str, str] = field(default_factory=dict)
+    sectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     """Everything under the content root, validated."""
 
@@ -321,6 +338,8 @@ class Content:
     sectors: tuple[SectorContent, ...]
     changes: Chapter | None = None
     """本版修订说明 (guides/changes.md, written by `zhinan changelog`), if the edition has one."""
+    readers: ReadersWords = field(default_factory=ReadersWords)
+    """The readers' words for the site's search (guides/synonyms.yml)."""
 
     def sector(self, sector_id: str) -> SectorContent:
         for s in self.sectors:

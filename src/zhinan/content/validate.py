@@ -40,6 +40,7 @@ from zhinan.content.model import (
     unwrap_optional,
 )
 from zhinan.content.problems import WARNING, ContentError, Problem
+from zhinan.content.synonyms import load_readers_words
 
 _BAD = object()  # a value that failed validation (its problem is already recorded)
 
@@ -425,6 +426,9 @@ def _load_guide(root: Path, problems: list[Problem]) -> tuple[Guide | None, list
         ch = _chapter(root, name, guide.where, problems)
         if ch:
             chapters.append(ch)
+    if guide.start_here is not None and guide.start_here not in guide.chapters:
+        problems.append(Problem.at(guide.where, f"start_here“{guide.start_here}”不是 chapters 中的章节"
+                                                f"（可选：{'、'.join(guide.chapters)}）"))
     listed = {*guide.chapters, CHANGES_FILE}
     for md in sorted((root / "guides").glob("*.md")):
         if md.name not in listed:
@@ -704,13 +708,14 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
         rules.check_reviewers(root, sc, problems)
         for ent in sc.enterprises:
             rules.check_enterprise(root, ent, guide, problems)
+    readers = load_readers_words(root, {sc.id for sc in sectors}, problems)
     changes = None
     if guide is not None and (root / "guides" / CHANGES_FILE).is_file():
         changes = _chapter(root, CHANGES_FILE, guide.where, problems)
     if problems or guide is None:
         return None, sorted(set(problems))
     sectors.sort(key=lambda s: (s.sector.order, s.id))
-    return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors), changes=changes), []
+    return Content(guide=guide, chapters=tuple(chapters), sectors=tuple(sectors), changes=changes, readers=readers), []
 
 
 def load_content(root: Path, memo: FileMemo | None = None) -> Content:

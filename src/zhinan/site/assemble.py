@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from zhinan.content import parse, sanitize
@@ -101,7 +101,18 @@ def source(content: Content, root: Path, out: Path, pending: Iterable[Path] = ()
         downloads=downloads,
         chapters={f"guide/{ch.name}" for ch in content.chapters} | ({"changes.md"} if content.changes else set()),
         generated={_data_src(sc): done[sc.id][1] for sc in content.sectors},
+        readers=readers_words(content),
     )
+
+
+def readers_words(content: Content) -> dict[str, Any]:
+    """What the site's search is given of guides/synonyms.yml and the sectors: the readers' words,
+    each sector's page and the names a query may call it by (its own name first), and the
+    prefixes of item ids."""
+    sectors = [{"url": f"sectors/{sc.id}/", "names": [sc.sector.name, *content.readers.sectors.get(sc.id, ())]}
+               for sc in content.sectors]
+    return {"words": dict(content.readers.words), "sectors": sectors,
+            "prefixes": sorted({sc.sector.prefix for sc in content.sectors}, key=lambda p: (-len(p), p))}
 
 
 NOT_FOUND_DEPTH = 8
@@ -109,15 +120,16 @@ NOT_FOUND_DEPTH = 8
 
 
 def not_found_html(site_name: str, stylesheets: list[str]) -> str:
-    """The 404 page: Chinese, with links home and to the search, working at any depth below the
-    site, from a sub-folder and from disk. Its links are set by `not-found.js`, loaded by trying
+    """The 404 page: Chinese, under the site's header (its name, linking home), with links home
+    and to the search, working at any depth below the site, from a sub-folder and from disk. (`dir`
+    is set: the theme indents lists only under `[dir=ltr]`.) Its links are set by `not-found.js`, loaded by trying
     each depth (a server answers the wrong ones with 404, which browsers do not run)."""
     scripts = "".join(f'<script src="{"../" * d}{ASSET_DIR}/not-found.js"></script>' for d in range(NOT_FOUND_DEPTH + 1))
     css = "".join(f'<link rel="stylesheet" data-zn-css="{html_module.escape(c)}" href="/{html_module.escape(c)}">'
                   for c in stylesheets)
     name = html_module.escape(site_name)
     return f"""<!doctype html>
-<html lang="zh">
+<html lang="zh" dir="ltr">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -125,7 +137,14 @@ def not_found_html(site_name: str, stylesheets: list[str]) -> str:
 {css}
 {scripts}
 </head>
-<body>
+<body dir="ltr">
+<header class="md-header md-header--shadow">
+<nav class="md-header__inner md-grid" aria-label="页眉">
+<div class="md-header__title"><div class="md-header__ellipsis"><div class="md-header__topic">
+<a class="zn-site-name" data-zn-root="" href="/"><span class="md-ellipsis">{name}</span></a>
+</div></div></div>
+</nav>
+</header>
 <main class="md-main"><div class="md-main__inner md-grid"><div class="md-content"><article class="md-content__inner md-typeset">
 <h1>页面不存在</h1>
 <p>您要找的页面不在《{name}》中，可能是地址输错了，或者页面已经移动。</p>

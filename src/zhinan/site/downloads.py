@@ -44,7 +44,8 @@ class Download:
 
 def _download_plan(content: Content) -> list[tuple[str, str, str, str]]:
     """(key, label, path under the build folder, name on the site) of every possible download;
-    every name carries the edition (`names.published_name`)."""
+    every name carries the edition (`names.published_name`), but for the open data's ASCII copies
+    (keys `machine/…`), whose name is their path in the site."""
     g = content.guide
 
     def named(stem: str, suffix: str) -> str:
@@ -55,6 +56,15 @@ def _download_plan(content: Content) -> list[tuple[str, str, str, str]]:
         ("data/json", "全部内容（JSON）", f"data/{JSON_NAME}", named("指南数据", ".json")),
         ("data/schema", "JSON 的结构说明（JSON Schema）", f"data/{SCHEMA_NAME}", named("指南数据结构", ".schema.json")),
         ("data/csv", "全部行业检查清单（CSV）", "sheets/all.csv", named("全部行业-检查清单", ".csv")),
+    ]
+    # The open data again under stable ASCII names, for programs: the same bytes, a path that does
+    # not change with the edition or need percent-encoding (data/guide.json, data/csv/<sector>.csv).
+    plan += [
+        ("machine/json", "guide.json", f"data/{JSON_NAME}", f"data/{JSON_NAME}"),
+        ("machine/schema", "guide.schema.json", f"data/{SCHEMA_NAME}", f"data/{SCHEMA_NAME}"),
+        ("machine/csv", "all.csv", "sheets/all.csv", "data/csv/all.csv"),
+        *((f"machine/{sc.id}.csv", f"{sc.id}.csv", f"sheets/{sc.id}.csv", f"data/csv/{sc.id}.csv")
+          for sc in content.sectors),
     ]
     for sc in content.sectors:
         name = sc.sector.name
@@ -72,7 +82,7 @@ def find_downloads(content: Content, out: Path, pending: Iterable[Path] = ()) ->
     only these are linked."""
     coming = set(pending)
     return {
-        key: Download(label, f"downloads/{name}", out / built)
+        key: Download(label, name if key.startswith("machine/") else f"downloads/{name}", out / built)
         for key, label, built, name in _download_plan(content)
         if out / built in coming or (out / built).is_file()
     }

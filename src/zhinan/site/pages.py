@@ -68,6 +68,8 @@ class SiteSource:
     generator must render them with `chapter_html`, not with the site's own Markdown."""
     generated: dict[str, str] = field(default_factory=dict)
     """Files other than pages made from the model, by their path in the site (self-check data)."""
+    readers: dict[str, Any] = field(default_factory=dict)
+    """The readers' words the search worker is given (`readers_words`)."""
 
 
 def chapter_html(src: str, markdown: str, slugify: sanitize.Slugify) -> tuple[str, list[dict[str, Any]]]:
@@ -461,14 +463,17 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
              ("data/csv", "CSV", "全部行业的检查清单")]
     kinds += [(f"{sc.id}/csv", "CSV", f"{sc.sector.name}检查清单") for sc in content.sectors]
     files = [(downloads[key], fmt, note) for key, fmt, note in kinds if key in downloads]
+    machine = [downloads[k] for k in sorted(downloads) if k.startswith("machine/")]
     items = {f.name: f for f in public_fields(CheckItem)}
-    csv_fields = [(c.title, items[c.field].metadata["description"] if c.field else "企业自查时填写，发布的数据中为空")
-                  for c in checklist_columns()]
+    # 核心要素, 典型隐患 and 整改要求 are shown from the item (`shows`) and filled in the published CSV
+    # like the fields the importer reads; only the enterprise's own columns are empty.
+    csv_fields = [(c.title, str(items[name].metadata["description"]) if (name := c.field or c.shows)
+                   else "企业自查时填写，发布的数据中为空") for c in checklist_columns()]
     csv_fields[0] = (csv_fields[0][0], "本行业内的行号")
     json_fields = [(name, title, note) for record in (Content, SectorContent)
                    for name, (title, note) in data.ASSEMBLED[record].items()]
     return _render("data.md", "data.md", guide=content.guide, files=files, csv_fields=csv_fields,
-                   json_fields=json_fields)
+                   json_fields=json_fields, machine=machine)
 
 
 def render_pages(content: Content, downloads: dict[str, Download],
@@ -513,8 +518,7 @@ def render_pages(content: Content, downloads: dict[str, Download],
         # For contributors, not readers: kept out of the search results.
         pages["reference.md"] = f"---\nsearch:\n  exclude: true\n---\n{reference}"
     pages["changes.md"] = content.changes.markdown if content.changes is not None else (
-        f"# 本版修订说明\n\n{content.guide.edition}没有修订说明：本版是首次发布，或编写组尚未用 "
-        "`zhinan changelog` 写出与上一版的差别。\n")
+        f"# 本版修订说明\n\n{content.guide.edition}暂无修订说明：本版是首次发布，或与上一版的差别尚在整理。\n")
     return pages
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,60 @@ class _SegmentOnce:
         return getattr(jieba, name)
 
 
+QUESTION_WORDS = (
+    "什么", "怎么", "怎样", "如何", "怎么办", "为什么", "哪些", "哪个", "哪里", "多少", "多久", "几个", "几次", "几",
+    "要", "吗", "呢", "吧", "了", "来", "需要", "能", "能不能", "可以", "还", "还能", "算", "的", "是", "有",
+    "被", "在", "我们", "我", "你", "请问", "应该", "该", "得", "去", "前", "后", "完", "就", "都", "和", "与",
+)
+"""Words of a question that say nothing about its subject: the browser drops them from a query
+(动火作业要办什么证 is searched as 动火作业 办 证)."""
+
+
+TITLE_BOOST = 5.0
+"""A word in an entry's title counts five times one in its text. The theme's 1000 made one title
+word outweigh every other word of the query: 自评报告怎么写 found each sector's item titled 自评
+before the chapter that says how to write it."""
+LISTING_BOOST = 0.3
+_LISTINGS = re.compile(r"(hazards|elements|enterprises|data)/|sectors/[^/]+/(checklist|self-check)/")
+"""Pages that list what has its own place elsewhere (the major hazards, the elements' items, the
+enterprises, the checklist table): their entries rank below the item's or enterprise's own."""
+HOW_TO_BOOST = 3.0
+"""A question of how (怎么, 如何, 步骤 …) ranks the guide's chapters this much higher."""
+
+
+@functools.cache
+def traditional_to_simplified() -> dict[str, str]:
+    """OpenCC's traditional → simplified characters (one character each), for the Han characters
+    a query may hold: about 3,800 pairs, 0.1 s. Folded in the index text and, as a table shipped
+    with the search worker, in the reader's query."""
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    chars = "".join(map(chr, [*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00)]))
+    simple = t2s.convert(chars)
+    if len(simple) != len(chars):  # a character became two: convert one at a time
+        return {c: s for c in chars if (s := t2s.convert(c)) != c and len(s) == 1}
+    return {c: s for c, s in zip(chars, simple, strict=True) if c != s}
+
+
+def fold_traditional(text: str) -> str:
+    table = traditional_to_simplified()
+    return "".join(table.get(c, c) for c in text) if any(c in table for c in text) else text
+
+
+def readers_table(readers: dict[str, Any], chars: str | None = None) -> str:
+    """The table the search worker's readers' words read (`search-words.js`): the characters to
+    fold, the question words, the readers' words, the sectors' names and item id prefixes. Only the
+    traditional characters whose simplified form is among `chars` (the index's and the readers'
+    words') are shipped: another could not make a query find anything (city scale: about 1,500
+    of OpenCC's 3,800 pairs, 9 KB)."""
+    wanted = set(chars) if chars is not None else None
+    fold = "".join(k + v for k, v in sorted(traditional_to_simplified().items())
+                   if k <= "\uffff" and v <= "\uffff" and (wanted is None or v in wanted))
+    table = {"fold": fold, "stop": list(QUESTION_WORDS), "how": HOW_TO_BOOST, **readers}
+    return json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 _HAN_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{3,}")
 _SEARCH_WORKER = "assets/javascripts/workers/search.*.min.js"
 _WORKER_MENDS = (
@@ -76,8 +131,22 @@ _WORKER_MENDS = (
     (re.compile(r'\.join\("\* "\)'), lambda m: '.join(" ")'),
     (re.compile(r"lunr\.tokenizer\.separator=new RegExp\((\w)\.separator\)"),
      lambda m: f"{m.group(0)},lunr.QueryLexer.termSeparator=lunr.tokenizer.separator"),
+    # Readers' words (search-words.js): the query as the index spells it before anything else…
+    (re.compile(r"search\((\w)\)\{if\(\1=\1\.replace\("),
+     lambda m: f"search({m.group(1)}){{if({m.group(1)}=__zhinan.query({m.group(1)},this.index.invertedIndex),"
+               f"{m.group(1)}={m.group(1)}.replace("),
+    # …each run of Chinese characters as index words without the question words…
+    (re.compile(r"\[\.\.\.(\w+)\((\w),this\.index\.invertedIndex\)\]"),
+     lambda m: f"__zhinan.words({m.group(1)}({m.group(2)},this.index.invertedIndex),{m.group(2)},this.index.invertedIndex)"),
+    # A page's own entry (its title and first lines) was given one more "term matched" than any of
+    # its sections: the sector page's header came before the item the query names, a chapter's
+    # title before the section that answers. Pages and sections are ranked alike.
+    (re.compile(r"let (\w)=\+!(\w)\.parent\+"), lambda m: f"let {m.group(1)}=0+"),
+    # …and the results inside the sector the query names.
+    (re.compile(r"=this\.index\.search\((\w)\)\.reduce\("),
+     lambda m: f"=__zhinan.narrow(this.index.search({m.group(1)})).reduce("),
 )
-"""Three mends to mkdocs-material's search worker (9.x); the build fails if a version no longer has
+"""Mends to mkdocs-material's search worker (9.x); the build fails if a version no longer has
 the code they mend, so that they are looked at again."""
 
 
@@ -105,6 +174,7 @@ def _with_subwords(doc: dict[str, Any]) -> dict[str, Any]:
     """The doc with the subwords of its title (weighted as title) and text, hidden from view in
     the result list (the worker keeps the markup) but found by the index."""
     doc = dict(doc)
+    doc["title"], doc["text"] = fold_traditional(doc["title"]), fold_traditional(doc["text"])
     seen: set[str] = set()
     for key in ("title", "text"):
         subs = [w for w in search_subwords(doc[key]) if w not in seen]
@@ -114,8 +184,42 @@ def _with_subwords(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _theme_worker(name: str) -> Path:
+    import material
+
+    return Path(material.__file__).parent / "templates" / "assets" / "javascripts" / "workers" / name
+
+
+def mend_worker(site_dir: Path, readers: dict[str, Any] | None = None) -> None:
+    index = site_dir / "search" / "search_index.json"
+    chars = index.read_text(encoding="utf-8") if index.is_file() else None
+    if chars is not None and readers:
+        chars += json.dumps(readers, ensure_ascii=False)
+    _mend_worker(site_dir, readers, None if chars is None else "".join(set(chars)))
+
+
+def _mend_worker(site_dir: Path, readers: dict[str, Any] | None, chars: str | None) -> None:
+    """The theme's search worker, mended and with the readers' words (`readers_table`), written over
+    the copy in the site: made from the theme's own file each time, so that a partial build, whose
+    copy is already mended, writes the same bytes."""
+    for worker in site_dir.glob(_SEARCH_WORKER):
+        pristine = _theme_worker(worker.name)
+        code = (pristine if pristine.is_file() else worker).read_text(encoding="utf-8")
+        for pattern, mend in _WORKER_MENDS:
+            code, n = pattern.subn(mend, code)
+            if n != 1:
+                raise PluginError(f"{worker.name}：mkdocs-material 的搜索代码已改变，"
+                                  f"zhinan 对它的修正（{pattern.pattern}）需要重新检查")
+        words = (default_config().with_name("search-words.js")).read_text(encoding="utf-8")
+        table = readers_table(readers or {"words": {}, "sectors": [], "prefixes": []}, chars)
+        tmp = worker.with_name(f".{worker.name}.tmp")  # never written in place: it may be a hard link
+        tmp.write_text(f"var __zhinanTable={table};\n{words}\n{code}", encoding="utf-8")
+        os.replace(tmp, worker)
+
+
 def write_search_index(folder: Path, order: list[str] | None = None, built: set[str] | None = None,
-                       kept: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, list[dict[str, Any]]]:
+                       kept: dict[str, list[dict[str, Any]]] | None = None,
+                       readers: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Add the words inside longer words, re-encode the index as UTF-8 (half the size of \\u
     escapes) and add the script copy that mkdocs-material loads instead of fetching JSON when the
     site is opened from file://; mend the worker's query segmentation.
@@ -135,17 +239,14 @@ def write_search_index(folder: Path, order: list[str] | None = None, built: set[
     built = set(order) if built is None else built
     by_page = {url: fresh.get(url, []) if url in built else (kept or {}).get(url, []) for url in order}
     data["docs"] = [doc for url in order for doc in by_page[url]]
+    data["config"]["fields"]["title"]["boost"] = TITLE_BOOST
+    for doc in data["docs"]:
+        if _LISTINGS.match(doc["location"]):
+            doc["boost"] = LISTING_BOOST
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     index.write_text(text, encoding="utf-8")
     (folder / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")
-    for worker in folder.parent.glob(_SEARCH_WORKER):
-        code = worker.read_text(encoding="utf-8")
-        for pattern, mend in _WORKER_MENDS:
-            code, n = pattern.subn(mend, code)
-            if n != 1:
-                raise PluginError(f"{worker.name}：mkdocs-material 的搜索代码已改变，"
-                                  f"zhinan 对它的修正（{pattern.pattern}）需要重新检查")
-        worker.write_text(code, encoding="utf-8")
+    mend_worker(folder.parent, readers)
     return {url: docs for url, docs in by_page.items() if docs}
 
 

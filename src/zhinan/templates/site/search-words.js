@@ -1,0 +1,105 @@
+/* zhinan: readers' words in the search worker (prepended to mkdocs-material's search worker at
+   build time, with the table `__zhinanTable` the build writes from guides/synonyms.yml, the
+   sectors and OpenCC's traditional → simplified characters; see zhinan/site/mkdocs/search.py).
+
+   query(q, index): the query as the index spells it: full-width forms folded (NFKC), traditional
+   characters folded to simplified, readers' words replaced by the guide's, Chinese and Latin or
+   digits split where they meet, item ids with or without their hyphen, a sector's name taken out
+   of the query to narrow the results to that sector, one character looked for inside words.
+   words(found, run, index): the index words of one run of Chinese characters, without question
+   words and particles; where the theme finds no segmentation, the longest index words from left
+   to right.
+   narrow(results): the results inside the sector the query named, without the sector's page. */
+var __zhinan = (function (table) {
+  "use strict";
+  var fold = {};
+  for (var i = 0; i + 1 < table.fold.length; i += 2) fold[table.fold[i]] = table.fold[i + 1];
+  var stop = {};
+  table.stop.forEach(function (w) { stop[w] = true; });
+  var synonyms = {};
+  Object.keys(table.words).forEach(function (w) { synonyms[w.toLowerCase()] = table.words[w]; });
+  var words = Object.keys(synonyms).sort(function (a, b) { return b.length - a.length; });
+  var names = [];
+  table.sectors.forEach(function (s) { s.names.forEach(function (n) { names.push([n, s.url]); }); });
+  names.sort(function (a, b) { return b[0].length - a[0].length; });
+  var ids = new RegExp("(^|[^A-Za-z])(" + table.prefixes.join("|") + ")[\\s\\-_]*(\\d{3})(?!\\d)", "gi");
+  var HAN = /\p{sc=Han}/u;
+  var state = { sector: null, how: false };
+  var HOW = /怎么|怎样|如何|步骤|流程|区别|从哪里|哪些内容/;
+
+  function replaceAll(text, from, to) { return text.split(from).join(to); }
+
+  function query(q, index) {
+    q = q.normalize("NFKC").toLowerCase();
+    q = Array.from(q, function (c) { return fold[c] || c; }).join("");
+    state.sector = null;
+    state.how = HOW.test(q);
+    for (var i = 0; i < names.length; i++) {
+      var at = q.indexOf(names[i][0].toLowerCase());
+      if (at < 0) continue;
+      var rest = (q.slice(0, at) + " " + q.slice(at + names[i][0].length)).trim();
+      if (rest.replace(/[\s\p{P}]/gu, "") && !state.sector) {
+        state.sector = names[i][1];
+        q = rest;
+      }
+      break;
+    }
+    for (var j = 0; j < words.length; j++) {
+      if (q.indexOf(words[j]) >= 0) q = replaceAll(q, words[j], " " + synonyms[words[j]] + " ");
+    }
+    q = q.replace(/(\p{sc=Han})(?=[A-Za-z0-9])/gu, "$1 ").replace(/([A-Za-z0-9])(?=\p{sc=Han})/gu, "$1 ")
+      .replace(/([a-z])(?=[0-9])/g, "$1 ");
+    q = q.replace(ids, function (m, before, prefix, number) { return before + prefix + "-" + number; });
+    var han = q.replace(/[^\p{sc=Han}]/gu, "");
+    if (han.length === 1 && q.trim() === han) {
+      var inside = Object.keys(index).filter(function (w) { return w.indexOf(han) >= 0 && w.length <= 6 && w !== han; });
+      inside.sort(function (a, b) { return Object.keys(index[b]).length - Object.keys(index[a]).length || a.length - b.length; });
+      if (inside.length) q = [han].concat(inside.slice(0, 40)).join(" ");
+    }
+    return q.trim();
+  }
+
+  function segment(run, index) {
+    // The longest index words from the left, and from the right: 号文定级 holds 定级 from the right.
+    var out = [];
+    for (var i = 0; i < run.length;) {
+      var j = Math.min(run.length, i + 12);
+      while (j > i + 1 && !(run.slice(i, j) in index)) j--;
+      if (run.slice(i, j) in index) out.push(run.slice(i, j));
+      i = j;
+    }
+    for (var e = run.length; e > 0;) {
+      var b = Math.max(0, e - 12);
+      while (b < e - 1 && !(run.slice(b, e) in index)) b++;
+      if (run.slice(b, e) in index) out.push(run.slice(b, e));
+      e = b;
+    }
+    return out;
+  }
+
+  function wordsOf(found, run, index) {
+    var list = Array.from(found);
+    if (list.length === 1 && list[0] === run && !(run in index)) list = [];
+    list = Array.from(new Set(list.concat(segment(run, index))));
+    var kept = list.filter(function (w) { return w && !stop[w]; });
+    if (!kept.length) kept = list.filter(function (w) { return w; });
+    // An index word is looked up as itself ("^1": no trailing wildcard): as a prefix, 隐患 also
+    // matched 隐患排查治理, 隐患排查 … and a title holding one long word counted it three times.
+    return kept.map(function (w) { return w in index ? w + "^1" : w; });
+  }
+
+  function narrow(results) {
+    var url = state.sector;
+    if (state.how) {
+      // A question of how is answered by the guide's how-to chapters first.
+      results.forEach(function (r) { if (r.ref.indexOf("guide/") === 0) r.score *= table.how; });
+    }
+    if (!url) return results;
+    // The sector's entries and pages (its checklist table, its enterprises), but not the top of
+    // its own page: 燃气报警器 is answered by RQ-015, 工贸检查清单 by the checklist page.
+    var inside = results.filter(function (r) { return r.ref.indexOf(url) === 0 && r.ref !== url; });
+    return inside.length ? inside : results;
+  }
+
+  return { query: query, words: wordsOf, narrow: narrow, HAN: HAN };
+})(__zhinanTable);
