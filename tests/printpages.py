@@ -28,7 +28,7 @@ HEADING_META = re.compile(r"^(所在地|类别)：")
 MARKER = re.compile(r"^(?:[•◦▪‣–]|\d{1,2}[.．])")
 HEADING_SIZE = 11.5
 PART_SIZE = 15.5  # an h1 (18 pt) or the form's title (16 pt)
-# Headings that start on a page of their own by design: each enterprise, each record sheet.
+# Headings that start a page of their own by design besides a part's: each record sheet, the front and back matter.
 SECTION_START = re.compile(r"^(隐患及整改记录|附录|前言|编制说明|发布信息)")
 
 
@@ -129,10 +129,7 @@ def _starts_section(page: Page) -> bool:
     first = page.body[0] if page.body else None
     if first is None or not first.heading:
         return False
-    if first.size >= PART_SIZE or SECTION_START.match(first.text):
-        return True
-    following = page.body[1:2]
-    return bool(following) and bool(HEADING_META.match(following[0].text)) and following[0].text.startswith("所在地")
+    return first.size >= PART_SIZE or bool(SECTION_START.match(first.text))
 
 
 def stranded_headings(pages: list[Page], name: str = "") -> list[str]:
@@ -151,7 +148,7 @@ def stranded_headings(pages: list[Page], name: str = "") -> list[str]:
 
 def underfull_pages(pages: list[Page], name: str = "") -> list[str]:
     """Pages with text less than half way down their body area, where the next page (blank versos
-    passed over) does not start a part, a chapter, an enterprise or a record sheet."""
+    passed over) does not start a part, a chapter or a record sheet."""
     area = _area(pages)
     found = []
     for i, page in enumerate(pages):

@@ -17,7 +17,17 @@ from zhinan.formats.record import form_context
 if TYPE_CHECKING:
     pass
 from zhinan.pdf.render import Job, Rendered
-from zhinan.pdf.typeset import VOLUME_TEMPLATE, TocEntry, _md, anchor, aspects_of, metadata, sector_toc, volume_title
+from zhinan.pdf.typeset import (
+    VOLUME_TEMPLATE,
+    TocEntry,
+    _md,
+    anchor,
+    aspects_of,
+    column_mm,
+    metadata,
+    sector_toc,
+    volume_title,
+)
 
 # ---- the jobs of a build ---------------------------------------------------------------------
 
@@ -25,6 +35,26 @@ from zhinan.pdf.typeset import VOLUME_TEMPLATE, TocEntry, _md, anchor, aspects_o
 def _sector_base_url(root: Path, sc: SectorContent) -> str:
     # Image paths in the content are relative to the sector folder.
     return (root / "sectors" / sc.id).resolve().as_uri() + "/"
+
+
+ID_SIZE_PT = {"volume": 9.0, "form": 9.5}
+"""The size the ids are set in, in the volume's checklist and on the form (print.css, form.html)."""
+
+
+def _starred(it: Any) -> str:
+    """An item's id as the form prints it: ★ before it when one of its hazards is 重大."""
+    return ("★" if any(h.level == "重大" for h in it.hazards) else "") + str(it.id)
+
+
+def _widths(content: Content) -> dict[str, float]:
+    """Column widths (mm) from the text they must hold, the same in every sector's volume and form:
+    the longest id of any sector (prefixes differ in length), the form's 不符合/不涉及 heads."""
+    items = [it for sc in content.sectors for it in sc.items]
+    return {
+        "volume_id": column_mm((it.id for it in items), ID_SIZE_PT["volume"]),
+        "form_id": column_mm((_starred(it) for it in items), ID_SIZE_PT["form"]),
+        "form_box": column_mm(("符合", "不符合", "不涉及"), ID_SIZE_PT["form"]),
+    }
 
 
 def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: bool, duplex: bool = True) -> Job:
@@ -35,7 +65,7 @@ def volume_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa:
         "meta": metadata(guide, title, f"{sc.sector.name}行业安全生产标准化检查清单和标杆企业典型做法",
                          [guide.title, sc.sector.name, sc.sector.department, "安全生产标准化", "检查清单"]),
         "guide": guide, "sc": sc, "toc": toc, "toc_id": anchor(sc, "toc"), "aspects": aspects_of(sc),
-        "volume_title": volume_title(sc), "duplex": duplex,
+        "volume_title": volume_title(sc), "duplex": duplex, "widths": _widths(content),
     }
     return Job(sc.id, VOLUME_TEMPLATE, ctx, _sector_base_url(root, sc), out / f"{sc.id}.pdf", pdfa,
                anchors=tuple(e.anchor for e in toc), size_hint=len(sc.items) + 10 * len(sc.enterprises),
@@ -49,6 +79,7 @@ def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: b
         "meta": metadata(guide, title, f"{sc.sector.name}行业安全生产标准化检查表（空白）",
                          [guide.title, sc.sector.name, "检查表"]),
         "guide": guide, "s": sc.sector, "aspects": aspects_of(sc), "record": form_context(),
+        "widths": _widths(content),
     }
     return Job(f"{sc.id}-form", "pdf/form.html", ctx, _sector_base_url(root, sc), out / f"{sc.id}-form.pdf", pdfa,
                size_hint=len(sc.items) // 4, root=str(root))

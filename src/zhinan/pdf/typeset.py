@@ -6,8 +6,11 @@ character), and the Jinja environment with the helpers the templates use.
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -132,6 +135,50 @@ def typeset_filter(html: str) -> Markup:
         if parts[i].strip():
             parts[i] = _typeset_text(parts[i], i + 1 < len(parts) and bool(_BLOCK_END.match(parts[i + 1])))
     return Markup("".join(parts))
+
+
+# ---- column widths from the text a column must hold -------------------------------------------
+
+PT_PER_MM = 72 / 25.4
+CELL_PADDING_MM = 2.5
+"""The left and right padding of a table cell in print.css (`th, td { padding: 1mm 2.5mm }`)."""
+
+
+@cache
+def _sans_advances() -> tuple[dict[int, str], Any, int] | None:
+    """The cmap, horizontal metrics and units per em of the sans face the ids are set in, as
+    fontconfig resolves it for the print edition; None if it cannot be read."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    found = subprocess.run([fc_match, "-f", "%{file}:%{index}", "Noto Sans CJK SC"], capture_output=True,
+                           text=True, check=False).stdout
+    path, _, index = found.rpartition(":")
+    try:
+        from fontTools.ttLib import TTFont  # WeasyPrint's own dependency
+
+        font = TTFont(path, fontNumber=int(index or 0), lazy=True)
+        return font.getBestCmap(), font["hmtx"], int(font["head"].unitsPerEm)
+    except (OSError, ValueError, KeyError, ImportError):
+        return None
+
+
+def text_width_mm(text: str, size_pt: float) -> float:
+    """The width of `text` set in the sans face at `size_pt` (an em a character where the face
+    cannot be read, which no Latin or CJK character exceeds)."""
+    metrics = _sans_advances()
+    if metrics is None:
+        return len(text) * size_pt / PT_PER_MM
+    cmap, hmtx, upm = metrics
+    units = sum(hmtx[cmap[ord(c)]][0] if ord(c) in cmap else upm for c in text)
+    return units * size_pt / upm / PT_PER_MM
+
+
+def column_mm(texts: Iterable[str], size_pt: float, slack_mm: float = 1.0) -> float:
+    """The width of a table column that holds the widest of `texts` on one line, padding included,
+    rounded up to a half millimetre."""
+    widest = max((text_width_mm(t, size_pt) for t in texts), default=0.0)
+    return math.ceil((widest + 2 * CELL_PADDING_MM + slack_mm) * 2) / 2
 
 
 def cn_num(n: int) -> str:
