@@ -230,9 +230,9 @@ class TocEntry:
     title: str
     anchor: str
     level: int
-    page: int | None = None
-    """Printed page number when known in advance (sector entries of the combined 目录); None lets
-    WeasyPrint fill it in with target-counter()."""
+    page: str | None = None
+    """The number printed on the entry's page when known in advance (a 分册's entries in the
+    combined 目录, “3-5”); None lets WeasyPrint fill it in with target-counter()."""
 
 
 def sector_toc(sc: SectorContent) -> list[TocEntry]:
