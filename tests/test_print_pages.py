@@ -5,6 +5,7 @@ every PDF built from the frozen edition (tests/fixtures/edition, copied), read b
 from __future__ import annotations
 
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +23,13 @@ from printpages import (
 )
 from zhinan.build import BuildOptions
 from zhinan.content.validate import load_content
-from zhinan.pdf import stage
+from zhinan.pdf import stage, typeset
 from zhinan.pipeline.progress import Progress
+from zhinan.site import selfcheck
 
 EDITION = Path(__file__).parent / "fixtures" / "edition"
+SITE = "https://example.org/zhinan/"
+DOCUMENT_NUMBER = "示例〔2026〕1号"
 
 
 @dataclass
@@ -42,6 +46,8 @@ class Edition:
 def edition(tmp_path_factory: pytest.TempPathFactory) -> Edition:
     root = tmp_path_factory.mktemp("edition") / "content"
     shutil.copytree(EDITION, root)
+    with (root / "guides" / "guide.yml").open("a", encoding="utf-8") as f:
+        f.write(f"site_url: {SITE}\ndocument_number: {DOCUMENT_NUMBER}\n")
     out = root.parent / "out"
     opts = BuildOptions(root=root, out=out, only=("pdf",), progress=Progress(quiet=True), jobs=1)
     stage.build(load_content(root), opts)
@@ -83,7 +89,8 @@ def test_printed_folios_are_unique_in_the_bound_book(edition: Edition) -> None:
     folios = [p.folio for p in edition.pages["guide.pdf"] if p.folio is not None]
     repeated = sorted({f for f in folios if folios.count(f) > 1})
     assert repeated == []
-    printed = [p for p in edition.pages["guide.pdf"] if p.body and not p.cover]
+    # Every page with text carries its number, but the cover and its verso (the 发布信息).
+    printed = [p for p in edition.pages["guide.pdf"] if p.body and not p.cover and "发布信息" not in p.body[0].text]
     assert all(p.folio for p in printed), [p.number for p in printed if not p.folio]
 
 
@@ -91,3 +98,35 @@ def test_at_most_one_page_in_ten_of_the_book_carries_no_content(edition: Edition
     pages = edition.pages["guide.pdf"]
     free = content_free(pages)
     assert len(free) * 10 <= len(pages), f"{len(free)} of {len(pages)}: {free}"
+
+
+def _qr_codes(path: Path, page: int, folder: Path) -> list[str]:
+    import zxingcpp
+    from PIL import Image
+
+    png = folder / f"{path.stem}-{page}"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(path), str(png)],
+                   check=True)
+    with Image.open(f"{png}.png") as image:
+        return sorted(r.text for r in zxingcpp.read_barcodes(image))
+
+
+def test_qr_codes_decode_to_the_configured_addresses(edition: Edition, tmp_path: Path) -> None:
+    assert _qr_codes(edition.pdf / "guide.pdf", 1, tmp_path) == [SITE]
+    for name in edition.volumes():
+        sector = name.removesuffix(".pdf")
+        page, check = f"{SITE}sectors/{sector}/", f"{SITE}sectors/{sector}/self-check/"
+        assert _qr_codes(edition.pdf / name, 1, tmp_path) == [page, check], name
+        assert _qr_codes(edition.pdf / f"{sector}-form.pdf", 1, tmp_path) == [check], name
+
+
+def test_the_self_check_address_is_the_sites() -> None:
+    assert typeset.SELF_CHECK_PAGE == selfcheck.PAGE
+
+
+def test_publication_facts_on_the_cover_verso(edition: Edition) -> None:
+    guide = load_content(edition.root).guide
+    for name in ["guide.pdf", *edition.volumes()]:
+        verso = "".join(line.text for line in edition.pages[name][1].body).replace("\u3000", "")
+        for fact in (guide.issuer, guide.edition, typeset.cn_date(guide.date), DOCUMENT_NUMBER, SITE):
+            assert fact in verso, (name, fact)

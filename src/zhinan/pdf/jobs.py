@@ -79,7 +79,7 @@ def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: b
     ctx = {
         "meta": metadata(guide, title, f"{sc.sector.name}行业安全生产标准化检查表（空白）",
                          [guide.title, sc.sector.name, "检查表"]),
-        "guide": guide, "s": sc.sector, "aspects": aspects_of(sc), "record": form_context(),
+        "guide": guide, "s": sc.sector, "sc": sc, "aspects": aspects_of(sc), "record": form_context(),
         "widths": _widths(content),
     }
     return Job(f"{sc.id}-form", "pdf/form.html", ctx, _sector_base_url(root, sc), out / f"{sc.id}-form.pdf", pdfa,

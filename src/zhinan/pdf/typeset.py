@@ -145,9 +145,9 @@ CELL_PADDING_MM = 2.5
 
 
 @cache
-def _sans_advances() -> tuple[dict[int, str], Any, int] | None:
-    """The cmap, horizontal metrics and units per em of the sans face the ids are set in, as
-    fontconfig resolves it for the print edition; None if it cannot be read."""
+def _sans_face() -> Any:
+    """The sans face the ids are set in, as fontconfig resolves it for the print edition, loaded by
+    FreeType through Pillow (WeasyPrint's own dependency); None if it cannot be loaded."""
     fc_match = shutil.which("fc-match")
     if fc_match is None:
         return None
@@ -155,23 +155,20 @@ def _sans_advances() -> tuple[dict[int, str], Any, int] | None:
                            text=True, check=False).stdout
     path, _, index = found.rpartition(":")
     try:
-        from fontTools.ttLib import TTFont  # WeasyPrint's own dependency
+        from PIL import ImageFont
 
-        font = TTFont(path, fontNumber=int(index or 0), lazy=True)
-        return font.getBestCmap(), font["hmtx"], int(font["head"].unitsPerEm)
-    except (OSError, ValueError, KeyError, ImportError):
+        return ImageFont.truetype(path, size=1000, index=int(index or 0))
+    except (OSError, ValueError, ImportError):
         return None
 
 
 def text_width_mm(text: str, size_pt: float) -> float:
     """The width of `text` set in the sans face at `size_pt` (an em a character where the face
-    cannot be read, which no Latin or CJK character exceeds)."""
-    metrics = _sans_advances()
-    if metrics is None:
+    cannot be loaded, which no Latin or CJK character exceeds)."""
+    face = _sans_face()
+    if face is None:
         return len(text) * size_pt / PT_PER_MM
-    cmap, hmtx, upm = metrics
-    units = sum(hmtx[cmap[ord(c)]][0] if ord(c) in cmap else upm for c in text)
-    return units * size_pt / upm / PT_PER_MM
+    return float(face.getlength(text)) / 1000 * size_pt / PT_PER_MM
 
 
 def column_mm(texts: Iterable[str], size_pt: float, slack_mm: float = 1.0) -> float:
@@ -211,6 +208,32 @@ def enterprise_anchor(sc: SectorContent, e: Enterprise) -> str:
     return anchor(sc, f"ent-{e.id}")
 
 
+# ---- the online edition: its addresses and QR codes ------------------------------------------
+
+SELF_CHECK_PAGE = "self-check"
+"""The self-check page's name under a sector's folder of the site (zhinan.site.selfcheck.PAGE: the
+print edition may not import the site, which comes after it; tests/test_print_matter.py checks
+that the two agree)."""
+
+
+def sector_url(guide: Guide, sc: SectorContent) -> str | None:
+    """The sector's page of the online edition (`site.pages.sector_src`), if its address is configured."""
+    return f"{guide.site_url}sectors/{sc.id}/" if guide.site_url else None
+
+
+def self_check_url(guide: Guide, sc: SectorContent) -> str | None:
+    """The sector's self-check page of the online edition, if its address is configured."""
+    return f"{guide.site_url}sectors/{sc.id}/{SELF_CHECK_PAGE}/" if guide.site_url else None
+
+
+def qr_code(url: str) -> Markup:
+    """A QR code of `url` as inline SVG, made here (segno, no network), with its quiet zone;
+    error correction M, as for print."""
+    import segno
+
+    return Markup(segno.make(url, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True))
+
+
 @cache
 def jinja_env() -> Environment:
     env = Environment(
@@ -221,7 +244,9 @@ def jinja_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(md=md_filter, md_inline=md_inline_filter, cn_date=cn_date, typeset=typeset_filter)
-    env.globals.update(cn_num=cn_num, anchor=anchor, volume_link=volume_link, aspect_anchor=aspect_anchor, enterprise_anchor=enterprise_anchor)
+    env.globals.update(cn_num=cn_num, anchor=anchor, volume_link=volume_link, aspect_anchor=aspect_anchor,
+                       enterprise_anchor=enterprise_anchor, qr_code=qr_code, sector_url=sector_url,
+                       self_check_url=self_check_url)
     return env
 
 
