@@ -4,6 +4,7 @@ every PDF built from the frozen edition (tests/fixtures/edition, copied), read b
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from zhinan.site import selfcheck
 EDITION = Path(__file__).parent / "fixtures" / "edition"
 SITE = "https://example.org/zhinan/"
 DOCUMENT_NUMBER = "示例〔2026〕1号"
+PREFACE = "本指南由示例单位编制，供测试使用。"
+# What the content cites: standards by number and year, documents by 〔year〕number号, orders by 令第n号.
+CITED_CODE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}(?:/[TZ])? ?\d+(?:\.\d+)*[-—]\d{4}|〔\d{4}〕\d+号|令第\d+号")
 
 
 @dataclass
@@ -46,8 +50,10 @@ class Edition:
 def edition(tmp_path_factory: pytest.TempPathFactory) -> Edition:
     root = tmp_path_factory.mktemp("edition") / "content"
     shutil.copytree(EDITION, root)
-    with (root / "guides" / "guide.yml").open("a", encoding="utf-8") as f:
-        f.write(f"site_url: {SITE}\ndocument_number: {DOCUMENT_NUMBER}\n")
+    guide_yml = root / "guides" / "guide.yml"
+    text = guide_yml.read_text(encoding="utf-8").replace("chapters:\n", "chapters:\n  - 00-preface.md\n")
+    guide_yml.write_text(text + f"site_url: {SITE}\ndocument_number: {DOCUMENT_NUMBER}\n", encoding="utf-8")
+    (root / "guides" / "00-preface.md").write_text(f"# 编制说明\n\n{PREFACE}\n", encoding="utf-8")
     out = root.parent / "out"
     opts = BuildOptions(root=root, out=out, only=("pdf",), progress=Progress(quiet=True), jobs=1)
     stage.build(load_content(root), opts)
@@ -130,3 +136,31 @@ def test_publication_facts_on_the_cover_verso(edition: Edition) -> None:
         verso = "".join(line.text for line in edition.pages[name][1].body).replace("\u3000", "")
         for fact in (guide.issuer, guide.edition, typeset.cn_date(guide.date), DOCUMENT_NUMBER, SITE):
             assert fact in verso, (name, fact)
+
+
+def _text(page: Page) -> str:
+    return "".join(line.text for line in page.body).replace("\u3000", "").replace(" ", "")
+
+
+def test_the_preface_comes_before_the_contents(edition: Edition) -> None:
+    texts = [_text(p) for p in edition.pages["guide.pdf"]]
+    preface = next(i for i, t in enumerate(texts) if t.startswith("编制说明"))
+    contents = next(i for i, t in enumerate(texts) if t.startswith("目录"))
+    assert 1 < preface < contents and PREFACE in texts[preface]
+
+
+def test_every_cited_code_and_basis_is_in_the_appendix(edition: Edition) -> None:
+    pages = edition.pages["guide.pdf"]
+    start = next(i for i, p in enumerate(pages) if _text(p).startswith("附录本指南引用"))
+    end = next(i for i, p in enumerate(pages) if p.folio == "1-1")
+    # In the order the PDF holds its text (a cell's lines together): pdftotext -raw.
+    raw = subprocess.run(["pdftotext", "-raw", "-f", str(start + 1), "-l", str(end), str(edition.pdf / "guide.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    appendix = re.sub(r"\s+", "", raw).replace("—", "-")
+    sources = [*(edition.root / "sectors").rglob("*.yml"), *(edition.root / "guides").glob("*.md")]
+    codes = {m.group().replace("—", "-").replace(" ", "") for f in sources for m in CITED_CODE.finditer(f.read_text("utf-8"))}
+    assert len(codes) >= 8
+    assert sorted(c for c in codes if c not in appendix) == []
+    content = load_content(edition.root)
+    titles = {b.title for sc in content.sectors for b in sc.sector.basis}
+    assert sorted(t for t in titles if f"《{t}》".replace(" ", "") not in appendix) == []

@@ -16,6 +16,7 @@ from zhinan.formats.record import form_context
 
 if TYPE_CHECKING:
     pass
+from zhinan.pdf.cited import cited
 from zhinan.pdf.render import Job, Rendered
 from zhinan.pdf.typeset import (
     VOLUME_TEMPLATE,
@@ -86,10 +87,14 @@ def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: b
                size_hint=len(sc.items) // 4, root=str(root))
 
 
+PREFACE_TITLES = ("前言", "编制说明")
+"""A common chapter with one of these titles is printed before the 目录, as a book's 前言 is."""
+
+
 def _chapters(content: Content) -> tuple[list[Markup], list[TocEntry]]:
     views: list[Markup] = []
     toc: list[TocEntry] = []
-    listed = list(content.chapters)
+    listed = sorted(content.chapters, key=lambda ch: ch.title not in PREFACE_TITLES)
     if content.changes is not None:
         # The changelog is printed as an appendix; its heading says so, in the 目录 as on the page.
         listed.append(replace(content.changes, markdown=content.changes.markdown.replace("# ", "# 附录　", 1)))
@@ -118,6 +123,9 @@ def opening_page(sc: SectorContent, rendered: Rendered) -> int:
     return rendered.anchor_pages.get(anchor(sc, "overview"), 1)
 
 
+CITED_TITLE = "附录　本指南引用的法律、法规、规范性文件和标准"
+CITED_ANCHOR = "appendix-cited"
+
 FRONT_END = "front--end"
 """The id of the last element of guide.pdf's front matter."""
 
@@ -130,6 +138,8 @@ def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], r
     page numbering: the front matter's numbers, then each 分册's, prefixed with its number."""
     guide = content.guide
     chapters, toc = _chapters(content)
+    prefaces = sum(ch.title in PREFACE_TITLES for ch in content.chapters)
+    toc.append(TocEntry(CITED_TITLE, CITED_ANCHOR, 1))
     groups = []
     for sc, r in volumes:
         number, first = volume_number(content, sc), opening_page(sc, r)
@@ -140,8 +150,9 @@ def front_job(content: Content, volumes: list[tuple[SectorContent, Rendered]], r
     ctx = {
         "meta": metadata(guide, guide.title, f"{guide.title}（{guide.edition}）合订本",
                          [guide.title, guide.edition, "安全生产标准化", *(sc.sector.name for sc in content.sectors)]),
-        "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "chapters": chapters, "duplex": duplex,
-        "front_end": FRONT_END,
+        "guide": guide, "toc": toc, "toc_id": "toc", "volumes": groups, "duplex": duplex,
+        "preface": chapters[:prefaces], "chapters": chapters[prefaces:],
+        "front_end": FRONT_END, "cited": cited(content, root), "cited_title": CITED_TITLE, "cited_anchor": CITED_ANCHOR,
     }
     return Job("guide-front", "pdf/guide.html", ctx, (root / "guides").resolve().as_uri() + "/",
                out / ".guide-front.pdf", pdfa, anchors=(FRONT_END,), root=str(root))
