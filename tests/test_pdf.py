@@ -6,12 +6,11 @@ reads those files; checks are driven by the content, not by hand-written lists.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,18 +108,25 @@ def test_common_chapters_in_guide(built: Built) -> None:
                 assert squash(plain) in text, plain
 
 
-def _printed_number(page: str) -> int | None:
-    found = re.findall(r"—\s*(\d+)\s*—", page)
-    return int(found[-1]) if found else None
+def _printed_number(page: str) -> str | None:
+    """The folio printed at the foot of a page: “7” in the front matter, “3-5” in the 3rd 分册."""
+    lines = [line for line in page.splitlines() if line.strip()]
+    found = re.findall(r"—\s*(\d+(?:-\d+)?)\s*—", lines[-1]) if lines else []
+    return found[-1] if found else None
 
 
-TOC_LINE = re.compile(r"^\s*(?P<title>\S.*?)\s*\.{3,}\s*(?P<page>\d+)\s*$")
+TOC_LINE = re.compile(r"^\s*(?P<title>\S.*?)\s*\.{3,}\s*(?P<page>\d+(?:-\d+)?)\s*$")
 
 
-def toc_entries(pages: list[str], volumes: set[str]) -> list[tuple[str | None, str, int]]:
+def _volume_of(title: str, volumes: set[str]) -> str | None:
+    """The 分册 a 目录 line names (“第3分册　工贸分册”), if it is a 分册's line."""
+    return next((v for v in volumes if squash(title).endswith(v)), None)
+
+
+def toc_entries(pages: list[str], volumes: set[str]) -> list[tuple[str | None, str, str]]:
     """(分册 or None for the front matter, title, printed page) for every 目录 line with a number."""
     first = next(i for i, p in enumerate(pages) if any(TOC_LINE.match(line) for line in p.splitlines()))
-    entries: list[tuple[str | None, str, int]] = []
+    entries: list[tuple[str | None, str, str]] = []
     group: str | None = None
     for page in pages[first:]:
         lines = page.splitlines()
@@ -128,30 +134,28 @@ def toc_entries(pages: list[str], volumes: set[str]) -> list[tuple[str | None, s
             break
         for line in lines:
             m = TOC_LINE.match(line)
-            if m and squash(m.group("title")) in volumes:
-                group = squash(m.group("title"))  # a 分册's line: its start page in the book (tested below)
+            if m and _volume_of(m.group("title"), volumes):
+                group = _volume_of(m.group("title"), volumes)  # a 分册's line: its first page (tested below)
             elif m:
-                entries.append((group, squash(m.group("title")), int(m.group("page"))))
+                entries.append((group, squash(m.group("title")), m.group("page")))
     return entries
 
 
 def _check_toc(pages: list[str], labels: list[str], volumes: set[str]) -> int:
     entries = toc_entries(pages, volumes)
     for group, title, number in entries:
-        label = f"{group}-{number}" if group else str(number)
-        assert label in labels, f"目录“{title}”的页码 {number} 不存在"
-        page = pages[labels.index(label)]
-        assert _printed_number(page) == number, f"{label} 页脚印的不是 {number}"
+        assert number in labels, f"目录“{title}”的页码 {number} 不存在"
+        page = pages[labels.index(number)]
+        assert _printed_number(page) == number, f"{number} 页脚印的不是 {number}"
         assert title in squash(page), f"目录“{title}”标的第 {number} 页上没有这个标题"
-        assert group is None or group in volumes
+        assert group is None or "-" in number
     return len(entries)
 
 
 def test_toc_numbers_are_real_pages_in_guide(built: Built) -> None:
-    """Front-matter entries carry the combined volume's own numbers (its PDF page numbers: the front
-    matter comes first); the entries under a 分册 carry that volume's numbers, as printed in its
-    footers. guide.pdf's page labels say the same (“<分册>-n”), which is how a page is found here:
-    the page must print that number and hold that heading."""
+    """The book has one numbering: front-matter entries carry the front's numbers, the entries under
+    a 分册 its number and page (“3-5”), as printed in the footers. guide.pdf's page labels say the
+    same, which is how a page is found here: the page must print that number and hold that heading."""
     path = built.path(fonts.GUIDE_FILE)
     volumes = {typeset.volume_title(sc) for sc in built.content.sectors}
     pages = page_texts(path, layout=True)
@@ -163,7 +167,7 @@ def test_toc_numbers_are_real_pages_in_guide(built: Built) -> None:
 def test_toc_numbers_are_real_pages_in_sector_volumes(built: Built) -> None:
     for sc, path in sector_pdfs(built):
         pages = page_texts(path, layout=True)
-        n = _check_toc(pages, [str(i) for i in range(1, len(pages) + 1)], set())
+        n = _check_toc(pages, [_printed_number(p) or "" for p in pages], {typeset.volume_title(sc)})
         assert n == len(typeset.sector_toc(sc))
 
 
@@ -194,14 +198,15 @@ def test_bookmarks_for_every_chapter_sector_and_aspect(built: Built) -> None:
 
 
 
-def test_each_volume_bookmark_opens_its_cover_and_is_shown_closed(built: Built) -> None:
-    """A city's book has some fifty 分册: the outline shows the chapters and one closed entry per 分册."""
+def test_each_volume_bookmark_opens_its_first_page_and_is_shown_closed(built: Built) -> None:
+    """A city's book has some fifty 分册: the outline shows the chapters and one closed entry per 分册,
+    which opens the 分册's first page in the book (its 行业概述: its cover and 目录 are not bound)."""
     reader = PdfReader(built.path(fonts.GUIDE_FILE))
     labels = list(reader.page_labels)
     top = {str(item.title): item for item in reader.outline if not isinstance(item, list)}
     for sc in built.content.sectors:
         item = top[typeset.volume_title(sc)]
-        assert labels[reader.get_destination_page_number(item)] == f"{typeset.volume_title(sc)}-1"
+        assert labels[reader.get_destination_page_number(item)] == f"{jobs.volume_number(built.content, sc)}-1"
         assert int(item["/Count"]) < 0, "分册书签应默认收起"
     with pikepdf.open(built.path(fonts.GUIDE_FILE)) as book:
         assert int(book.Root.Outlines.Count) == len(top) + sum(max(0, int(i.get("/Count", 0))) for i in top.values())
@@ -212,17 +217,17 @@ def test_links_of_bound_volumes_stay_in_their_volume(built: Built) -> None:
     labels = list(reader.page_labels)
     dests = reader.named_destinations
     for sc in built.content.sectors:
-        vt = typeset.volume_title(sc)
-        own = {i for i, label in enumerate(labels) if label.startswith(f"{vt}-")}
-        toc_page = reader.pages[reader.get_destination_page_number(dests[typeset.anchor(sc, "toc")])]
-        names = {str(a.get_object()["/Dest"]) for a in toc_page.get("/Annots", [])}
-        assert names == {e.anchor for e in typeset.sector_toc(sc)}
+        own = {i for i, label in enumerate(labels) if label.startswith(f"{jobs.volume_number(built.content, sc)}-")}
+        names = {e.anchor for e in typeset.sector_toc(sc)}
+        assert names <= set(dests)
         assert {reader.get_destination_page_number(dests[n]) for n in names} <= own
+        # The pages left out of the book (the 分册's cover and 目录) take their destinations with them.
+        assert typeset.anchor(sc, "toc") not in dests
 
 
 def test_guide_binds_every_part(built: Built) -> None:
     guide = len(PdfReader(built.path(fonts.GUIDE_FILE)).pages)
-    parts = sum(len(PdfReader(p).pages) for _, p in sector_pdfs(built))
+    parts = sum(count for _, _, _, count in _bound_parts(built)[1:])
     assert guide >= parts + len(built.content.chapters) + 2  # + cover and 目录
 
 
@@ -257,19 +262,25 @@ def _font_programs(path: Path) -> dict[str, list[int]]:
     return {face: sorted(numbers) for face, numbers in found.items()}
 
 
-def _bound_parts(built: Built) -> list[tuple[Path, int]]:
-    """Each part bound into guide.pdf (its front matter, then each 分册) and the index of its first
-    page there, found by guide.pdf's page labels (“1”, “<分册>-1”)."""
+def _bound_parts(built: Built) -> list[tuple[Path, int, int, int]]:
+    """Each part bound into guide.pdf (its front matter, then each 分册): the index of its first page
+    there, found by guide.pdf's page labels (“1”, “3-1”), the index of the first page of the part
+    that is bound (a 分册's 行业概述: its cover and 目录 are left out) and how many are."""
     labels = list(PdfReader(built.path(fonts.GUIDE_FILE)).page_labels)
-    parts = [(built.out / ".cache" / ".guide-front.pdf", labels.index("1"))]
-    return parts + [(path, labels.index(f"{typeset.volume_title(sc)}-1")) for sc, path in sector_pdfs(built)]
+    front = built.out / ".cache" / ".guide-front.pdf"
+    parts = [(front, labels.index("1"), 0, len(PdfReader(front).pages))]
+    for sc, path in sector_pdfs(built):
+        reader = PdfReader(path)
+        skip = reader.get_destination_page_number(reader.named_destinations[typeset.anchor(sc, "overview")])
+        parts.append((path, labels.index(f"{jobs.volume_number(built.content, sc)}-1"), skip, len(reader.pages) - skip))
+    return parts
 
 
 def test_guide_embeds_each_face_once(built: Built) -> None:
     """Every part embeds its own subset of each face it uses, under the same subset name; bound as
     they are, guide.pdf would carry each face once per part (one name, different glyph sets)."""
     guide = built.path(fonts.GUIDE_FILE)
-    in_parts = [_font_programs(path) for path, _ in _bound_parts(built)]
+    in_parts = [_font_programs(path) for path, _, _, _ in _bound_parts(built)]
     faces = {face for programs in in_parts for face in programs}
     assert max(sum(face in programs for programs in in_parts) for face in faces) >= 2  # something to share
     programs = _font_programs(guide)
@@ -297,10 +308,9 @@ def test_bound_pages_keep_the_parts_text_widths_and_glyphs(built: Built, tmp_pat
     same page of the part it was bound from: no glyph lost from the merged subset, no width or
     ToUnicode entry changed."""
     guide = built.path(fonts.GUIDE_FILE)
-    for n, (path, first) in enumerate(_bound_parts(built)):
-        count = len(PdfReader(path).pages)
-        assert _word_boxes(guide, first, count) == _word_boxes(path, 0, count), path.name
-        own, bound = _rasters(path, 0, count, tmp_path / f"{n}-part"), _rasters(guide, first, count, tmp_path / f"{n}")
+    for n, (path, first, skip, count) in enumerate(_bound_parts(built)):
+        assert _word_boxes(guide, first, count) == _word_boxes(path, skip, count), path.name
+        own, bound = _rasters(path, skip, count, tmp_path / f"{n}-part"), _rasters(guide, first, count, tmp_path / f"{n}")
         assert len(own) == len(bound) == count
         differ = [i + 1 for i, (a, b) in enumerate(zip(own, bound, strict=True)) if a != b]
         assert differ == [], f"{path.name} 的这些页在合订本中与分册里的样子不同：{differ}"
@@ -314,8 +324,10 @@ def test_a_face_not_found_again_keeps_a_copy_per_part_and_says_so(built: Built, 
     conf = tmp_path / "fonts.conf"
     conf.write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n', encoding="utf-8")
     monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
-    parts = [path for path, _ in _bound_parts(built)]
-    volumes = [(typeset.volume_title(sc), path) for sc, path in sector_pdfs(built)]
+    bound = _bound_parts(built)
+    parts = [path for path, _, _, _ in bound]
+    volumes = [(typeset.volume_title(sc), path, skip, f"{jobs.volume_number(built.content, sc)}-")
+               for (sc, path), (_, _, skip, _) in zip(sector_pdfs(built), bound[1:], strict=True)]
     data, _, notes = bind.bind(parts[0], volumes, typeset.metadata(built.content.guide, "合订本", "", []), pdfa=False)
     (tmp_path / "guide.pdf").write_bytes(data)
     in_parts = [_font_programs(path) for path in parts]
@@ -428,8 +440,11 @@ def test_inspection_form(built: Built) -> None:
         assert [i for i in order if (f"★{i}" in text) != (i in major)] == []
         assert text.count("★") == len(major) + 1  # and once in the legend, on page 1
         assert pages[0].count("★") == 1 + sum(f"★{i}" in pages[0] for i in major)
-        # Every page names the enterprise and counts the pages.
-        assert all("被检查单位：_____" in p and f"第{n}页共{len(pages)}页" in p for n, p in enumerate(pages, 1))
+        # Every page counts the pages and names the edition; every page after the first, where the
+        # enterprise is asked for once in the form's head, names the enterprise.
+        guide = built.content.guide
+        assert all(f"第{n}页共{len(pages)}页" in p and squash(guide.edition) in p for n, p in enumerate(pages, 1))
+        assert all("被检查单位：_____" in p for p in pages[1:]) and pages[0].count("被检查单位：") == 1
         # The signatures are on the page of the last item row, and the record follows with its columns.
         last = next(n for n, p in enumerate(pages) if order[-1] in p)
         assert "被检查单位负责人（签字）" in pages[last] and "（签字）" not in "".join(pages[:last])
@@ -634,9 +649,11 @@ def test_no_paragraph_ends_with_a_lone_character(built: Built) -> None:
     assert checked >= 3
 
 
-def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
-    """Built with the default --duplex: in guide.pdf every 分册's cover, the 目录s and every chapter
-    opening fall on odd pages (rectos), and a page left blank before one carries nothing."""
+def test_duplex_volumes_and_the_contents_open_on_rectos(built: Built) -> None:
+    """Built with the default --duplex: in guide.pdf every 分册 and the 目录 open on odd pages
+    (rectos), and a page left blank before one carries nothing. The other parts and chapters
+    follow on the next page, as a book's sections do (issue 32: a recto for each left a third of the
+    book blank)."""
     path = built.path(fonts.GUIDE_FILE)
     reader = PdfReader(path)
     assert len(reader.pages) % 2 == 0
@@ -644,14 +661,10 @@ def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
     labels = list(reader.page_labels)
     opening: dict[str, int] = {}
     for sc in built.content.sectors:
-        opening[typeset.volume_title(sc)] = labels.index(f"{typeset.volume_title(sc)}-1") + 1
-        for name in ("toc", "overview", "checklist", "enterprises"):
-            opening[typeset.anchor(sc, name)] = reader.get_destination_page_number(dests[typeset.anchor(sc, name)]) + 1
-    _, front_toc = jobs._chapters(built.content)
-    for e in [typeset.TocEntry("目录", "toc", 1), *front_toc]:
-        if e.level == 1:
-            opening[e.anchor] = reader.get_destination_page_number(dests[e.anchor]) + 1
-    assert len(opening) >= 5 * len(built.content.sectors) + 2
+        opening[typeset.volume_title(sc)] = labels.index(f"{jobs.volume_number(built.content, sc)}-1") + 1
+        opening[typeset.anchor(sc, "overview")] = reader.get_destination_page_number(dests[typeset.anchor(sc, "overview")]) + 1
+    opening["toc"] = reader.get_destination_page_number(dests["toc"]) + 1
+    assert len(opening) == 2 * len(built.content.sectors) + 1
     assert {k: n for k, n in opening.items() if n % 2 == 0} == {}
     texts = page_texts(path)
     blanks = [i + 1 for i, t in enumerate(texts) if not t.strip()]
@@ -660,8 +673,8 @@ def test_duplex_covers_and_chapters_open_on_rectos(built: Built) -> None:
 
 
 def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
-    """In guide.pdf's 目录 each 分册 line is a link to the 分册's cover and prints the page of the
-    book it is on; each entry under it is a link to the page holding its heading."""
+    """In guide.pdf's 目录 each 分册 line is a link to the 分册's first page and prints its number
+    (“3-1”); each entry under it is a link to the page holding its heading."""
     path = built.path(fonts.GUIDE_FILE)
     reader = PdfReader(path)
     labels = list(reader.page_labels)
@@ -676,15 +689,15 @@ def test_master_toc_links_every_volume_entry_to_its_page(built: Built) -> None:
             if "/Dest" in annot:
                 links[str(annot["/Dest"])] = reader.get_destination_page_number(dests[str(annot["/Dest"])])
     for sc in built.content.sectors:
-        vt = typeset.volume_title(sc)
-        cover = labels.index(f"{vt}-1")
-        assert links[typeset.anchor(sc, "cover")] == cover
-        printed = [int(m.group("page")) for t in texts[:cover] for line in t.splitlines()
-                   if (m := TOC_LINE.match(line)) and squash(m.group("title")) == vt]
-        assert printed == [cover + 1], f"{vt} 在目录中标的起始页不对"
+        vt, number = typeset.volume_title(sc), jobs.volume_number(built.content, sc)
+        first = labels.index(f"{number}-1")
+        assert links[typeset.anchor(sc, "overview")] == first
+        printed = [m.group("page") for t in texts[:first] for line in t.splitlines()
+                   if (m := TOC_LINE.match(line)) and squash(m.group("title")).endswith(vt)]
+        assert printed == [f"{number}-1"], f"{vt} 在目录中标的起始页不对"
         for e in typeset.sector_toc(sc):
             target = links[e.anchor]
-            assert labels[target].startswith(f"{vt}-") and squash(e.title) in squash(texts[target]), e
+            assert labels[target].startswith(f"{number}-") and squash(e.title) in squash(texts[target]), e
 
 
 def test_leader_dots_are_one_run_per_line_on_one_grid(built: Built) -> None:
@@ -721,35 +734,16 @@ def _as_rendered(sc: SectorContent, path: Path) -> render.Rendered:
     return render.Rendered(sc.id, path, len(reader.pages), 0.0, 0.0, 0, 0.0, anchor_pages=anchors)
 
 
-def test_front_matter_is_laid_out_once_and_past_its_reach_again_with_the_same_numbers(
-        built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each 分册's start page in guide.pdf's 目录 follows from the length of the front matter. It is
-    worked out by WeasyPrint in the one layout (a counter style per 分册 up to `front_bound` pages);
-    a front longer than that is rendered again with the numbers given. Both print the same 目录."""
+def test_front_matter_is_laid_out_once_with_each_volumes_numbers(built: Built, tmp_path: Path) -> None:
+    """guide.pdf's 目录 gives each 分册 and its entries the numbers printed on their pages (“3-5”),
+    known from the rendered volumes: the front matter is laid out once, whatever its own length."""
     volumes = [(sc, _as_rendered(sc, path)) for sc, path in sector_pdfs(built)]
-    front_at = functools.partial(jobs.front_job, built.content, volumes, FIXTURE, tmp_path, False, True)
-    given: list[int | None] = []
-    real = render.render
-
-    def rendering(job: render.Job) -> render.Rendered:
-        given.append(job.context["volumes"][0]["page"])
-        return real(job)
-
-    monkeypatch.setattr(stage, "render", rendering)  # as the stage calls it
-    once = stage._render_front(front_at)
-    assert given == [None], "the front matter was rendered more than once"
-    laid_out = page_texts(once.path, layout=True)
-    start = jobs._padded(once.pages, True) + 1
-    assert any(re.search(rf"{re.escape(typeset.volume_title(volumes[0][0]))}\s*\.{{3,}}\s*{start}\s*$", line)
-               for page in laid_out for line in page.splitlines())
-
-    def short(**kw: Any) -> render.Job:
-        job = front_at(**kw)
-        return replace(job, context={**job.context, "front_bound": once.pages - 1})
-
-    again = stage._render_front(short)
-    assert given[1:] == [None, start]
-    assert page_texts(again.path, layout=True) == laid_out
+    job = jobs.front_job(built.content, volumes, FIXTURE, tmp_path, False, True)
+    laid_out = page_texts(render.render(job).path, layout=True)
+    for sc, _ in volumes:
+        number = jobs.volume_number(built.content, sc)
+        assert any(re.search(rf"{re.escape(typeset.volume_title(sc))}\s*\.{{3,}}\s*{number}-1\s*$", line)
+                   for page in laid_out for line in page.splitlines())
 
 
 def _outline_pages(reader: PdfReader, items: list[Any] | None = None) -> set[int]:

@@ -261,6 +261,14 @@ class Guide:
         "开放数据许可", "网站“开放数据”页所列 JSON 和 CSV 的使用许可（由发布单位确定；不填时说明尚未声明）。",
         example="署名 4.0 国际（CC BY 4.0）", default=None,
     )
+    document_number: str | None = spec(
+        "文号", "印发指南的文件的文号（有文号时填写），印在封二的发布信息中。", default=None,
+    )
+    site_url: str | None = spec(
+        "网站地址", "网络版的地址（以 / 结尾）。填写后，PDF 封面印网络版地址和二维码，各行业分册和检查表印该行业页面"
+        "和在线自查页面的地址和二维码；不填则不印。", example="https://example.org/zhinan/",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?/$", default=None,
+    )
     chapters: tuple[str, ...] = spec(
         "通用章节", "guides/ 下的 Markdown 文件名，按顺序排列。", example=["01-overview.md"]
     )

@@ -21,14 +21,15 @@ from zhinan.pdf.typeset import VOLUME_LINK
 # ---- binding the combined volume -------------------------------------------------------------
 
 
-def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdfa: bool,
+def bind(front: Path, volumes: list[tuple[str, Path, int, str]], meta: dict[str, str], pdfa: bool,
          duplex: bool = True) -> tuple[bytes, int, list[str]]:
-    """The 合订本: front matter, then every sector volume unchanged, with merged bookmarks and page
-    labels equal to the printed numbers (front pages 1…n, then “<行业>-1…” for each 分册).
+    """The 合订本: front matter, then every sector volume from its first part on (its cover and 目录,
+    the first `skip` pages, are left out: the book's 目录 lists the 分册), with merged bookmarks and
+    page labels equal to the printed numbers (front pages 1…n, then “3-1…” for the 3rd 分册: the
+    label prefix given with it).
 
     For two-sided printing each part ends on a verso (a blank page is added after a part of odd
-    length), so that every 分册's cover, and with it each of its chapters (set on rectos of their
-    own volume), falls on a recto of the book. Each font face is embedded once (see
+    length), so that every 分册 starts on a recto of the book. Each font face is embedded once (see
     `_one_copy_of_each_face`); returns the book, its page count, and the faces that could not be
     (in Chinese).
 
@@ -36,8 +37,8 @@ def bind(front: Path, volumes: list[tuple[str, Path]], meta: dict[str, str], pdf
     took minutes and gigabytes."""
     binding = _Binding(duplex)
     binding.add(front, None, ("/OutputIntents", "/Metadata") if pdfa else ())
-    for title, path in volumes:
-        binding.add(path, title, ())
+    for title, path, skip, prefix in volumes:
+        binding.add(path, title, (), skip, prefix)
     book = binding.finish()
     book.docinfo = book.make_indirect(pikepdf.Dictionary({
         "/Title": pikepdf.String(meta["title"]), "/Author": pikepdf.String(meta["author"]),
@@ -70,11 +71,13 @@ class _Binding:
         self.namespaces: list[Any] = []
         self.next_key = 0
 
-    def add(self, path: Path, title: str | None, keep: tuple[str, ...]) -> None:
-        """Bind the part at `path` next: a 分册 under the bookmark `title`, or the front matter
-        (`title` None), whose catalogue entries `keep` (PDF/A's) become the book's."""
+    def add(self, path: Path, title: str | None, keep: tuple[str, ...], skip: int = 0, prefix: str = "") -> None:
+        """Bind the part at `path` next, less its first `skip` pages: a 分册 under the bookmark
+        `title` with page labels `prefix`1…, or the front matter (`title` None), whose catalogue
+        entries `keep` (PDF/A's) become the book's."""
         book = self.book
         with pikepdf.open(path) as part:
+            _drop_opening(part, skip)
             mark, first = self._next_object(), len(book.pages)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # the names are copied below
@@ -86,7 +89,7 @@ class _Binding:
                 for page in book.pages[first:]:
                     _link_into_volumes(page.obj)
             else:
-                label.P = pikepdf.String(f"{title}-")
+                label.P = pikepdf.String(prefix)
                 volume = book.make_indirect(pikepdf.Dictionary(
                     Title=pikepdf.String(title), Dest=pikepdf.Array([book.pages[first].obj, pikepdf.Name.Fit])))
                 _chain(volume, items)
@@ -149,6 +152,82 @@ class _Binding:
         root.PageMode = pikepdf.Name.UseOutlines
         root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
         return book
+
+
+def _drop_opening(part: Any, skip: int) -> None:
+    """Take the first `skip` pages out of the part (open in memory, never saved), with everything
+    that refers to them: bookmarks, named destinations, structure elements, parent tree entries —
+    copied, these would bring the pages into the book as orphans."""
+    if skip <= 0:
+        return
+    gone = {p.obj.objgen for p in part.pages[:skip]}
+    keys = set()
+    for page in part.pages[:skip]:
+        if "/StructParents" in page.obj:
+            keys.add(int(page.obj.StructParents))
+        keys.update(int(a.StructParent) for a in page.obj.get("/Annots", []) if "/StructParent" in a)
+    for _ in range(skip):
+        del part.pages[0]
+
+    def kept(dest: Any) -> bool:
+        if isinstance(dest, pikepdf.Dictionary):
+            dest = dest.get("/D")
+        return not (isinstance(dest, pikepdf.Array) and len(dest) and dest[0].objgen in gone)
+
+    outlines = part.Root.get("/Outlines")
+    if outlines is not None:
+        items, item = [], outlines.get("/First")
+        while item is not None:
+            items.append(item)
+            item = item.get("/Next")
+        items = [i for i in items if kept(i.get("/Dest")) and kept(i.get("/A"))]
+        for i in items:
+            for key in ("/Prev", "/Next"):
+                if key in i:
+                    del i[key]
+        _chain(outlines, items, open_=True)
+        if not items:
+            for key in ("/First", "/Last"):
+                if key in outlines:
+                    del outlines[key]
+    names = part.Root.get("/Names", {}).get("/Dests")
+    if names is not None:
+        tree = pikepdf.NameTree(names)
+        for name in [k for k, v in tree.items() if not kept(v)]:
+            del tree[name]
+    root = part.Root.get("/StructTreeRoot")
+    if root is not None:
+        _prune(root, gone, None)
+        nums = list(root.ParentTree.Nums)
+        root.ParentTree.Nums = pikepdf.Array([x for k, v in zip(nums[::2], nums[1::2], strict=True)
+                                              if int(k) not in keys for x in (k, v)])
+
+
+def _prune(elem: Any, gone: set[tuple[int, int]], page: Any) -> bool:
+    """Remove from the structure element `elem` what is drawn on the pages `gone`; whether anything is left."""
+    page = elem.get("/Pg", page)
+    on_gone = page is not None and page.objgen in gone
+    kids = elem.get("/K")
+    if kids is None:
+        return not on_gone
+    items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    left = []
+    for kid in items:
+        if isinstance(kid, pikepdf.Dictionary):
+            kind = kid.get("/Type")
+            if kind in (pikepdf.Name.MCR, pikepdf.Name.OBJR):
+                where = kid.get("/Pg", page)
+                keep = where is None or where.objgen not in gone
+            else:
+                keep = _prune(kid, gone, page)
+        else:
+            keep = not on_gone  # a marked-content id on the element's page
+        if keep:
+            left.append(kid)
+    elem.K = pikepdf.Array(left)
+    if on_gone and "/Pg" in elem:
+        del elem["/Pg"]
+    return bool(left) or elem.get("/Type") == pikepdf.Name.StructTreeRoot
 
 
 def _own_stream_data(book: Any, start: int, end: int) -> None:

@@ -1,6 +1,7 @@
 """Rendering one PDF in a worker process: a `Job` in, a `Rendered` out. WeasyPrint's log is
 collected and turned into a Chinese error; only files inside the repository are fetched; the
-目录's leader dots are set as one run per line after layout; memory is given back after each file.
+目录's leader dots are set as one run per line after layout, and lines of Chinese text justified
+between their characters (`justify`); memory is given back after each file.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from zhinan.pipeline.files import write_bytes
 if TYPE_CHECKING:
     pass
 from zhinan.pdf.fonts import FONTS_CONF, PdfError, foreign_faces, use_print_fonts
+from zhinan.pdf.justify import justify_chinese
 from zhinan.pdf.typeset import jinja_env
 
 # ---- jobs (run in worker processes) ----------------------------------------------------------
@@ -202,6 +204,7 @@ def _one_run(context: Any, dots: tuple[Any, ...], shape: Callable[..., Any]) -> 
 def _weasyprint(job: Job, html: str) -> tuple[Any, bytes, list[logging.LogRecord]]:
     use_print_fonts()
     _one_run_per_leader()
+    justify_chinese()
     from weasyprint import HTML  # imported where it renders: a worker, or the main process with -j1
 
     # Tagged (PDF/UA structure: headings, tables, figures with their alt text, reading order) and

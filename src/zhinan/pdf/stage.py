@@ -3,7 +3,8 @@
 Each sector gets its own volume and a blank inspection form, rendered by WeasyPrint from the
 validated model in worker processes (`render`). The combined volume (guide.pdf) is a 合订本: only
 its cover, 目录 and common chapters are laid out here (`jobs.front_job`); the sector volumes already
-rendered are bound behind them (`bind`), each keeping its own page numbers (分册页码), and each font
+rendered are bound behind them (`bind`), from their first part on, each keeping its page numbers,
+prefixed with its number in the book (“3-5”, the one numbering of the book), and each font
 face is embedded once for the whole book (`fonts`). Laying the same pages out twice would cost
 minutes and gigabytes at city scale, and the 目录 needs no second pass because the page of every
 sector heading is known once its volume is rendered.
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from zhinan.pipeline.stage import BuildOptions
 from zhinan.pdf.bind import bind
 from zhinan.pdf.fonts import GUIDE_FILE, PdfError, require_cjk_font, use_print_fonts
-from zhinan.pdf.jobs import FRONT_END, form_job, front_job, volume_job
+from zhinan.pdf.jobs import form_job, front_job, opening_page, volume_job, volume_number
 from zhinan.pdf.render import Job, Rendered, Renderer, _check, render, worker_pool
 from zhinan.pdf.typeset import VOLUME_TEMPLATE, volume_title
 
@@ -146,6 +147,7 @@ class _BoundGuide:
                  opts: BuildOptions, store: hashcache.Cache) -> None:
         self.started = time.perf_counter()
         self.volumes, self.store, self.path = volumes, store, opts.out / "pdf" / GUIDE_FILE
+        self.content = content
         # The front matter is kept in the cache folder so that a change inside one 分册 that moves
         # no 目录 entry only re-binds the volumes.
         self.front_at = partial(front_job, content, volumes, opts.root, opts.out / ".cache", opts.pdfa, opts.duplex)
@@ -184,7 +186,8 @@ class _BoundGuide:
             return _from_cache(replace(self.job, name=GUIDE_FILE, out=self.path), self.cached)
         assert self.front is not None
         call = partial(bind_guide, self.front.path, self.job.context["meta"],
-                       [(volume_title(sc), r.path) for sc, r in self.volumes], self.pdfa, self.duplex, self.path)
+                       [(volume_title(sc), r.path, opening_page(sc, r) - 1, f"{volume_number(self.content, sc)}-")
+                        for sc, r in self.volumes], self.pdfa, self.duplex, self.path)
         if jobs <= 1:
             pages, size, notes, cpu = call()
         else:
@@ -211,7 +214,7 @@ def _waited(future: Future[T], stop: threading.Event) -> T:
     return future.result()
 
 
-def bind_guide(front: Path, meta: dict[str, str], volumes: list[tuple[str, Path]], pdfa: bool, duplex: bool,
+def bind_guide(front: Path, meta: dict[str, str], volumes: list[tuple[str, Path, int, str]], pdfa: bool, duplex: bool,
                path: Path) -> tuple[int, int, list[str], float]:
     """Bind guide.pdf from its front matter and the volumes and write it; returns its pages and
     bytes, the binding's notes and the CPU seconds it took."""
@@ -222,19 +225,7 @@ def bind_guide(front: Path, meta: dict[str, str], volumes: list[tuple[str, Path]
 
 
 def _render_front(front_at: Callable[..., Job]) -> Rendered:
-    """Rendered once, the 分册' start pages worked out by WeasyPrint (see `front_job`); rendered
-    again with the numbers given only if the front is longer than its counter styles reach, or its
-    last element is not on its last page. Those numbers change no line: its length stays."""
-    job = front_at()
-    front = render(job)
-    if not job.context["volumes"] or front.anchor_pages.get(FRONT_END) == front.pages <= job.context["front_bound"]:
-        return front
-    for _ in range(3):
-        pages = front.pages
-        front = render(front_at(front_pages=pages))
-        if front.pages == pages:
-            break
-    return front
+    return render(front_at())
 
 
 def _figures(r: Rendered) -> dict[str, Any]:

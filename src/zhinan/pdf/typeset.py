@@ -6,8 +6,11 @@ character), and the Jinja environment with the helpers the templates use.
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -134,6 +137,47 @@ def typeset_filter(html: str) -> Markup:
     return Markup("".join(parts))
 
 
+# ---- column widths from the text a column must hold -------------------------------------------
+
+PT_PER_MM = 72 / 25.4
+CELL_PADDING_MM = 2.5
+"""The left and right padding of a table cell in print.css (`th, td { padding: 1mm 2.5mm }`)."""
+
+
+@cache
+def _sans_face() -> Any:
+    """The sans face the ids are set in, as fontconfig resolves it for the print edition, loaded by
+    FreeType through Pillow (WeasyPrint's own dependency); None if it cannot be loaded."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    found = subprocess.run([fc_match, "-f", "%{file}:%{index}", "Noto Sans CJK SC"], capture_output=True,
+                           text=True, check=False).stdout
+    path, _, index = found.rpartition(":")
+    try:
+        from PIL import ImageFont
+
+        return ImageFont.truetype(path, size=1000, index=int(index or 0))
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def text_width_mm(text: str, size_pt: float) -> float:
+    """The width of `text` set in the sans face at `size_pt` (an em a character where the face
+    cannot be loaded, which no Latin or CJK character exceeds)."""
+    face = _sans_face()
+    if face is None:
+        return len(text) * size_pt / PT_PER_MM
+    return float(face.getlength(text)) / 1000 * size_pt / PT_PER_MM
+
+
+def column_mm(texts: Iterable[str], size_pt: float, slack_mm: float = 1.0) -> float:
+    """The width of a table column that holds the widest of `texts` on one line, padding included,
+    rounded up to a half millimetre."""
+    widest = max((text_width_mm(t, size_pt) for t in texts), default=0.0)
+    return math.ceil((widest + 2 * CELL_PADDING_MM + slack_mm) * 2) / 2
+
+
 def cn_num(n: int) -> str:
     return CN_NUMERALS[n - 1] if 0 < n <= len(CN_NUMERALS) else str(n)
 
@@ -164,6 +208,32 @@ def enterprise_anchor(sc: SectorContent, e: Enterprise) -> str:
     return anchor(sc, f"ent-{e.id}")
 
 
+# ---- the online edition: its addresses and QR codes ------------------------------------------
+
+SELF_CHECK_PAGE = "self-check"
+"""The self-check page's name under a sector's folder of the site (zhinan.site.selfcheck.PAGE: the
+print edition may not import the site, which comes after it; tests/test_print_matter.py checks
+that the two agree)."""
+
+
+def sector_url(guide: Guide, sc: SectorContent) -> str | None:
+    """The sector's page of the online edition (`site.pages.sector_src`), if its address is configured."""
+    return f"{guide.site_url}sectors/{sc.id}/" if guide.site_url else None
+
+
+def self_check_url(guide: Guide, sc: SectorContent) -> str | None:
+    """The sector's self-check page of the online edition, if its address is configured."""
+    return f"{guide.site_url}sectors/{sc.id}/{SELF_CHECK_PAGE}/" if guide.site_url else None
+
+
+def qr_code(url: str) -> Markup:
+    """A QR code of `url` as inline SVG, made here (segno, no network), with its quiet zone;
+    error correction M, as for print."""
+    import segno
+
+    return Markup(segno.make(url, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True))
+
+
 @cache
 def jinja_env() -> Environment:
     env = Environment(
@@ -174,7 +244,9 @@ def jinja_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(md=md_filter, md_inline=md_inline_filter, cn_date=cn_date, typeset=typeset_filter)
-    env.globals.update(cn_num=cn_num, anchor=anchor, volume_link=volume_link, aspect_anchor=aspect_anchor, enterprise_anchor=enterprise_anchor)
+    env.globals.update(cn_num=cn_num, anchor=anchor, volume_link=volume_link, aspect_anchor=aspect_anchor,
+                       enterprise_anchor=enterprise_anchor, qr_code=qr_code, sector_url=sector_url,
+                       self_check_url=self_check_url)
     return env
 
 
@@ -183,9 +255,9 @@ class TocEntry:
     title: str
     anchor: str
     level: int
-    page: int | None = None
-    """Printed page number when known in advance (sector entries of the combined 目录); None lets
-    WeasyPrint fill it in with target-counter()."""
+    page: str | None = None
+    """The number printed on the entry's page when known in advance (a 分册's entries in the
+    combined 目录, “3-5”); None lets WeasyPrint fill it in with target-counter()."""
 
 
 def sector_toc(sc: SectorContent) -> list[TocEntry]:
