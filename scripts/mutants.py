@@ -192,7 +192,7 @@ MUTANTS: tuple[Mutant, ...] = (
       "folio(number, r.anchor_pages[e.anchor] - first + 1)", "folio(number, r.anchor_pages[e.anchor])",
       "tests/test_pdf.py::test_toc_numbers_are_real_pages_in_guide"),
     m("pdf: a leader's dots are shown one text operator each", "src/zhinan/pdf/render.py",
-      "    _one_run_per_leader()\n    from weasyprint", "    from weasyprint",
+      "    _one_run_per_leader()\n    justify_chinese()\n", "    justify_chinese()\n",
       "tests/test_pdf.py::test_leader_dots_are_one_run_per_line_on_one_grid"),
     m("importer: items missing from the sheet are deleted without --delete", "src/zhinan/commands/importer.py",
       "(result.removed if delete else result.kept).extend(missing)", "result.removed.extend(missing)",
