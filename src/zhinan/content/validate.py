@@ -226,8 +226,8 @@ class FileValidator:
         if node.tag.endswith((":bool", ":null")) or node.tag.endswith(("map", "seq")):
             self.error(node, f"{label}应为文本，这里是“{node.value}”；如确实要写这个词，请加引号")
             return _BAD
-        bad = textrules.forbidden(str(node.value))
-        for b in bad:  # written as an escape (`"\\f"`); one written as is was refused with the file
+        invisible = textrules.forbidden(str(node.value))
+        for b in invisible:  # written as an escape (`"\\f"`); one written as is was refused with the file
             self.error(node, f"{label}{b.message}（值的第 {b.index + 1} 个字）")
         value = str(node.value).strip()
         if not value:
@@ -238,7 +238,7 @@ class FileValidator:
             self.error(node, f"{label}有 {len(value)} 个字，超过了上限 {bound} 个字"
                        + ("（更长的内容请写成通用章节）" if markdown else "（请精简，或把说明写进 Markdown 字段）"))
             return _BAD
-        if bad:
+        if invisible:
             return _BAD
         found = sanitize.findings(value)
         if not markdown:  # plain text is shown as it is written: only a tag in it is a mistake
