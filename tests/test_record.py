@@ -20,7 +20,7 @@ def test_the_json_export_has_the_documented_shape() -> None:
     data = json.loads(json.dumps(record.to_json(ins, "2021年版"), ensure_ascii=False))
     assert list(data) == ["format", "version", "sector", "edition", "inspection"]
     assert (data["format"], data["version"], data["sector"], data["edition"]) == (
-        "zhinan-self-check", 1, "hazardous-chemicals", "2021年版")
+        "zhinan-self-check", 2, "hazardous-chemicals", "2021年版")
     body = data["inspection"]
     assert list(body) == [f.name for f in public_fields(Inspection)]
     assert body["date"] == "2026-11-29" and body["kind"] == "综合检查"

@@ -292,6 +292,31 @@ def changelog_cmd(root: Path, since: str) -> None:
     click.echo(f"已写入 {path}：{len(log.sectors)} 个行业有变化。", err=True)
 
 
+@main.command("report")
+@root_option
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF 文件（默认：与工作簿同名，加“-自评报告.pdf”）。")
+def report_cmd(root: Path, file: Path, output: Path | None) -> None:
+    """由填好的三张清单工作簿（.xlsx）生成自评报告 PDF（与在线自查页面打印的自评报告相同）。"""
+    from zhinan.commands import report  # WeasyPrint and openpyxl are slow to import; only this command needs them
+
+    try:
+        content = load_content(root)
+    except ContentError as exc:
+        fail(exc)
+    out = output or file.with_name(f"{file.stem}-自评报告.pdf")
+    try:
+        notes = report.write_report(file, content, out)
+    except report.ReportError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("未生成报告。", err=True)
+        sys.exit(1)
+    for note in notes:
+        click.echo(f"注意：{note}", err=True)
+    click.echo(f"已写入 {out}", err=True)
+
+
 @main.command("import-sheet")
 @root_option
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))

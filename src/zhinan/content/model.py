@@ -261,6 +261,10 @@ class Guide:
     chapters: tuple[str, ...] = spec(
         "通用章节", "guides/ 下的 Markdown 文件名，按顺序排列。", example=["01-overview.md"]
     )
+    counties: tuple[str, ...] = spec(
+        "县（市、区）", "本市的县、市、区：企业自查记录的“所在县（市、区）”从中选择（不填则自由填写）。",
+        example=["鲤城区", "丰泽区"], default_factory=tuple,
+    )
     where: Where = position()
 
 

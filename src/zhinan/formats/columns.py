@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zhinan.content.model import HAZARD_LEVELS, CheckItem, Hazard, Sector, SectorContent, public_fields
-from zhinan.formats.record import CHECK_RESULTS, Finding, ItemResult, Rectification
+from zhinan.formats.record import CHECK_RESULTS, Finding, ItemResult, Member, Rectification
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,12 @@ RECTIFICATION_COLUMNS = (
 )
 """The 整改清单: 隐患编号, the hazard looked up from the 隐患清单, then the Rectification's fields."""
 
+MEMBER_COLUMNS = _record_columns(Member, {"name": 14, "role": 12, "post": 42}, {})
+"""The 自评机构 table of the 自评 sheet (and its CSV): one row per member."""
+
 CHECKLIST_SHEET = "检查清单"
+SELF_SHEET = "自评"
+"""The sheet of the 自评 (record version 2): identity, 自评计划, 自评结论, 拟申请等级 and the 自评机构."""
 
 
 FINDINGS_SHEET, RECTIFICATIONS_SHEET, SUMMARY_SHEET = "隐患清单", "整改清单", "汇总"

@@ -188,12 +188,16 @@ def _self_check_sections() -> list[str]:
     workbook, the paper form, the empty CSVs and the browser self-check's export."""
     export = {"format": FORMAT, "version": VERSION, "sector": "hazardous-chemicals", "edition": "2021年版",
               "inspection": record_example(Inspection)}
-    short = {"Inspection": "一次自查", "ItemResult": "逐项检查结果", "Finding": "隐患清单的一行", "Rectification": "整改清单的一行"}
+    short = {"Inspection": "一次自查", "ItemResult": "逐项检查结果", "Finding": "隐患清单的一行", "Rectification": "整改清单的一行",
+             "Member": "自评机构的一名成员"}
     lines = []
     for n, record in enumerate(RECORD_TYPES):
         doc = _cell((record.__doc__ or "").strip().rstrip("。"))
         intro = (f"企业自己的自查记录（格式 `{FORMAT}` 第 {VERSION} 版），不是指南的内容文件：三张清单工作簿、"
                  "检查表的“隐患及整改记录”、空白的隐患清单/整改清单 CSV 和网站的在线自查都用这些列。"
+                     "第 2 版增加企业的统一社会信用代码、所在县（市、区）、联系人和电话，以及《企业安全生产标准化建设定级办法》"
+                     "（应急〔2021〕83号）的自评：自评机构、自评计划、标准化运行情况、下一步改进措施、拟申请等级、主要负责人；"
+                     "第 1 版的文件仍可导入，并提示需补填的内容。"
                  "说明见仓库的 `docs/enterprise-record.md`。") if n == 0 else f"{doc}，每项包含："
         lines += [f"## 企业自查记录：{short[record.__name__]}（{record.__name__}）", "", intro, "", *field_table(record), ""]
     body = json.dumps(export, ensure_ascii=False, indent=2, default=str)

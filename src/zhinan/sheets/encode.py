@@ -18,6 +18,7 @@ from zhinan.content.model import Content, SectorContent
 from zhinan.formats.columns import (
     ALL_SECTORS_TITLE,
     FINDING_COLUMNS,
+    MEMBER_COLUMNS,
     RECTIFICATION_COLUMNS,
     Column,
     checklist_columns,
@@ -67,8 +68,8 @@ def empty_list_csv(columns: Sequence[Column]) -> bytes:
     return csv_bytes([[c.title for c in columns if c.kind != "lookup"]])
 
 
-LIST_CSVS = {"findings.csv": FINDING_COLUMNS, "rectifications.csv": RECTIFICATION_COLUMNS}
-"""The empty 隐患清单 and 整改清单 CSV files, the same for every sector."""
+LIST_CSVS = {"findings.csv": FINDING_COLUMNS, "rectifications.csv": RECTIFICATION_COLUMNS, "members.csv": MEMBER_COLUMNS}
+"""The empty 隐患清单, 整改清单 and 自评机构 CSV files, the same for every sector."""
 
 
 def all_csv(content: Content) -> bytes:

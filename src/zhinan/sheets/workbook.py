@@ -18,6 +18,7 @@ very same cells as `workbook_bytes` and `read_inspection` here. The sheets:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import io
 import re
@@ -46,25 +47,35 @@ from zhinan.formats.columns import (
     FINDING_COLUMNS,
     FINDINGS_SHEET,
     MAJOR_MARK,
+    MEMBER_COLUMNS,
     RECTIFICATION_COLUMNS,
     RECTIFICATIONS_SHEET,
+    SELF_SHEET,
     SUMMARY_SHEET,
     Column,
     checklist_columns,
     checklist_rows,
 )
 from zhinan.formats.record import (
+    APPLIED_LEVELS,
     CHECK_RESULTS,
     DONE_STATUS,
     FORMAT,
     INSPECTION_KINDS,
+    MEMBER_ROLES,
+    SELF_FIELDS,
     STATUSES,
+    V1_NOTE,
     VERSION,
     Finding,
     Inspection,
     ItemResult,
+    Member,
     Rectification,
+    credit_code_problem,
     finding_id,
+    parse_date,
+    parse_money,
 )
 from zhinan.pipeline import hashcache
 from zhinan.sheets.encode import xlsx_bytes
@@ -87,8 +98,10 @@ BODY_PT, HEAD_PT = 10, 10
 """Cell text sizes. Printed at the fit-to-width scale (about 0.93 for the widest sheet) the body
 stays above 9 pt."""
 
-LINE_HEIGHT = 13.5
-"""Points per line of wrapped 10-point text, CJK fonts included (LibreOffice sets about 13)."""
+LINE_HEIGHT = 16.0
+"""Points per line of wrapped 10-point text in Noto Sans CJK SC: LibreOffice sets a line 16 pt apart
+(measured in its PDF: 13.3 pt at the 0.82 fit-to-width scale of the 整改清单); 13.5 clipped the last line
+of long text."""
 
 WRITING_ROW = 28.0
 """Height in points of a row to write in by hand: 9.9 mm on screen, about 9 mm once scaled to print."""
@@ -162,6 +175,7 @@ def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
             },
             **lists,
             "summary": {"name": SUMMARY_SHEET, "cells": summary_cells()},
+            "self": self_layout(),
         },
     }
 
@@ -169,6 +183,104 @@ def enterprise_layout(sc: SectorContent) -> dict[str, Any]:
 def _columns_json(columns: Sequence[Column]) -> list[dict[str, Any]]:
     return [{"field": _field(c), "title": c.title, "letter": get_column_letter(i), **({"computed": True} if c.kind == "lookup" else {})}
             for i, c in enumerate(columns, 1)]
+
+
+# ---- The 自评 sheet (record version 2) ------------------------------------------------------------
+
+SELF_LABEL_COLS, SELF_VALUE_COLS = ("A", "B"), ("C", "F")
+"""The 自评 sheet's label (A:B) and value (C:F) spans."""
+
+SELF_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("一、企业基本信息", ("credit_code", "county", "contact", "phone", "principal", "applied_level")),
+    ("二、自评计划", ("plan_scope", "plan_division", "plan_start", "plan_end")),
+    ("三、自评结论", ("operation", "improvements")),
+)
+"""The 自评 sheet's parts, top to bottom, each a heading row then one row a field; the 自评机构 follows."""
+
+MEMBER_ROWS = 20
+"""Rows of the 自评机构 table."""
+
+SELF_WIDTHS = (6, 14, 14, 14, 14, 14)
+LONG_SELF_FIELDS = ("plan_scope", "plan_division", "operation", "improvements")
+"""Fields given rows for a paragraph."""
+
+
+def self_layout() -> dict[str, Any]:
+    """Where the 自评 sheet keeps each field (`cells`) and the 自评机构 table (`members`)."""
+    assert tuple(f for _, fs in SELF_SECTIONS for f in fs) == SELF_FIELDS
+    cells, row, headings = {}, 2, {}
+    for heading, fields in SELF_SECTIONS:
+        headings[heading] = f"A{row}"
+        row += 1
+        for name in fields:
+            cells[name] = f"{SELF_VALUE_COLS[0]}{row}"
+            row += 1
+    headings["四、自评机构"] = f"A{row}"
+    head = row + 1
+    return {
+        "name": SELF_SHEET, "cells": cells, "headings": headings,
+        "members": {"header_row": head, "first_row": head + 1, "last_row": head + MEMBER_ROWS,
+                    "columns": [{"field": "index", "title": "序号", "letter": "A"},
+                                *({"field": c.record, "title": c.title, "letter": "BCD"[i]} for i, c in enumerate(MEMBER_COLUMNS))]},
+    }
+
+
+def _self_sheet(ws: Worksheet, sc: SectorContent, content: Content, inspection: Inspection | None) -> None:
+    lay = self_layout()
+    _enterprise_line(ws, len(SELF_WIDTHS))
+    for i, w in enumerate(SELF_WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    value_width = sum(SELF_WIDTHS[2:])
+    for heading, ref in lay["headings"].items():
+        ws[ref] = heading
+        ws[ref].font = _font(bold=True)
+        ws.row_dimensions[ws[ref].row].height = WRITING_ROW
+    for name, ref in lay["cells"].items():
+        row = ws[ref].row
+        label = f"{SELF_LABEL_COLS[0]}{row}"
+        ws[label] = _record_title(Inspection, name)
+        for col in "AB":
+            ws[f"{col}{row}"].style = LABEL_STYLE
+        ws.merge_cells(f"A{row}:B{row}")
+        kind = "date" if name in ("plan_start", "plan_end") else "text"
+        for col in "CDEF":
+            ws[f"{col}{row}"].style = DATE_STYLE if kind == "date" else BODY_STYLE
+        ws.merge_cells(f"C{row}:F{row}")
+        value = getattr(inspection, name) if inspection is not None else None
+        if value not in (None, ""):
+            _text(ws[ref], value)
+        blank_lines = 4 if name in LONG_SELF_FIELDS else 1
+        lines = max(blank_lines, _lines(str(value or ""), value_width))
+        ws.row_dimensions[row].height = max(WRITING_ROW, LINE_HEIGHT * lines + 6)
+        if kind == "date":
+            _validate(ws, Column(_record_title(Inspection, name), 0, kind="date"), ref)
+    _validate(ws, Column(_record_title(Inspection, "applied_level"), 0, choices=APPLIED_LEVELS), lay["cells"]["applied_level"])
+    if content.guide.counties:
+        _validate(ws, Column(_record_title(Inspection, "county"), 0, choices=content.guide.counties), lay["cells"]["county"])
+    members = lay["members"]
+    head = members["header_row"]
+    for col in members["columns"]:
+        ws[f"{col['letter']}{head}"] = col["title"]
+    for col in "ABCDEF":
+        ws[f"{col}{head}"].style = HEAD_STYLE
+    ws.merge_cells(f"D{head}:F{head}")
+    ws.row_dimensions[head].height = WRITING_ROW
+    people = inspection.members if inspection is not None else ()
+    if len(people) > MEMBER_ROWS:
+        raise ValueError(f"自评机构有 {len(people)} 人，工作簿只有 {MEMBER_ROWS} 行")
+    for n in range(MEMBER_ROWS):
+        r = members["first_row"] + n
+        ws[f"A{r}"] = n + 1
+        for col in "ABCDEF":
+            ws[f"{col}{r}"].style = BODY_STYLE
+        ws.merge_cells(f"D{r}:F{r}")
+        ws.row_dimensions[r].height = WRITING_ROW
+        if n < len(people):
+            for c in members["columns"][1:]:
+                _text(ws[f"{c['letter']}{r}"], getattr(people[n], c["field"]) or None)
+    role = next(c for c in MEMBER_COLUMNS if c.record == "role")
+    _validate(ws, role, f"C{members['first_row']}:C{members['last_row']}")
+    _print_setup(ws, sc, None, f"A1:F{members['last_row']}", portrait=True)
 
 
 # ---- Styles ----------------------------------------------------------------------------------
@@ -244,12 +356,14 @@ def workbook(sc: SectorContent, content: Content, inspection: Inspection | None 
     _add_styles(wb)
     _checklist(wb.create_sheet(CHECKLIST_SHEET), sc, inspection)
     printed = PRINTED_BLANK_ROWS
-    if inspection is not None:
-        printed = max(printed, *(_finding_number(x.id) for x in inspection.findings),
-                      *(_finding_number(r.finding) for r in inspection.rectifications))
+    if inspection is not None and (inspection.findings or inspection.rectifications):
+        # The print area follows the filled rows: five hazards print five rows, not a page of blanks.
+        printed = max(*(_finding_number(x.id) for x in inspection.findings),
+                      *(_finding_number(r.finding) for r in inspection.rectifications), 1)
     _findings(wb.create_sheet(FINDINGS_SHEET), sc, inspection, printed)
     _rectifications(wb.create_sheet(RECTIFICATIONS_SHEET), sc, inspection, printed)
     _summary(wb.create_sheet(SUMMARY_SHEET), sc)
+    _self_sheet(wb.create_sheet(SELF_SHEET), sc, content, inspection)
     props = wb.properties
     props.title = f"{sc.sector.name}三张清单"
     props.subject = f"{content.guide.title}（{content.guide.edition}）"
@@ -455,6 +569,15 @@ def _findings(ws: Worksheet, sc: SectorContent, inspection: Inspection | None, p
         r = first + _finding_number(f.id) - 1
         for i, name in enumerate(letters, 1):
             _put(ws, r, i, getattr(f, name) or None)
+        ws.row_dimensions[r].height = row_height([getattr(f, name) or "" for name in letters], FINDING_COLUMNS)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
 
 
 def _finding_range(name: str) -> str:
@@ -474,12 +597,18 @@ def _rectifications(ws: Worksheet, sc: SectorContent, inspection: Inspection | N
             # LibreOffice and Excel calculate it; &"" shows an empty cell as empty, not 0.
             _put(ws, r, at[f"finding.{name}"], f'=IF(${key}{r}="","",IFERROR(INDEX({_finding_range(name)},'
                  f'MATCH(${key}{r},{_finding_range("id")},0))&"",""))', formula=True)
+    found = {f.id: f for f in inspection.findings} if inspection else {}
     for rect in inspection.rectifications if inspection else ():
         r = first + _finding_number(rect.finding) - 1
         for name, i in at.items():
             if not name.startswith("finding."):  # the looked-up columns keep their formulas
                 value = getattr(rect, name)
                 _put(ws, r, i, None if value in ("", None) else value)
+        # Tall enough for the text the lookups will show, too: no application measures a formula's result.
+        hazard = found.get(rect.finding)
+        shown = [getattr(hazard, name.removeprefix("finding."), "") if name.startswith("finding.") and hazard
+                 else "" if name.startswith("finding.") else _shown(getattr(rect, name)) for name in at]
+        ws.row_dimensions[r].height = row_height(shown, RECTIFICATION_COLUMNS)
 
 
 def summary_cells() -> dict[str, Any]:
@@ -635,7 +764,10 @@ def _print_setup(ws: Worksheet, sc: SectorContent, titles: str | None, area: str
     ws.page_margins.left = ws.page_margins.right = 0.3
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.25
-    for part, text in ((ws.oddHeader.center, f"{sc.sector.name}{ws.title}"), (ws.oddFooter.center, "第 &P 页　共 &N 页")):
+    # Numbered per sheet: "&P" restarts on each sheet (firstPageNumber), but LibreOffice counts "&N" over
+    # the whole workbook ("第 1 页 共 17 页" on a one-page sheet), so the footer names the sheet instead of
+    # a total that would be wrong there.
+    for part, text in ((ws.oddHeader.center, f"{sc.sector.name}{ws.title}"), (ws.oddFooter.center, f"{ws.title}　第 &P 页")):
         part.text = text
         part.font = f"{FONT},Regular"
         part.size = BODY_PT
@@ -644,8 +776,17 @@ def _print_setup(ws: Worksheet, sc: SectorContent, titles: str | None, area: str
 # ---- Reading ---------------------------------------------------------------------------------
 
 
-def read_inspection(data: bytes, sc: SectorContent) -> Inspection:
+def read_inspection(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) -> Inspection:
     """A filled workbook of this sector read back into a record; RecordError says what to fix."""
+    return read_record(data, sc, counties)[0]
+
+
+def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) -> tuple[Inspection, list[str]]:
+    """A filled workbook read back, with notes for the reader: a version-1 workbook (no 自评 sheet)
+    reads with `record.V1_NOTE`. `counties` are the guide's (a county outside them is refused).
+    The unzipped size each part of the file declares is checked before anything is inflated
+    (`MAX_INFLATED`, the self-check page's bound); pictures are named in a note, not kept."""
+    media = _declared_parts(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -657,9 +798,36 @@ def read_inspection(data: bytes, sc: SectorContent) -> Inspection:
         raise RecordError([f"错误: 工作簿缺少工作表“{'”“'.join(missing)}”：请使用本行业页面下载的三张清单工作簿"])
     reader = _Reader(wb, sc)
     inspection = reader.inspection()
+    notes = []
+    if media:
+        notes.append(f"工作簿中的 {len(media)} 张图片（{'、'.join(n.rsplit('/', 1)[-1] for n in media[:5])}"
+                     f"{'……' if len(media) > 5 else ''}）不属于自查记录，没有读入。")
+    if SELF_SHEET in wb.sheetnames:
+        inspection = dataclasses.replace(inspection, **reader.self_assessment(tuple(counties)))
+    else:
+        notes.append(V1_NOTE)
     if reader.messages:
         raise RecordError(reader.messages)
-    return inspection
+    return inspection, notes
+
+
+MAX_INFLATED = 100 * 1024 * 1024
+"""The most a workbook may declare unzipped (the self-check page's bound): one with 500 hazards is a few MB."""
+
+
+def _declared_parts(data: bytes) -> list[str]:
+    """The pictures of a workbook (xl/media/…), after refusing one whose parts declare more than
+    `MAX_INFLATED` unzipped, read from the zip's directory before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return []  # load_workbook says what is wrong with it
+    total = sum(p.file_size for p in parts)
+    if total > MAX_INFLATED:
+        raise RecordError([f"错误: 文件解压后有 {total / 1024 / 1024:,.1f} MB，超过可读入的 {MAX_INFLATED // 1024 // 1024} MB"
+                           f"（文件本身 {len(data) / 1024 / 1024:,.1f} MB）：没有解压，也没有读入"])
+    return [p.filename for p in parts if p.filename.startswith("xl/media/")]
 
 
 class _Reader:
@@ -693,23 +861,59 @@ class _Reader:
         if isinstance(value, datetime.date):
             return value
         try:
-            return datetime.date.fromisoformat(str(value).strip().replace("/", "-"))
-        except ValueError:
-            self.error(ws.title, ref, f"“{title}”应为日期，如 2026-11-29，这里是“{value}”")
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.error(ws.title, ref, f"“{title}”填写有误：{exc}")
             return None
 
     def money(self, ws: Worksheet, ref: str, title: str) -> float | None:
         value = ws[ref].value
         if value is None or value == "":
             return None
-        try:
-            amount = float(str(value).replace(",", "").strip())
-        except ValueError:
-            amount = -1.0
-        if amount < 0:
-            self.error(ws.title, ref, f"“{title}”应为不小于 0 的数字（元），这里是“{value}”")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value >= 0:
+                return float(value)
+            self.error(ws.title, ref, f"“{title}”应为不小于 0 的金额，这里是“{value}”")
             return None
-        return amount
+        try:
+            return parse_money(str(value))
+        except ValueError as exc:
+            self.error(ws.title, ref, f"“{title}”填写有误：{exc}")
+            return None
+
+    def self_assessment(self, counties: tuple[str, ...]) -> dict[str, Any]:
+        """The version-2 fields from the 自评 sheet."""
+        ws = self.wb[SELF_SHEET]
+        lay = self_layout()
+        out: dict[str, Any] = {}
+        for name, ref in lay["cells"].items():
+            title = _record_title(Inspection, name)
+            if name in ("plan_start", "plan_end"):
+                out[name] = self.date(ws, ref, title)
+            elif name == "applied_level":
+                out[name] = self.choice(ws, ref, title, APPLIED_LEVELS) or None
+            elif name == "county" and counties:
+                out[name] = self.choice(ws, ref, title, counties)
+            else:
+                out[name] = self.text(ws, ref)
+        code = re.sub(r"\s+", "", out["credit_code"]).upper()
+        if code and (problem := credit_code_problem(code)):
+            self.error(ws.title, lay["cells"]["credit_code"], f"“{_record_title(Inspection, 'credit_code')}”{problem}")
+        out["credit_code"] = code
+        members = []
+        table = lay["members"]
+        letters = {c["field"]: c["letter"] for c in table["columns"][1:]}
+        for r in range(table["first_row"], table["last_row"] + 1):
+            values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
+            if not any(values.values()):
+                continue
+            role = self.choice(ws, f"{letters['role']}{r}", _record_title(Member, "role"), MEMBER_ROLES)
+            for name in ("name", "role"):
+                if not (values[name] if name == "name" else role):
+                    self.error(ws.title, f"{letters[name]}{r}", f"这一行填了自评机构成员，但“{_record_title(Member, name)}”是空的")
+            members.append(Member(name=values["name"], role=role, post=values["post"]))
+        out["members"] = tuple(members)
+        return out
 
     def inspection(self) -> Inspection:
         ws = self.wb[CHECKLIST_SHEET]

@@ -95,6 +95,14 @@ def record_facts() -> dict[str, Any]:
         "levels": list(HAZARD_LEVELS),
         "aspects": list(ASPECTS),
         "findingPattern": record.FINDING_ID_PATTERN,
+        "roles": list(record.MEMBER_ROLES),
+        "appliedLevels": list(record.APPLIED_LEVELS),
+        "selfFields": list(record.SELF_FIELDS),
+        "creditChars": record.CREDIT_CODE_CHARS,
+        "creditWeights": list(record.CREDIT_CODE_WEIGHTS),
+        "v1Note": record.V1_NOTE,
+        "moneyHint": record.MONEY_HINT,
+        "dateHint": record.DATE_HINT,
         "fields": {rec.__name__: record_fields(rec) for rec in record.RECORD_TYPES},
     }
 
@@ -146,6 +154,8 @@ def sector_data(sc: SectorContent, content: Content, out: Path | None = None) ->
         "sector": {"id": sc.id, "name": sc.sector.name, "department": sc.sector.department},
         "guide": {"title": content.guide.title, "edition": content.guide.edition},
         "storageKey": storage_key(sc.id),
+        "oldStorageKeys": [f"zhinan-self-check:{sc.id}:v{v}" for v in record.READABLE_VERSIONS if v != record.VERSION],
+        "counties": list(content.guide.counties),
         "record": record_facts(),
         "items": [item_data(it) for it in sc.items],
         "workbook": workbook_data(sc, content, out),

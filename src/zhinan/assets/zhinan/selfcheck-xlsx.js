@@ -93,11 +93,16 @@
     });
   }
 
+  // A formula whose result the file does not hold (written by a program that does not calculate):
+  // its value is unknown, not 0 or empty.
+  var NO_RESULT = { noResult: true };
+
   Sheet.prototype.raw = function (ref, strings) {
     var c = this.cells[ref];
     if (!c) return null;
     var t = c.getAttribute("t");
     var v = kids(c, "v")[0];
+    if (kids(c, "f").length && (!v || v.textContent === "")) return NO_RESULT;
     if (t === "inlineStr") {
       var is = kids(c, "is")[0];
       return is ? is.textContent : null;
@@ -107,6 +112,12 @@
     if (t === "str" || t === "e") return v.textContent;
     if (t === "b") return v.textContent === "1";
     return Number(v.textContent);
+  };
+
+  Sheet.prototype.lastRow = function () {
+    var max = 0;
+    Object.keys(this.rows).forEach(function (k) { if (kids(this.rows[k], "c").length && Number(k) > max) max = Number(k); }, this);
+    return max;
   };
 
   Sheet.prototype.row = function (n) {
@@ -153,8 +164,11 @@
   };
 
   // Neither Excel nor LibreOffice measures rows when opening a file: a row written here is made
-  // tall enough for its longest text, in the same way as zhinan.sheets.workbook.row_height.
-  var LINE_PT = 14, PER_WIDTH = 1.2;
+  // tall enough for its longest text, in the same way as zhinan.sheets.workbook.row_height: one
+  // display column (half a CJK character) per unit of column width, less one; 16 pt a line.
+  // `shown` adds text the row shows by formula (整改清单's looked-up 隐患描述), which the file
+  // does not hold as text and no application measures either.
+  var LINE_PT = 16;
   function displayWidth(text) {
     var n = 0;
     for (var i = 0; i < text.length; i++) n += text.charCodeAt(i) >= 0x2e80 ? 2 : 1;
@@ -173,16 +187,19 @@
     var f = this.doc.getElementsByTagNameNS(NS, "sheetFormatPr")[0];
     return Number(f && f.getAttribute("defaultRowHeight")) || 15;
   };
-  Sheet.prototype.fit = function (n) {
+  Sheet.prototype.fit = function (n, shown) {
     var row = this.row(n);
     var widths = this.widths();
     var lines = 1;
-    kids(row, "c").forEach(function (c) {
-      if (c.getAttribute("t") !== "inlineStr") return;
-      var per = Math.max(1, Math.floor((Number(widths[splitRef(c.getAttribute("r")).col]) || 8.43) * PER_WIDTH) - 1);
-      var count = c.textContent.split("\n").reduce(function (a, part) { return a + Math.max(1, Math.ceil(displayWidth(part) / per)); }, 0);
+    function measure(col, text) {
+      var per = Math.max(1, Math.floor(Number(widths[col]) || 8.43) - 1);
+      var count = String(text).split("\n").reduce(function (a, part) { return a + Math.max(1, Math.ceil(displayWidth(part) / per)); }, 0);
       if (count > lines) lines = count;
+    }
+    kids(row, "c").forEach(function (c) {
+      if (c.getAttribute("t") === "inlineStr") measure(splitRef(c.getAttribute("r")).col, c.textContent);
     });
+    (shown || []).forEach(function (x) { measure(colNumber(x.letter), x.text); });
     var need = LINE_PT * lines + 4;
     if (need > (Number(row.getAttribute("ht")) || this.defaultHeight())) {
       row.setAttribute("ht", String(need));
@@ -209,15 +226,16 @@
   // A cell's value as the record holds it, or an error text.
   function cellIn(raw, field) {
     if (raw === null || raw === undefined || raw === "") return { value: field.kind === "text" ? "" : null };
+    if (raw === NO_RESULT) return { error: "是公式，但文件中没有保存它的计算结果：请用 Excel 或 WPS 打开、保存后再导入，或直接填写数值" };
+    // Amounts and dates typed as text are read as selfcheck-money.js reads them on the page:
+    // "1.5万元" is 15,000 元; "壹万" and 2026/02/30 are refused, naming the cell.
     if (field.kind === "number") {
-      var n = typeof raw === "number" ? raw : Number(String(raw).replace(/[,，\s]/g, ""));
-      return isNaN(n) || n < 0 ? { error: "应为不小于 0 的数字，实为“" + raw + "”" } : { value: n };
+      if (typeof raw === "number") return raw < 0 ? { error: "应为不小于 0 的金额，实为“" + raw + "”" } : { value: raw };
+      return window.ZhinanMoney.money(raw);
     }
     if (field.kind === "date") {
       if (typeof raw === "number") return { value: serialDate(raw) };
-      var m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(String(raw).trim());
-      if (!m) return { error: "应为日期（如 2026-12-31），实为“" + raw + "”" };
-      return { value: m[1] + "-" + ("0" + m[2]).slice(-2) + "-" + ("0" + m[3]).slice(-2) };
+      return window.ZhinanMoney.date(raw);
     }
     var s = typeof raw === "number" ? String(raw) : String(raw).trim();
     if (field.enum.length && s && field.enum.indexOf(s) < 0) return { error: "“" + s + "”不是 " + field.enum.join("、") + " 之一" };
@@ -227,9 +245,33 @@
 
   // ---- Export ------------------------------------------------------------------------------
 
-  function open(bytes) {
+  // What an imported file may be: a workbook of this page with 500 hazards is under 1 MB on disk
+  // and a few MB unzipped. The unzipped size is the one each file of the zip declares, read from
+  // the zip's directory before anything is inflated: a "zip bomb" (1 MB inflating to 1 GB) is
+  // refused before it can fill the tab's memory.
+  var MAX_FILE = 20 * 1024 * 1024, MAX_INFLATED = 100 * 1024 * 1024;
+  function mb(n) { return (n / 1024 / 1024).toLocaleString("zh-CN", { maximumFractionDigits: 1 }) + " MB"; }
+
+  // Pictures and other parts a workbook may hold that the record does not keep.
+  function dropped(name) { return /^xl\/(media|drawings|embeddings)\//.test(name); }
+
+  function open(bytes, skipped) {
     var files;
-    try { files = fflate.unzipSync(bytes); } catch (e) { fail("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或不是 .xlsx 格式。"); }
+    if (bytes.length > MAX_FILE) fail("文件有 " + mb(bytes.length) + "，超过本页可导入的 " + mb(MAX_FILE) + "：这不是本页导出的工作簿。");
+    var total = 0;
+    try {
+      fflate.unzipSync(bytes, { filter: function (f) { total += f.originalSize; return false; } });  // the directory only
+    } catch (e) { fail("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或不是 .xlsx 格式。"); }
+    if (!(total <= MAX_INFLATED)) {
+      fail("文件解压后有 " + mb(total) + "，超过本页可导入的 " + mb(MAX_INFLATED) + "（文件本身 " + mb(bytes.length) +
+           "）：没有解压，也没有导入。请导入本页或本指南网站下载的工作簿。");
+    }
+    try {
+      files = fflate.unzipSync(bytes, { filter: function (f) {
+        if (dropped(f.name)) { if (skipped) skipped.push(f.name); return false; }
+        return true;
+      } });
+    } catch (e) { fail("文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或不是 .xlsx 格式。"); }
     if (!files["xl/workbook.xml"]) fail("文件不是 Excel 工作簿（.xlsx）。");
     return files;
   }
@@ -302,14 +344,27 @@
       record[x[2]].forEach(function (r) {
         var row = listRow(list, r[x[3]]);
         Object.keys(letters).forEach(function (name) { ls.put(letters[name] + row, cellOut(r[name], fields[name])); });
-        ls.fit(row);
+        ls.fit(row, x[0] === "rectifications" ? lookedUp(list, record, r.finding) : null);
         printed[list.name] = Math.max(printed[list.name] || 0, row);
       });
     });
+    if (L.sheets.self && paths[L.sheets.self.name] && window.ZhinanSelf) {
+      window.ZhinanSelf.toSheet(sheet(L.sheets.self.name), L.sheets.self, record, cellOut);
+    }
     Object.keys(sheets).forEach(function (name) { files[paths[name]] = serialize(sheets[name].doc); });
     finish(files, printed);
     // Level 1: a 500-item workbook zips three times faster than at level 6, for 15 % more bytes.
     return fflate.zipSync(files, { level: 1 });
+  }
+
+  // The text the 整改清单's lookup columns will show on a row: the hazard's own fields.
+  function lookedUp(list, record, fid) {
+    var f = null;
+    record.findings.forEach(function (x) { if (x.id === fid) f = x; });
+    if (!f) return [];
+    return list.columns.filter(function (c) { return c.computed; }).map(function (c) {
+      return { letter: c.letter, text: f[c.field.replace(/^finding\./, "")] || "" };
+    });
   }
 
   // Every formula is computed again when the file is opened (the blank workbook's cached results
@@ -320,7 +375,8 @@
     Array.prototype.forEach.call(wb.getElementsByTagNameNS(NS, "definedName"), function (d) {
       var last = printed[names[Number(d.getAttribute("localSheetId"))]];
       if (d.getAttribute("name") !== "_xlnm.Print_Area" || !last) return;
-      d.textContent = d.textContent.replace(/\$(\d+)$/, function (m, row) { return "$" + Math.max(Number(row), last); });
+      // The print area ends at the last filled row (a blank list keeps its page of rows to write in).
+      d.textContent = d.textContent.replace(/\$(\d+)$/, function () { return "$" + last; });
     });
     var calc = wb.getElementsByTagNameNS(NS, "calcPr")[0];
     if (!calc) {
@@ -343,7 +399,16 @@
 
   function read(D, bytes) {
     var L = D.workbook.layout;
-    var files = open(bytes);
+    var skipped = [];
+    var files = open(bytes, skipped);
+    var notes = [];
+    var pictures = skipped.filter(function (n) { return /^xl\/media\//.test(n); });
+    if (pictures.length) {
+      notes.push("工作簿中的 " + pictures.length + " 张图片（" + pictures.map(function (n) { return n.replace(/^xl\/media\//, ""); }).slice(0, 5).join("、") +
+                 (pictures.length > 5 ? "……" : "") + "）不属于自查记录，没有导入；本页导出的工作簿不会带上它们，请另行保存。");
+    } else if (skipped.length) {
+      notes.push("工作簿中的图形或嵌入对象（" + skipped.length + " 个部件）不属于自查记录，没有导入。");
+    }
     var paths = sheetPaths(files);
     var strings = sharedStrings(files);
     var sheets = {};
@@ -366,6 +431,14 @@
     var info = fieldsOf(D, "Inspection");
     var record = { format: D.record.format, version: D.record.version, sector: D.sector.id, enterprise: "", date: null,
                    inspectors: "", kind: info.kind["default"], results: [], findings: [], rectifications: [] };
+    if (window.ZhinanSelf) window.ZhinanSelf.complete(record);
+    var self = L.sheets.self;
+    if (self && paths[self.name] && files[paths[self.name]] && window.ZhinanSelf) {
+      window.ZhinanSelf.fromSheet(self, record, function (ref, field) { return value(self.name, ref, field); },
+                                  function (ref, text) { problems.push(self.name + "!" + ref + text); });
+    } else {
+      record.notes = [D.record.v1Note];  // a workbook of record format 1 has no 自评 sheet
+    }
     Object.keys(L.cover.cells).forEach(function (name) {
       if (name === "sector") return;
       var v = value(L.cover.sheet, L.cover.cells[name], info[name]);
@@ -388,28 +461,60 @@
     record.results.sort(function (a, b) { return order[a.item] - order[b.item]; });
 
     // A row of a list counts once any of its own cells is filled: the 隐患编号 are printed in advance.
+    // Rows are read to the end of the sheet, not only the prepared ones: a list filled beyond them is
+    // refused with the limit rather than cut short. A row inserted in Excel has no 隐患编号; it gets the
+    // next free one (and the import says so), not the number of its position, which another row holds.
     var found = {};
+    var unnumbered = [];
     LISTS.forEach(function (x) {
       var list = L.sheets[x[0]];
       var letters = columns(list, fieldsOf(D, x[1]));
-      for (var row = list.first_row; row <= list.last_row; row++) {
+      var ls = sheet(list.name);
+      var end = Math.max(list.last_row, ls.lastRow());
+      var over = [];
+      for (var row = list.first_row; row <= end; row++) {
         var r = {};
         var filled = false;
         D.record.fields[x[1]].forEach(function (f) {
           r[f.name] = letters[f.name] ? value(list.name, letters[f.name] + row, f) : f["default"];
           if (f.name !== x[3] && letters[f.name] && r[f.name] !== null && r[f.name] !== "") filled = true;
         });
-        if (!r[x[3]]) r[x[3]] = "YH-" + ("00" + (row - list.first_row + 1)).slice(-3);
         if (!filled && !(x[0] === "rectifications" && found[r.finding])) continue;
-        if (x[0] === "findings") found[r.id] = true;
+        if (row > list.last_row) { over.push(row); continue; }
+        if (!r[x[3]]) {
+          if (x[0] === "rectifications") { problems.push(list.name + "!" + letters.finding + row + "：这一行填了整改，但没有隐患编号"); continue; }
+          unnumbered.push({ row: row, r: r, ref: list.name + "!" + letters.id + row });
+        } else if (x[0] === "findings") found[r.id] = true;
         record[x[2]].push(r);
       }
+      if (over.length) {
+        fail(list.name + "填到了第 " + over[over.length - 1] + " 行：第 " + over[0] + " 行起还有 " + over.length + " 行，超出本页和工作簿的 " +
+             (list.last_row - list.first_row + 1) + " 条（第 " + list.first_row + "–" + list.last_row + " 行）。没有导入：请把多出的隐患分到另一次自查后再导入。");
+      }
+      if (x[0] === "findings") {
+        unnumbered.forEach(function (u) {
+          var n = 1;
+          while (found["YH-" + ("00" + n).slice(-3)]) n++;
+          u.r.id = "YH-" + ("00" + n).slice(-3);
+          found[u.r.id] = true;
+          notes.push(u.ref + " 没有隐患编号（在 Excel 中插入的行），已编为 " + u.r.id + "。");
+        });
+      }
     });
+    // A hazard deleted from the 隐患清单 leaves its row of the 整改清单 behind: the hazard is gone, so
+    // is its rectification, and the import names it.
+    var orphans = record.rectifications.filter(function (r) { return !found[r.finding]; });
+    if (orphans.length) {
+      record.rectifications = record.rectifications.filter(function (r) { return found[r.finding]; });
+      notes.push("整改清单中 " + orphans.map(function (r) { return r.finding; }).join("、") +
+                 " 的整改在隐患清单中没有对应的隐患（隐患行已删除），没有导入。");
+    }
     link(D, record, problems);
     if (problems.length) {
       fail("工作簿中有 " + problems.length + " 处内容不符合格式：" + problems.slice(0, 5).join("；") +
            (problems.length > 5 ? "；……" : "") + "。请改正后再导入。");
     }
+    record.notes = (record.notes || []).concat(notes);
     return record;
   }
 

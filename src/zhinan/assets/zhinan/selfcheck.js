@@ -30,10 +30,11 @@
   var results;  // item id -> ItemResult, the same objects as in state.results
 
   function blank() {
-    return {
+    var rec = {
       format: REC.format, version: REC.version, sector: D.sector.id, enterprise: "", date: null,
       inspectors: "", kind: FIELDS.Inspection.kind["default"], results: [], findings: [], rectifications: []
     };
+    return window.ZhinanSelf ? window.ZhinanSelf.complete(rec) : rec;
   }
 
   function adopt(record) {
@@ -42,9 +43,19 @@
     state.results.forEach(function (r) { results[r.item] = r; });
   }
 
+  var loadNote = "";
   function load() {
     var saved = null;
     try { saved = JSON.parse(localStorage.getItem(D.storageKey) || "null"); } catch (e) { saved = null; }
+    // A record an older version of the page kept (e.g. v1) is taken over, with a note of what is new.
+    (D.oldStorageKeys || []).forEach(function (key) {
+      if (saved || !window.ZhinanSelf) return;
+      try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+      if (saved && saved.format === REC.format && saved.sector === D.sector.id) {
+        saved = window.ZhinanSelf.complete(saved);
+        loadNote = "已接续本浏览器中按旧版格式保存的自查记录。" + REC.v1Note;
+      } else saved = null;
+    });
     adopt(saved && saved.format === REC.format && saved.version === REC.version && saved.sector === D.sector.id ? saved : blank());
   }
 
@@ -171,6 +182,7 @@
     var grid = el("div", { cls: "zn-sc-grid" });
     REC.fields.Inspection.forEach(function (f) {
       if (f.name === "sector" || f.kind === "list") return;
+      if (window.ZhinanSelf && window.ZhinanSelf.fields.indexOf(f.name) >= 0) return;
       var data = { "data-rec": "info", "data-field": f.name, name: f.name };
       var control = f.enum.length ? select(f.enum, state[f.name], data)
         : input(f.kind === "date" ? "date" : "text", state[f.name], Object.assign(data, f.name === "enterprise" ? { autocomplete: "organization" } : {}));
@@ -249,13 +261,18 @@
       ]));
     });
     var remark = field(title("ItemResult", "remark"), input("text", r.remark, { "data-rec": "remark", "data-item": it.id }));
-    var findings = el("div", { cls: "zn-sc-findings", "data-findings": it.id, hidden: r.result !== "不符合" });
+    var mine = findingsOf(it.id).length;
+    var findings = el("div", { cls: "zn-sc-findings", "data-findings": it.id, hidden: r.result !== "不符合" && !mine });
     fillFindings(findings, it);
+    // A hazard recorded (e.g. in Excel) on an item not marked 不符合 is shown, and flagged.
+    var odd = mine && r.result !== "不符合" ? el("p", { cls: "zn-sc-flag", role: "note", text: "注意：本项检查结果为“" + (r.result || "未填") +
+      "”，却记录了 " + mine + " 条隐患。请核对：有隐患应选“不符合”，没有隐患请删除这些隐患。" }) : null;
     return el("article", { cls: "zn-sc-item", id: "zn-sc-" + it.id, "data-item": it.id, "aria-labelledby": "zn-sc-h-" + it.id }, [
       head,
       el("p", { cls: "zn-sc-content", text: it.content }),
       it.method ? el("p", { cls: "zn-sc-method", text: "检查方法：" + it.method }) : null,
       el("div", { cls: "zn-sc-row" }, [radios, remark]),
+      odd,
       findings
     ]);
   }
@@ -303,8 +320,10 @@
       var data = d("rect", fd.name);
       var control = fd.enum.length ? select(fd.enum, r[fd.name], data)
         : fd.name === "measure" || fd.name === "opinion" ? textarea(r[fd.name], data)
-        : input(fd.kind === "date" ? "date" : fd.kind === "number" ? "number" : "text", r[fd.name], data);
+        : input(fd.kind === "date" ? "date" : "text", r[fd.name], fd.kind === "number" ? Object.assign(data, { inputmode: "decimal", autocomplete: "off" }) : data);
       rgrid.appendChild(field(fd.title, control, fd.name === "measure" || fd.name === "opinion" ? "zn-sc-wide" : ""));
+      // An amount is typed as text ("1.5万元"): selfcheck-money.js reads it and says how, before it is saved.
+      if (fd.kind === "number" && window.ZhinanMoney && control.value) window.ZhinanMoney.readField(control, r[fd.name]);
     });
     rect.appendChild(rgrid);
     card.appendChild(rect);
@@ -342,7 +361,14 @@
       f[name] = c.value;
       refreshFinding(f.id);
     } else if (rec === "rect") {
-      rectOf(c.getAttribute("data-finding"))[name] = valueOf(c, FIELDS.Rectification[name].kind);
+      var rr = rectOf(c.getAttribute("data-finding"));
+      if (FIELDS.Rectification[name].kind === "number" && window.ZhinanMoney) {
+        // While typing, the field only says how it reads ("1.5万元 = 15,000.00 元"): "1.5" on the
+        // way to "1.5千" is never saved. On leaving the field it is saved, or refused beside it.
+        var got = window.ZhinanMoney.readField(c, rr[name]);
+        if (got.error || event.type !== "change") return;
+        rr[name] = got.value;
+      } else rr[name] = valueOf(c, FIELDS.Rectification[name].kind);
     }
     save();
   }
@@ -366,6 +392,8 @@
     }
     fillFindings(box, BY_ID[id]);
     box.hidden = r.result !== "不符合";
+    var flag = box.parentNode.querySelector(".zn-sc-flag");
+    if (flag) flag.parentNode.removeChild(flag);
     save();
     updateProgress();
   }
@@ -374,6 +402,7 @@
     var b = event.target.closest ? event.target.closest("[data-act]") : null;
     if (!b || b.tagName !== "BUTTON") return;
     var act = b.getAttribute("data-act");
+    if ((act === "add" || act === "add-other") && full()) return;
     if (act === "add") {
       var it = BY_ID[b.getAttribute("data-item")];
       var f = addFinding(it);
@@ -397,6 +426,16 @@
     } else if (ACTIONS[act]) {
       ACTIONS[act](b);
     }
+  }
+
+  // The workbook has a row for each of YH-001 … YH-500: the page refuses, visibly, a hazard beyond.
+  function full() {
+    var list = D.workbook && D.workbook.layout.sheets.findings;
+    if (!list) return false;
+    var max = list.last_row - list.first_row + 1;
+    if (parseInt(nextFindingId().slice(3), 10) <= max) return false;
+    say("已有隐患编号到 YH-" + max + "：工作簿最多 " + max + " 条隐患，不能再添加。请把其余隐患记在另一次自查中。", true);
+    return true;
   }
 
   function focusFinding(fid) {
@@ -438,6 +477,8 @@
 
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
+    // Text that a spreadsheet would take for a formula (=HYPERLINK(…), +1, -1, @SUM) is kept as text: a quote first.
+    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
   // UTF-8 with a BOM (Excel opens Chinese CSV without it as GBK) and CRLF, like the build's CSVs.
@@ -499,24 +540,32 @@
     var file = event.target.files && event.target.files[0];
     event.target.value = "";
     if (!file) return;
+    say("正在导入“" + file.name + "”……");
+    root.setAttribute("aria-busy", "true");
     var reader = new FileReader();
-    reader.onload = function () {
+    reader.onload = function () { setTimeout(function () { imported(file, reader.result); root.removeAttribute("aria-busy"); }, 30); };
+    reader.onerror = function () { root.removeAttribute("aria-busy"); say("无法读取文件“" + file.name + "”。本页数据没有改变。", true); };
+    reader.readAsArrayBuffer(file);
+  }
+
+  function imported(file, bytes) {
+    {
       var record;
       try {
         if (!window.ZhinanWorkbook) throw new Error("本页没有附带工作簿，无法导入 Excel。");
-        record = window.ZhinanWorkbook.read(D, new Uint8Array(reader.result));
+        record = window.ZhinanWorkbook.read(D, new Uint8Array(bytes));
       } catch (e) {
         say("未导入“" + file.name + "”：" + e.message + " 本页数据没有改变。", true);
         return;
       }
       if (hasData() && !window.confirm("导入将替换本页当前的自查数据，确定吗？")) return;
+      var notes = record.notes || [];
+      delete record.notes;
       adopt(record);
       save();
       render();
-      say("已导入“" + file.name + "”：" + state.results.length + " 项结果、" + state.findings.length + " 条隐患。");
-    };
-    reader.onerror = function () { say("无法读取文件“" + file.name + "”。本页数据没有改变。", true); };
-    reader.readAsArrayBuffer(file);
+      say("已导入“" + file.name + "”：" + state.results.length + " 项结果、" + state.findings.length + " 条隐患。" + notes.join(""), notes.length > 0);
+    }
   }
 
   function hasData() {
@@ -575,6 +624,8 @@
   var report, closeReport;
   function renderReport() {
     var s = summary();
+    // The 自评报告 (selfcheck-report.js); what follows is the page's earlier 自查报告, kept for a page without it.
+    if (window.ZhinanReport) { window.ZhinanReport.render(report, { state: state, summary: s, lowered: lowered }); return; }
     report.textContent = "";
     var fi = FIELDS.Inspection;
     report.appendChild(el("h2", { id: "zn-sc-report-h", text: (state.enterprise || "（未填写企业名称）") + " " + D.sector.name + "安全生产标准化自查报告" }));
@@ -636,13 +687,14 @@
       button("导出隐患清单 CSV", { "data-act": "csv-findings" }),
       button("导出整改清单 CSV", { "data-act": "csv-rects" }),
       button("导出检查结果 CSV", { "data-act": "csv-results" }),
-      button("查看自查报告", { "data-act": "report" }),
-      button("打印自查报告", { "data-act": "print" }),
+      button("查看自评报告", { "data-act": "report" }),
+      button("打印自评报告", { "data-act": "print" }),
       button("清除本机数据", { "data-act": "clear" }, "md-button zn-sc-danger")
     ]);
     report = el("section", { cls: "zn-sc-report", id: "zn-sc-report", hidden: true, tabindex: "-1", "aria-labelledby": "zn-sc-report-h" });
     closeReport = button("返回填写", { "data-act": "close-report" }, "md-button zn-sc-close");
     root.appendChild(renderInfo());
+    if (window.ZhinanSelf) root.appendChild(window.ZhinanSelf.section(state, save));
     root.appendChild(el("div", { cls: "zn-sc-progress" }, [progressText, progress]));
     root.appendChild(tools);
     root.appendChild(message);
@@ -660,11 +712,13 @@
   document.documentElement.classList.remove("zn-sc-reporting");
   load();
   render();
+  if (loadNote) { save(); say(loadNote, true); }
   root.addEventListener("input", onInput);
   root.addEventListener("change", function (event) {
     if (event.target.getAttribute("data-act") === "typical") onTypical(event);
     else if (event.target.getAttribute("data-rec") === "result") onInput(event);
     else if (event.target.tagName === "SELECT" || event.target.type === "date") onInput(event);
+    else if (event.target.getAttribute("inputmode") === "decimal") onInput(event);
   });
   root.addEventListener("click", onClick);
   window.addEventListener("beforeprint", function () { if (report.hidden) showReport(true); });
