@@ -247,6 +247,18 @@ class Sector:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Deadlines:
+    """专项行动的完成时限：规上企业形成隐患清单、完成整改清单的日期（进展简报按此统计）。"""
+
+    findings: datetime.date = spec("隐患清单时限", "规上企业形成本企业隐患清单的期限，YYYY-MM-DD。", example="2026-11-25")
+    rectifications: datetime.date = spec(
+        "整改清单时限", "规上企业完成整改清单（每条隐患定责任部门、措施、时限、资金）的期限，YYYY-MM-DD；不早于隐患清单时限。",
+        example="2026-12-31",
+    )
+    where: Where = position()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Guide:
     """指南的版次（guides/guide.yml）。"""
 
@@ -264,6 +276,9 @@ class Guide:
     counties: tuple[str, ...] = spec(
         "县（市、区）", "本市的县、市、区：企业自查记录的“所在县（市、区）”从中选择（不填则自由填写）。",
         example=["鲤城区", "丰泽区"], default_factory=tuple,
+    )
+    deadlines: Deadlines | None = spec(
+        "完成时限", "专项行动的完成时限（可选）：进展简报统计按期形成隐患清单、完成整改清单的企业。", default=None,
     )
     where: Where = position()
 

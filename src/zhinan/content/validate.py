@@ -448,6 +448,9 @@ def _load_guide(root: Path, problems: list[Problem]) -> tuple[Guide | None, list
     guide: Guide | None = validate_file(root, "guides/guide.yml", Guide, problems)
     if guide is None:
         return None, []
+    if guide.deadlines and guide.deadlines.rectifications < guide.deadlines.findings:
+        problems.append(Problem.at(guide.deadlines.where, f"整改清单时限 {guide.deadlines.rectifications} 早于隐患清单时限 "
+                                   f"{guide.deadlines.findings}：整改清单是在隐患清单之后完成的"))
     chapters = []
     for name in guide.chapters:
         ch = _chapter(root, name, guide.where, problems)
