@@ -118,7 +118,7 @@ def words(data: dict[str, Any]) -> list[str]:
     total = sum(s["findings"].values())
     said = [f"截至{_cn(s['as_of'])}，共收到 {s['files']['accepted'] + s['files']['refused']} 份自查文件，"
             f"采用 {s['files']['accepted']} 份（其中 {s['files']['superseded']} 份已被同一企业更新的自查替代），"
-            f"退回 {s['files']['refused']} 份；{s['enterprises']} 家企业报送了自查，比上周{_delta(ch['enterprises'], '家')}。",
+            f"退回 {s['files']['refused']} 份；{s['enterprises']} 家企业报送了自查，比上周{_delta(ch['enterprises'], ' 家')}。",
             f"各企业共排查隐患 {total} 条，其中重大隐患 {s['findings'].get(HAZARD_LEVELS[-1], 0)} 条；已销号 "
             f"{s['rectifications'][DONE_STATUS]} 条，整改完成率 {_pct(s['completion_rate'])}"
             + ("" if ch["completion_rate"] is None else f"（比上周{_delta(round(ch['completion_rate'] * 100, 1), ' 个百分点')}）") + "。"]
