@@ -141,7 +141,7 @@ def expected_figures(records: list[dict[str, Any]], as_of: datetime.date) -> dic
 ENTERPRISES = [
     {"name": "甲化工有限公司（示例）", "credit": code(1), "county": "鲤城区", "sector": CHEM, "date": "2026-11-20", "form": "json",
      "hazards": [hazard("YH-001", "重大", "整改中", "2026-12-01", item="WHP-001"), hazard("YH-002", "一般", "已销号", "2026-11-30"),
-                 hazard("YH-003", "一般", "待整改", "2026-12-20")]},
+                 hazard("YH-003", "一般", "待整改", "2026-12-10")]},  # due on the as-of day: not overdue yet
     {"name": "乙化工有限公司（示例）", "credit": code(2), "county": "丰泽区", "sector": CHEM, "date": "2026-12-02", "form": "xlsx",
      "hazards": [hazard("YH-001", "一般", "已销号", "2026-12-05"), hazard("YH-002", "重大", "已销号", "2026-12-08"),
                  hazard("YH-003", "一般", None, None, planned=False)]},
@@ -340,3 +340,13 @@ def test_outputs_never_go_into_build_or_the_site(tree: Path, content: Any, tmp_p
     with pytest.raises(tally.TallyError, match="不能放在 build/"):
         tally.run([tmp_path / "inbox"], content, tree, tree / "build" / "tally", tmp_path / "t.sqlite", AS_OF, "2026-W50")
     assert not (tree / "build").exists()
+
+
+def test_many_new_files_are_read_in_worker_processes(tree: Path, content: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tally, "PARALLEL_FROM", 2)
+    for e in ENTERPRISES:
+        write(tmp_path / "inbox", content, e)
+    result = tally.run([tmp_path / "inbox"], content, tree, tmp_path / "out", tmp_path / "out" / "t.sqlite", AS_OF,
+                       "2026-W50", jobs=2, write=False)
+    assert result.read == 4
+    same(result.data["summary"], expected_figures(ENTERPRISES, AS_OF))

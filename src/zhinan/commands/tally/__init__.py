@@ -88,12 +88,19 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
             new.append((str(f), label, h))
         refused_now: list[tuple[str, str]] = []
         workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+        global _CONTENT, _EXPECTED
+        _CONTENT, _EXPECTED = content, tuple(expected)
         if len(new) >= PARALLEL_FROM and workers > 1:
-            with ProcessPoolExecutor(workers, initializer=_init, initargs=(root, tuple(expected))) as pool:
-                outcomes = list(pool.map(_read_one, new, chunksize=16))
+            import multiprocessing
+
+            # forked workers share the loaded content; elsewhere each worker loads it once
+            forked = "fork" in multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if forked else "spawn")
+            pool = (ProcessPoolExecutor(workers, mp_context=context) if forked
+                    else ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(root, tuple(expected))))
+            with pool:
+                outcomes = list(pool.map(_read_one, new, chunksize=8))
         else:
-            global _CONTENT, _EXPECTED
-            _CONTENT, _EXPECTED = content, tuple(expected)
             outcomes = [_read_one(job) for job in new]
         for h, label, size, o in outcomes:
             if o.inspection is None:
