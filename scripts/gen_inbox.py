@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-NAME, CODE, COUNTY, DATE = "@@企业@@", "@@代码@@", "@@县区@@", "@@日期@@"
+NAME, CODE, COUNTY, DATE = "@@NAME@@", "@@CODE@@", "@@COUNTY@@", "@@DATE@@"  # ASCII: the writer escapes other text
 START = datetime.date(2021, 10, 18)
 
 
@@ -51,27 +51,31 @@ def hazards(rng: random.Random, items: list[str]) -> tuple[list[dict[str, Any]],
     return findings, rects
 
 
-def templates(root: Path, profiles: int, seed: int) -> tuple[Any, dict[str, list[bytes]]]:
-    """Each sector's workbook filled `profiles` ways, with placeholders for identity and date."""
-    from zhinan.content.validate import load_content
-    from zhinan.formats.record import from_json
-    from zhinan.sheets.workbook import workbook_bytes
+class Templates:
+    """Each sector's workbook filled `profiles` ways, with placeholders for identity and date; made
+    by zhinan's writer the first time a sector is drawn."""
 
-    content = load_content(root)
-    rng = random.Random(seed)
-    out: dict[str, list[bytes]] = {}
-    for sc in content.sectors:
-        items = [it.id for it in sc.items]
-        out[sc.id] = []
-        for _ in range(profiles):
-            findings, rects = hazards(rng, items)
-            ins, _ = from_json({"format": "zhinan-self-check", "version": 2, "inspection": {
-                "enterprise": NAME, "sector": sc.id, "credit_code": CODE, "county": COUNTY, "date": None,
-                "findings": findings, "rectifications": rects}})
+    def __init__(self, content: Any, profiles: int, seed: int) -> None:
+        self.content, self.profiles, self.rng, self.made = content, profiles, random.Random(seed), {}
+
+    def __getitem__(self, sid: str) -> list[bytes]:
+        if sid not in self.made:
             import dataclasses
 
-            out[sc.id].append(workbook_bytes(sc, content, dataclasses.replace(ins, date=DATE)))  # type: ignore[arg-type]
-    return content, out
+            from zhinan.formats.record import from_json
+            from zhinan.sheets.workbook import workbook_bytes
+
+            sc = next(s for s in self.content.sectors if s.id == sid)
+            items = [it.id for it in sc.items]
+            self.made[sid] = []
+            for _ in range(self.profiles):
+                findings, rects = hazards(self.rng, items)
+                ins, _ = from_json({"format": "zhinan-self-check", "version": 2, "inspection": {
+                    "enterprise": NAME, "sector": sc.id, "credit_code": CODE, "county": COUNTY, "date": None,
+                    "findings": findings, "rectifications": rects}})
+                ins = dataclasses.replace(ins, date=DATE)  # type: ignore[arg-type]  # typed text, as people do
+                self.made[sid].append(workbook_bytes(sc, self.content, ins))
+        return self.made[sid]
 
 
 def personalise(template: bytes, name: str, code: str, county: str, date: str) -> bytes:
@@ -102,7 +106,10 @@ BAD = ("check", "county", "truncated", "not-a-workbook", "orphan", "no-such-day"
 
 
 def generate(root: Path, out: Path, files: int, seed: int, first: int = 0) -> dict[str, int]:
-    content, books = templates(root, 2, seed)
+    from zhinan.content.validate import load_content
+
+    content = load_content(root)
+    books = Templates(content, 2, seed)
     counties = list(content.guide.counties) or ["鲤城区"]
     sectors = [sc for sc in content.sectors]
     items = {sc.id: [it.id for it in sc.items] for sc in sectors}
