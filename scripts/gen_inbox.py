@@ -56,7 +56,8 @@ class Templates:
     by zhinan's writer the first time a sector is drawn."""
 
     def __init__(self, content: Any, profiles: int, seed: int) -> None:
-        self.content, self.profiles, self.rng, self.made = content, profiles, random.Random(seed), {}
+        self.content, self.profiles, self.rng = content, profiles, random.Random(seed)
+        self.made: dict[str, list[bytes]] = {}
 
     def __getitem__(self, sid: str) -> list[bytes]:
         if sid not in self.made:
