@@ -337,7 +337,7 @@ def test_command_json_and_outputs(tree: Path, content: Any, tmp_path: Path) -> N
 
 def test_outputs_never_go_into_build_or_the_site(tree: Path, content: Any, tmp_path: Path) -> None:
     write(tmp_path / "inbox", content, ENTERPRISES[0])
-    with pytest.raises(tally.TallyError, match="不能放在 build/"):
+    with pytest.raises(tally.TallyError, match="不能放在 build/ 下"):
         tally.run([tmp_path / "inbox"], content, tree, tree / "build" / "tally", tmp_path / "t.sqlite", AS_OF, "2026-W50")
     assert not (tree / "build").exists()
 

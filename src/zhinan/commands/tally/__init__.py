@@ -61,11 +61,12 @@ def _read_one(job: tuple[str, str, str]) -> tuple[str, str, int, Outcome]:
 
 
 def guard(path: Path, root: Path) -> None:
-    """Refuse a store or output inside the build or the site: they hold enterprise names and findings."""
+    """Refuse a store or output inside the build, the site or the content tree (guides/ is MkDocs'
+    docs_dir): they hold enterprise names and findings."""
     p = path.resolve()
-    for forbidden in (root / "build", root / "site", root / "docs"):
+    for forbidden in (root / "build", root / "site", root / "guides", root / "sectors"):
         if p == forbidden.resolve() or forbidden.resolve() in p.parents:
-            raise TallyError(f"{path}: 进展简报的数据和输出含企业名称和隐患，不能放在 {forbidden.name}/ 下（会随网站发布）：请另选 --out/--db")
+            raise TallyError(f"{path}: 进展简报的数据和输出含企业名称和隐患，不能放在 {forbidden.name}/ 下（可能随网站发布）：请另选 --out/--db")
 
 
 def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Path, as_of: datetime.date, week: str,
