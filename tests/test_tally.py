@@ -350,3 +350,11 @@ def test_many_new_files_are_read_in_worker_processes(tree: Path, content: Any, t
                        "2026-W50", jobs=2, write=False)
     assert result.read == 4
     same(result.data["summary"], expected_figures(ENTERPRISES, AS_OF))
+
+
+def test_check_refuses_deadlines_out_of_order(minimal_tree: Path) -> None:
+    with (minimal_tree / "guides" / "guide.yml").open("a", encoding="utf-8") as fh:
+        fh.write("deadlines:\n  findings: 2026-12-31\n  rectifications: 2026-11-25\n")
+    res = CliRunner().invoke(main, ["check", "--root", str(minimal_tree)])
+    assert res.exit_code == 1
+    assert "guides/guide.yml:8:3: 错误: 整改清单时限 2026-11-25 早于隐患清单时限 2026-12-31" in res.output
