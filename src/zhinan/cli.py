@@ -383,6 +383,8 @@ def tally_cmd(root: Path, inbox: tuple[Path, ...], out: Path, db: Path | None, a
                f"{s['enterprises']} 家企业。", err=True)
     for f, reason in result.data["refused_now"]:
         click.echo(f"退回 {f}：{reason}", err=True)
+    for f, note in result.data["notes_now"]:
+        click.echo(f"注意 {f}：{note}", err=True)
     for p in result.written:
         click.echo(f"已写入 {p}", err=True)
     if as_json:

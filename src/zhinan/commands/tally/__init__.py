@@ -88,6 +88,7 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
             seen.add(h)
             new.append((str(f), label, h))
         refused_now: list[tuple[str, str]] = []
+        notes_now: list[tuple[str, str]] = []
         workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
         global _CONTENT, _EXPECTED
         _CONTENT, _EXPECTED = content, tuple(expected)
@@ -109,6 +110,7 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
                 refused_now.append((label, o.reason))
                 continue
             ins = o.inspection
+            notes_now.extend((label, n) for n in o.notes)
             assert ins.date is not None
             store.add_record(h, label, size, {"credit_code": ins.credit_code, "sector": ins.sector, "enterprise": ins.enterprise,
                                               "county": ins.county, "date": ins.date.isoformat(), "version": o.version,
@@ -117,6 +119,7 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
         number = store.issue_number(week, as_of) if write else 0
         data: dict[str, Any] = tally(store, content, as_of, week, refused_now, expected)
         data["number"] = number
+        data["notes_now"] = notes_now
         written: list[Path] = []
         if write:
             from .outputs import write_outputs
