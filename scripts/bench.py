@@ -1186,12 +1186,46 @@ def render_links(result: Json) -> str:
                  f"{result['search_index_gzip_bytes'] / 1024:.0f} KB；首页 HTML gzip 后 {result['home_html_gzip_bytes'] / 1024:.0f} KB")
     return "\n".join(lines)
 
+TALLY_TARGETS = {"cold_s": 120.0, "rerun_s": 10.0, "tree_mib": 500.0}
+"""`zhinan tally` (issue 31): 5,000 returned files read cold in 2 minutes on 2 cores, a rerun with
+100 new files in 10 s, the process tree's peak RSS under 500 MB."""
+
+
+def bench_tally(argv: list[str]) -> int:
+    """`bench.py tally [--files N] [--new M] [--keep DIR]`: a city corpus, an inbox of N returned files
+    (scripts/gen_inbox.py), `zhinan tally` over it cold, then again with M new files beside it."""
+    parser = argparse.ArgumentParser(prog="bench.py tally", description="测量 zhinan tally：冷启动、增量重读、峰值内存。")
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--new", type=int, default=100)
+    parser.add_argument("--jobs", "-j", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="在这个目录中工作并保留结果（会先清空）")
+    opts = parser.parse_args(argv)
+    with workdir(opts.keep) as work:
+        py = str(BIN / "python")
+        gen = run_measured([py, str(HERE / "gen_corpus.py"), "--scale", "city", "--out", str(work / "city")])[0]
+        inbox = run_measured([py, str(HERE / "gen_inbox.py"), "--root", str(work / "city"), "--out", str(work / "inbox"),
+                              "--files", str(opts.files)])[0]
+        cmd = [str(BIN / "zhinan"), "tally", "--root", str(work / "city"), "--out", str(work / "office"),
+               "--as-of", "2021-12-31", "-j", str(opts.jobs), str(work / "inbox")]
+        cold = run_measured(cmd)[0]
+        run_measured([py, str(HERE / "gen_inbox.py"), "--root", str(work / "city"), "--out", str(work / "inbox-new"),
+                      "--files", str(opts.new), "--seed", "2", "--first", str(opts.files * 10)])
+        rerun = run_measured([*cmd, str(work / "inbox-new")])[0]
+        result = {"files": opts.files, "new": opts.new, "jobs": opts.jobs, "machine_speed_s": machine_speed(),
+                  "load_avg": os.getloadavg(), "generate": {"corpus": gen, "inbox": inbox}, "cold": cold, "rerun": rerun,
+                  "targets": TALLY_TARGETS,
+                  "met": {"cold_s": cold["wall_s"] <= TALLY_TARGETS["cold_s"], "rerun_s": rerun["wall_s"] <= TALLY_TARGETS["rerun_s"],
+                          "tree_mib": max(cold["tree_mib"] or 0, rerun["tree_mib"] or 0) <= TALLY_TARGETS["tree_mib"]}}
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["_child"]:
         return child_main(*args[1:4])
+    if args[:1] == ["tally"]:
+        return bench_tally(args[1:])
     parser = argparse.ArgumentParser(description="在合成内容上测量各阶段用时、峰值内存、R1–R6 比值和实时预览的刷新用时。")
     parser.add_argument("--scale", choices=("city", "small"), default="small")
     parser.add_argument("--seed", type=int, default=1)

@@ -332,7 +332,8 @@ def write_guide(root: Path, w: Writer) -> None:
     (root / "guides").mkdir(parents=True)
     guide = {
         "title": "安全生产标准化运行提升指南", "issuer": "泉州市安全生产委员会办公室（示例）",
-        "edition": "2021年版", "date": "2021-12-31", "chapters": list(chapters),
+        "edition": "2021年版", "date": "2021-12-31", "chapters": list(chapters), "counties": list(COUNTIES),
+        "deadlines": {"findings": "2021-11-25", "rectifications": "2021-12-31"},
     }
     (root / "guides" / "guide.yml").write_text(dump("../schemas/guide.schema.json", guide), encoding="utf-8")
     objects = OBJECTS["基础管理"]

@@ -364,3 +364,54 @@ def import_sheet_cmd(root: Path, file: Path, sector_id: str, delete: bool, reord
         click.echo(f"发现 {len(exc.messages)} 个问题，未写入任何文件。", err=True)
         sys.exit(1)
     click.echo(summary, err=True)
+
+
+@main.command("tally")
+@root_option
+@click.argument("inbox", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("tally"), show_default=True,
+              help="简报、数据和退回清单写到这里（含企业名称和隐患：不要放在 build/ 或网站里）。")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="数据文件（SQLite；默认 OUT/tally.sqlite）。")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="统计截至的日期（默认今天；给了 --week 时为该周的星期日）。")
+@click.option("--week", default=None, metavar="YYYY-Www", help="简报的周次（默认 --as-of 所在的周）。")
+@click.option("--json", "as_json", is_flag=True, help="在标准输出打印统计摘要（JSON）。")
+@click.option("--expected", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="报送名单（CSV 或 XLSX：企业名称、统一社会信用代码、行业、所在县（市、区）、规上），列出未报送的企业。")
+@click.option("-j", "--jobs", type=int, default=None, help="读文件的进程数（默认按 CPU 核数）。")
+def tally_cmd(root: Path, inbox: tuple[Path, ...], out: Path, db: Path | None, as_of: str | None, week: str | None,
+              as_json: bool, expected: Path | None, jobs: int | None) -> None:
+    """统计企业报送的自查（工作簿和 JSON），写出每周进展简报（PDF）、数据（XLSX）和退回清单（XLSX）。"""
+    import datetime
+    import json
+
+    from zhinan.commands import tally  # openpyxl and WeasyPrint are slow to import; only this command needs them
+
+    try:
+        content = load_content(root)
+    except ContentError as exc:
+        fail(exc)
+    try:
+        day = datetime.date.fromisoformat(as_of) if as_of else (tally.week_end(week) if week else datetime.date.today())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc) if week and not as_of else f"“{as_of}”不是日期，应为 YYYY-MM-DD",
+                                 param_hint="--week" if week and not as_of else "--as-of") from None
+    if week:
+        try:
+            tally.week_end(week)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from None
+    label = week or tally.week_of(day)
+    listed = tally.read_expected(expected, content) if expected else ()
+    result = tally.run(inbox, content, root, out, db or out / "tally.sqlite", day, label, listed, jobs)
+    s = result.data["summary"]
+    click.echo(f"读入 {result.read} 个新文件（{result.skipped} 个已读过）：采用 {s['files']['accepted']}，退回 {s['files']['refused']}，"
+               f"{s['enterprises']} 家企业。", err=True)
+    for f, reason in result.data["refused_now"]:
+        click.echo(f"退回 {f}：{reason}", err=True)
+    for f, note in result.data["notes_now"]:
+        click.echo(f"注意 {f}：{note}", err=True)
+    for p in result.written:
+        click.echo(f"已写入 {p}", err=True)
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False, indent=2))

@@ -250,6 +250,18 @@ class Sector:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Deadlines:
+    """专项行动的完成时限：规上企业形成隐患清单、完成整改清单的日期（进展简报按此统计）。"""
+
+    findings: datetime.date = spec("隐患清单时限", "规上企业形成本企业隐患清单的期限，YYYY-MM-DD。", example="2026-11-25")
+    rectifications: datetime.date = spec(
+        "整改清单时限", "规上企业完成整改清单（每条隐患定责任部门、措施、时限、资金）的期限，YYYY-MM-DD；不早于隐患清单时限。",
+        example="2026-12-31",
+    )
+    where: Where = position()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Guide:
     """指南的版次（guides/guide.yml）。"""
 
@@ -285,6 +297,9 @@ class Guide:
     feedback: str | None = spec(
         "意见反馈", "首页和每页页脚给读者的联系和反馈方式（如电话、邮箱、受理科室）；不填时请读者向发布单位反映。",
         example="市应急管理局安全生产基础科（示例），电话 0000-0000000", default=None,
+    )
+    deadlines: Deadlines | None = spec(
+        "完成时限", "专项行动的完成时限（可选）：进展简报统计按期形成隐患清单、完成整改清单的企业。", default=None,
     )
     where: Where = position()
 

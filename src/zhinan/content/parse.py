@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from zhinan.content import slips
+from zhinan.content import slips, textrules
 from zhinan.content.model import Where
 from zhinan.content.problems import Problem
 
@@ -64,6 +64,15 @@ def read_text(root: Path, rel: str, problems: list[Problem]) -> str | None:
     return text.removeprefix("\ufeff")
 
 
+def bad_characters(rel: str, text: str, problems: list[Problem]) -> bool:
+    """Report every character of a file's text that no content may hold (`textrules`); True if any."""
+    bad = textrules.forbidden(text, in_file=True)
+    for b in bad:
+        line, col = textrules.line_col(text, b.index)
+        problems.append(Problem(rel, line, col, "文件中" + b.message.replace("含有", "有", 1)))
+    return bool(bad)
+
+
 def parse_yaml(rel: str, text: str, problems: list[Problem]) -> yaml.Node | None:
     """Compose a single YAML document into nodes; syntax errors become problems.
 
@@ -71,6 +80,8 @@ def parse_yaml(rel: str, text: str, problems: list[Problem]) -> yaml.Node | None
     zhinan.content.slips); a parser error is explained as the slip behind it where it is a common one, with
     the parser's words as a second line.
     """
+    if bad_characters(rel, text, problems):
+        return None
     found = slips.tabs(text) or slips.full_width_keys(text) or slips.false_dashes(text)
     if found:
         problems.extend(Problem(rel, s.line, s.col, s.message) for s in found)

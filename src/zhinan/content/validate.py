@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from zhinan.content import parse, rules, sanitize
+from zhinan.content import parse, rules, sanitize, textrules
 from zhinan.content.model import (
     CHANGES_FILE,
     IMAGE_SUFFIXES,
@@ -145,6 +145,24 @@ class FileValidator:
                 stack.extend(v for pair in node.value for v in pair)
         return not reported
 
+    def refuse_tags(self, root: yaml.Node) -> bool:
+        """Report every node with a tag other than the standard ones (`textrules.STANDARD_TAGS`,
+        which YAML gives plain values anyway); True if there were none. `!!python/name:…` or
+        `!!binary` would be read as something else by another YAML reader."""
+        ok = True
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.tag not in textrules.STANDARD_TAGS:
+                self.error(node, f"不允许使用 YAML 标签“{textrules.written_tag(node.tag)}”：内容只能写文本、数字、"
+                           "true/false、日期、列表和字段；请删掉这个标签，把值直接写出来")
+                ok = False
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(v for pair in node.value for v in pair)
+        return ok
+
     def _key(self, key_node: yaml.Node, keys: dict[str, yaml.Node]) -> str | None:
         if not isinstance(key_node, yaml.ScalarNode):
             self.error(key_node, "字段名应为简单的文本")
@@ -209,9 +227,19 @@ class FileValidator:
         if node.tag.endswith((":bool", ":null")) or node.tag.endswith(("map", "seq")):
             self.error(node, f"{label}应为文本，这里是“{node.value}”；如确实要写这个词，请加引号")
             return _BAD
+        invisible = textrules.forbidden(str(node.value))
+        for b in invisible:  # written as an escape (`"\\f"`); one written as is was refused with the file
+            self.error(node, f"{label}{b.message}（值的第 {b.index + 1} 个字）")
         value = str(node.value).strip()
         if not value:
             self.error(node, f"{label}不能为空")
+            return _BAD
+        bound = textrules.MARKDOWN_MAX if markdown else textrules.TEXT_MAX
+        if len(value) > bound:
+            self.error(node, f"{label}有 {len(value)} 个字，超过了上限 {bound} 个字"
+                       + ("（更长的内容请写成通用章节）" if markdown else "（请精简，或把说明写进 Markdown 字段）"))
+            return _BAD
+        if invisible:
             return _BAD
         found = sanitize.findings(value)
         if not markdown:  # plain text is shown as it is written: only a tag in it is a mistake
@@ -376,7 +404,7 @@ def _validate_text(root: Path, rel: str, cls: type, text: str, problems: list[Pr
         return None
     kind = cls.__doc__.split("（")[0].rstrip("。") if cls.__doc__ else cls.__name__
     validator = FileValidator(rel, text, problems, root)
-    if not validator.refuse_aliases(node):
+    if not validator.refuse_aliases(node) or not validator.refuse_tags(node):
         return None
     value = validator.record(node, cls, f"{kind}文件的内容")
     return None if value is _BAD else value
@@ -394,7 +422,7 @@ def _chapter(root: Path, name: str, where: Where, problems: list[Problem]) -> Ch
         problems.append(Problem.at(where, f"章节文件 {rel} 不存在"))
         return None
     text = parse.read_text(root, rel, problems)
-    if text is None:
+    if text is None or parse.bad_characters(rel, text, problems):
         return None
     found = sanitize.findings(text)
     for f in found:
@@ -421,6 +449,9 @@ def _load_guide(root: Path, problems: list[Problem]) -> tuple[Guide | None, list
     guide: Guide | None = validate_file(root, "guides/guide.yml", Guide, problems)
     if guide is None:
         return None, []
+    if guide.deadlines and guide.deadlines.rectifications < guide.deadlines.findings:
+        problems.append(Problem.at(guide.deadlines.where, f"整改清单时限 {guide.deadlines.rectifications} 早于隐患清单时限 "
+                                   f"{guide.deadlines.findings}：整改清单是在隐患清单之后完成的"))
     chapters = []
     for name in guide.chapters:
         ch = _chapter(root, name, guide.where, problems)

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from zhinan.content import sanitize, stats
 from zhinan.content.model import (
@@ -50,8 +51,9 @@ ASSET_DIR = "assets/zhinan"
 """Where the site's own scripts and stylesheets land in the built site."""
 
 # Plain text is set both in Markdown and inside raw HTML blocks; numeric character references
-# read the same in both, so a `*` or `|` in a hazard never turns into emphasis or a table cell.
-_PLAIN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]<>&|#{}"})
+# read the same in both, so a `*` or `|` in a hazard never turns into emphasis or a table cell, and a
+# line break never ends a heading, a table row or a raw HTML block.
+_PLAIN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]<>&|#{}\"'\n\r"})
 
 @dataclass
 class SiteSource:
@@ -103,20 +105,21 @@ def _rel(start_dir: str, target: str) -> str:
 
 
 @pass_context
-def _href(ctx: Context, target: str) -> str:
-    """A Markdown link from the current page's source to another source file (MkDocs resolves it)."""
-    return _rel(posixpath.dirname(ctx["src"]), target)
+def _href(ctx: Context, target: str) -> Markup:
+    """A Markdown link from the current page's source to another source file (MkDocs resolves it).
+    Targets are made from ids, which are letters, digits and hyphens."""
+    return Markup(_rel(posixpath.dirname(ctx["src"]), target))
 
 
 @pass_context
-def _url(ctx: Context, target: str) -> str:
+def _url(ctx: Context, target: str) -> Markup:
     """A link for raw HTML, which MkDocs leaves alone: from the page's URL to the target's URL."""
     rel = _rel(url_of(ctx["src"]).rstrip("/"), url_of(target))
-    return "./" if rel == "." else rel
+    return Markup("./" if rel == "." else html_module.escape(rel))
 
 
 @pass_context
-def _markdown(ctx: Context, text: str) -> str:
+def _markdown(ctx: Context, text: str) -> Markup:
     """A contributor's Markdown field as clean HTML (zhinan.content.sanitize), set apart as a raw HTML block so
     that the site's own Markdown (attribute lists, raw HTML for the templates) never reads it.
     Its images are relative to the sector folder; the page may be deeper."""
@@ -124,7 +127,7 @@ def _markdown(ctx: Context, text: str) -> str:
     folder = f"sectors/{sc.id}/" if sc is not None else ""
     base = _rel(url_of(ctx["src"]).rstrip("/"), folder)
     html = sanitize.render(text, image_base="" if base == "." else base)
-    return f'<div class="zn-md">\n{html}\n</div>'
+    return Markup(f'<div class="zn-md">\n{html}\n</div>')
 
 
 def html_text(value: Any) -> str:
@@ -132,18 +135,40 @@ def html_text(value: Any) -> str:
     return str(escape(str(value)))
 
 
-def _meta(value: Any) -> str:
-    """A front-matter value: escaped for HTML, quoted for YAML (JSON is YAML)."""
-    return json.dumps(html_text(value), ensure_ascii=False)
+class _FrontMatterDumper(yaml.SafeDumper):
+    """Every string double-quoted: a line break, `: `, `#` or `---` in a value stays inside it."""
 
 
-def _size_slot(d: Download) -> str:
+_FrontMatterDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"'))
+
+
+def front_matter(meta: dict[str, Any]) -> str:
+    """A page's front matter, written by the YAML serializer on one line (never by formatting
+    strings: a name is data, whatever it contains). Titles must already be `html_text`: the theme
+    prints `page.meta.title` without escaping."""
+    text = yaml.dump(meta, Dumper=_FrontMatterDumper, allow_unicode=True, default_flow_style=True,
+                     width=2**31 - 1, sort_keys=False)
+    if text.count("\n") != 1 or yaml.safe_load(text) != meta:  # pragma: no cover - the dumper's contract
+        raise ValueError(f"front matter does not round-trip: {text!r}")
+    return f"---\n{text}---\n"
+
+
+def _size_slot(d: Download) -> Markup:
     """Where `fill_download_facts` writes the file's size and pages once the file is built."""
-    return f'<span class="zn-size" data-zn-file="{html_module.escape(d.src)}"></span>'
+    return Markup(f'<span class="zn-size" data-zn-file="{html_module.escape(d.src)}"></span>')
 
 
-def _plain(value: Any) -> str:
-    return str(value).translate(_PLAIN)
+def _plain(value: Any) -> Markup:
+    """Plain text, safe in Markdown and in raw HTML (see `_PLAIN`)."""
+    return value if isinstance(value, Markup) else Markup(str(value).translate(_PLAIN))
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ … }}` of a page template is plain text unless a filter made it markup (`t`,
+    `href`, `url`, `md`, `size_slot`, or `safe` for the templates' own constants): a field that a
+    template forgets to filter is still text."""
+    return value if isinstance(value, Markup | int | float) or value is None else _plain(value)
 
 
 def _cn_date(d: datetime.date) -> str:
@@ -162,9 +187,9 @@ def _env() -> Environment:
         # `{#id}` sets a heading's anchor in Markdown (attr_list), so Jinja comments use `{##`.
         comment_start_string="{##",
         comment_end_string="##}",
+        finalize=_finalize,
     )
-    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date, md=_markdown, meta=_meta,
-                       size_slot=_size_slot)
+    env.filters.update(t=_plain, href=_href, url=_url, cn_date=_cn_date, md=_markdown, size_slot=_size_slot)
     env.globals.update(ASPECTS=ASPECTS, ELEMENTS=ELEMENTS, sector_src=sector_src, enterprise_src=enterprise_src,
                        self_check_src=self_check_src, major_note=major_note)
     return env
@@ -329,8 +354,9 @@ def enterprise_src(sc: SectorContent, ent: Enterprise) -> str:
     return f"sectors/{sc.id}/enterprises/{ent.id}.md"
 
 
-def _render(template: str, src: str, **context: Any) -> str:
-    return _env().get_template(f"site/{template}").render(src=src, **context)
+def _render(template: str, src: str, meta: dict[str, Any], **context: Any) -> str:
+    """A page: its front matter (`front_matter`) and the template's Markdown."""
+    return front_matter(meta) + _env().get_template(f"site/{template}").render(src=src, **context)
 
 
 def _sector_figures(sc: SectorContent) -> dict[str, int]:
@@ -439,17 +465,25 @@ def _sector_pages(content: Content, sc: SectorContent, downloads: dict[str, Down
     ent_files = [f"{folder}/enterprises/{e.id}.yml" for e in sc.enterprises]
     checklist_file = f"{folder}/checklist.yml"
     pages = {
-        sector_src(sc): _render("sector.md", sector_src(sc), sc=sc, guide=content.guide, downloads=own,
+        sector_src(sc): _render("sector.md", sector_src(sc), {"title": html_text(sc.sector.name)}, sc=sc, guide=content.guide, downloads=own,
                                 figures=_sector_figures(sc), by_item=by_item, by_aspect=by_aspect,
                                 updated=updated(dates, edition, f"{folder}/sector.yml", checklist_file, *ent_files)),
-        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"), sc=sc, downloads=own,
+        sector_src(sc, "checklist"): _render("checklist.md", sector_src(sc, "checklist"),
+                                             {"title": html_text(f"{sc.sector.name}检查清单"),
+                                              "hide": ["navigation", "toc"]}, sc=sc, downloads=own,
                                              updated=updated(dates, edition, checklist_file)),
-        self_check_src(sc): _render("self-check.md", self_check_src(sc), sc=sc, data_file=selfcheck.DATA_FILE,
+        # The self-check page is a tool, not reading: kept out of the search results.
+        self_check_src(sc): _render("self-check.md", self_check_src(sc),
+                                    {"title": html_text(f"{sc.sector.name}在线自查"), "search": {"exclude": True},
+                                     "hide": ["toc"]}, sc=sc, data_file=selfcheck.DATA_FILE,
                                     assets=_rel(url_of(self_check_src(sc)).rstrip("/"), ASSET_DIR)),
     }
     for ent, ent_file in zip(sc.enterprises, ent_files, strict=True):
         src = enterprise_src(sc, ent)
-        pages[src] = _render("enterprise.md", src, sc=sc, ent=ent, updated=updated(dates, edition, ent_file))
+        # An enterprise's practices illustrate the checklist items: where both match a query, the
+        # item comes first (mkdocs-material ranks a whole page above its sections).
+        pages[src] = _render("enterprise.md", src, {"title": html_text(ent.name), "search": {"boost": 0.3}},
+                             sc=sc, ent=ent, updated=updated(dates, edition, ent_file))
     return pages
 
 
@@ -472,7 +506,7 @@ def _data_page(content: Content, downloads: dict[str, Download]) -> str:
     csv_fields[0] = (csv_fields[0][0], "本行业内的行号")
     json_fields = [(name, title, note) for record in (Content, SectorContent)
                    for name, (title, note) in data.ASSEMBLED[record].items()]
-    return _render("data.md", "data.md", guide=content.guide, files=files, csv_fields=csv_fields,
+    return _render("data.md", "data.md", {"title": "开放数据"}, guide=content.guide, files=files, csv_fields=csv_fields,
                    json_fields=json_fields, machine=machine)
 
 
@@ -497,7 +531,7 @@ def render_pages(content: Content, downloads: dict[str, Download],
     pages = {
         "index.md": index("index.md", (content.guide, content.chapters, content.changes, sectors, items, enterprises,
                                        downloads.get("guide") and (downloads["guide"].label, downloads["guide"].src)),
-                          lambda: _render("home.md", "index.md", content=content, figures=_figure_rows(content),
+                          lambda: _render("home.md", "index.md", {"title": "首页"}, content=content, figures=_figure_rows(content),
                                           sector_figures={sc.id: _sector_figures(sc) for sc in content.sectors},
                                           guide_pdf=downloads.get("guide"))),
     }
@@ -506,17 +540,18 @@ def render_pages(content: Content, downloads: dict[str, Download],
         done = (sector_pages or {}).get(sc.id)
         pages.update(done if done is not None else _sector_pages(content, sc, downloads, dates or {}))
     pages["enterprises.md"] = index("enterprises.md", (content.guide, sectors, enterprises),
-                                    lambda: _render("enterprises.md", "enterprises.md", content=content))
+                                    lambda: _render("enterprises.md", "enterprises.md", {"title": "标杆企业名录"}, content=content))
     pages["hazards.md"] = index("hazards.md", (content.guide, sectors, items),
-                                lambda: _render("hazards.md", "hazards.md", content=content))
+                                lambda: _render("hazards.md", "hazards.md", {"title": "重大隐患"}, content=content))
     pages["elements.md"] = index("elements.md", (content.guide, sectors, items),
-                                 lambda: _render("elements.md", "elements.md", elements=_element_index(content)))
+                                 lambda: _render("elements.md", "elements.md", {"title": "核心要素索引"},
+                                                                 elements=_element_index(content)))
     pages["data.md"] = index("data.md", (content.guide, sectors, tuple(sorted((k, d.label, d.src) for k, d in downloads.items()))),
                              lambda: _data_page(content, downloads))
     reference = _reference_markdown()
     if reference is not None:
         # For contributors, not readers: kept out of the search results.
-        pages["reference.md"] = f"---\nsearch:\n  exclude: true\n---\n{reference}"
+        pages["reference.md"] = front_matter({"search": {"exclude": True}}) + reference
     pages["changes.md"] = content.changes.markdown if content.changes is not None else (
         f"# 本版修订说明\n\n{content.guide.edition}暂无修订说明：本版是首次发布，或与上一版的差别尚在整理。\n")
     return pages

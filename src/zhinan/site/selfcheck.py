@@ -163,10 +163,19 @@ def sector_data(sc: SectorContent, content: Content, out: Path | None = None) ->
 
 
 def data_script(data: dict[str, Any]) -> str:
-    """The data as a script assigning the global. `</` is escaped so that no value can end a
-    script element, whichever way the file is loaded."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return f"window.{GLOBAL} = {text};\n"
+    """The data as a script assigning the global (`script_json`)."""
+    return f"window.{GLOBAL} = {script_json(data)};\n"
+
+
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data: Any) -> str:
+    """JSON that is also safe inside a script element, inline or loaded: `<`, `>` and `&` (so no
+    value can write `</script>` or `<!--`) and the two line separators are escaped as `\\uXXXX`,
+    which every JSON and JavaScript reader reads back as the same character."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group()], text)
 
 
 # ---- The enterprise workbook ----------------------------------------------------------------------

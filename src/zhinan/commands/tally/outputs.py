@@ -1,0 +1,230 @@
+"""The tally's outputs: the 简报 (PDF, WeasyPrint, the print edition's fonts), its figures as XLSX
+(one sheet per table, numbers as numbers) and the 退回清单 (XLSX). Charts are SVG made here."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from zhinan.content.model import HAZARD_LEVELS, Content
+from zhinan.formats.record import DONE_STATUS, STATUSES
+from zhinan.pipeline.files import write_bytes
+
+BRIEF = "进展简报.pdf"
+FIGURES = "进展简报-数据.xlsx"
+RETURNS = "退回清单.xlsx"
+
+FIGURE_HEAD = ["企业数", *(f"{lv}隐患" for lv in HAZARD_LEVELS), "隐患合计", *STATUSES, "整改完成率", "逾期未整改", "未销号重大隐患"]
+
+
+def _row(fig: dict[str, Any]) -> list[Any]:
+    return [fig["enterprises"], *(fig["findings"].get(lv, 0) for lv in HAZARD_LEVELS), sum(fig["findings"].values()),
+            *(fig["rectifications"][st] for st in STATUSES), fig["completion_rate"], fig["overdue"], fig["open_major"]]
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    s, names = data["summary"], data["sector_names"]
+    tables: dict[str, tuple[list[str], list[list[Any]]]] = {
+        "按行业": (["行业", *FIGURE_HEAD], [[names.get(k, k), *_row(v)] for k, v in s["by_sector"].items()]
+                 + [["合计", *_row(s)]]),
+        "按县（市、区）": (["县（市、区）", *FIGURE_HEAD], [[k, *_row(v)] for k, v in s["by_county"].items()] + [["合计", *_row(s)]]),
+    }
+    line_head = ["企业名称", "统一社会信用代码", "行业", "县（市、区）", "隐患编号", "对应检查项", "隐患描述", "隐患等级", "整改时限", "状态", "检查日期"]
+
+    def lines(rows: list[dict[str, Any]]) -> list[list[Any]]:
+        return [[r["enterprise"], r["credit_code"], r["sector"], r["county"], r["finding"], r["item"], r["text"], r["level"],
+                 _day(r["deadline"]), r["status"], _day(r["date"])] for r in rows]
+
+    tables["未销号重大隐患"] = (line_head, lines(data["open_major"]))
+    tables["逾期未整改"] = (line_head, lines(data["overdue"]))
+    tables["周趋势"] = (["周次", "截至", "报送企业", "隐患", "已销号", "整改完成率", "未销号重大隐患"],
+                     [[t["week"], _day(t["as_of"]), t["enterprises"], t["findings"], t["done"], t["completion_rate"], t["open_major"]]
+                      for t in data["trend"]])
+    dl = data["deadlines"]
+    if dl:
+        rows = [["报送企业", dl["reporting"]], [f"{dl['findings_by']} 前形成隐患清单的企业", dl["findings_on_time"]],
+                [f"{dl['rectifications_by']} 前整改全部落实（责任部门、措施、时限、资金）的企业", dl["planned_on_time"]]]
+        if "large" in dl:
+            rows += [["报送名单中的规上企业", dl["large"]], ["其中按期形成隐患清单", dl["large_findings"]],
+                     ["其中按期落实整改清单", dl["large_planned"]]]
+        tables["完成时限"] = (["项目", "企业数"], rows)
+    if data["expected"]:
+        tables["未报送企业"] = (["企业名称", "统一社会信用代码", "行业", "县（市、区）", "规上"],
+                           [[e.name, e.credit_code, names.get(e.sector, e.sector), e.county, "是" if e.large else "否"]
+                            for e in data["missing"]])
+    return tables
+
+
+def _day(text: str) -> datetime.date | str:
+    try:
+        return datetime.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text or ""
+
+
+def _xlsx(sheets: dict[str, tuple[list[str], list[list[Any]]]], when: datetime.date) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from zhinan.sheets.encode import xlsx_bytes
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, (head, rows) in sheets.items():
+        ws = wb.create_sheet(title)
+        ws.append(head)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for row in rows:
+            ws.append(row)
+        for col, name in enumerate(head, 1):
+            letter = ws.cell(1, col).column_letter
+            ws.column_dimensions[letter].width = max(8, min(40, len(name) * 2 + 2))
+            if name == "整改完成率":
+                for r in range(2, len(rows) + 2):
+                    ws.cell(r, col).number_format = "0.0%"
+            elif name in ("整改时限", "检查日期", "截至", "读入日期"):
+                for r in range(2, len(rows) + 2):
+                    ws.cell(r, col).number_format = "yyyy-mm-dd"
+        ws.freeze_panes = "A2"
+    return xlsx_bytes(wb, when)
+
+
+def write_outputs(data: dict[str, Any], content: Content, out: Path) -> list[Path]:
+    when = datetime.date.fromisoformat(data["summary"]["as_of"])
+    tables = _tables(data)
+    written = []
+    write_bytes(out / FIGURES, _xlsx(tables, when))
+    written.append(out / FIGURES)
+    returns = {"退回清单": (["文件", "退回原因"], [[r["file"], r["reason"]] for r in data["summary"]["refused"]])}
+    write_bytes(out / RETURNS, _xlsx(returns, when))
+    written.append(out / RETURNS)
+    write_bytes(out / BRIEF, brief_pdf(data, content, tables))
+    written.append(out / BRIEF)
+    return written
+
+
+def words(data: dict[str, Any]) -> list[str]:
+    """The 简报's summary in sentences."""
+    s, ch = data["summary"], data["change"]
+    total = sum(s["findings"].values())
+    said = [f"截至{_cn(s['as_of'])}，共收到 {s['files']['accepted'] + s['files']['refused']} 份自查文件，"
+            f"采用 {s['files']['accepted']} 份（其中 {s['files']['superseded']} 份已被同一企业更新的自查替代），"
+            f"退回 {s['files']['refused']} 份；{s['enterprises']} 家企业报送了自查，比上周{_delta(ch['enterprises'], ' 家')}。",
+            f"各企业共排查隐患 {total} 条，其中重大隐患 {s['findings'].get(HAZARD_LEVELS[-1], 0)} 条；已销号 "
+            f"{s['rectifications'][DONE_STATUS]} 条，整改完成率 {_pct(s['completion_rate'])}"
+            + ("" if ch["completion_rate"] is None else f"（比上周{_delta(round(ch['completion_rate'] * 100, 1), ' 个百分点')}）") + "。"]
+    said.append(f"未销号的重大隐患 {s['open_major']} 条，超过整改时限仍未销号的隐患 {s['overdue']} 条。" if s["open_major"] or s["overdue"]
+                 else "没有未销号的重大隐患，也没有超过整改时限仍未销号的隐患。")
+    dl = data["deadlines"]
+    if dl:
+        said.append(f"按专项行动的时限，{_cn(dl['findings_by'])}前形成隐患清单的企业 {dl['findings_on_time']} 家，"
+                    f"{_cn(dl['rectifications_by'])}前每条隐患都落实了责任部门、措施、时限和资金的企业 {dl['planned_on_time']} 家。")
+    if data["expected"]:
+        large = sum(1 for e in data["missing"] if e.large)
+        said.append(f"报送名单中的 {len(data['expected'])} 家企业，尚有 {len(data['missing'])} 家未报送（其中规上企业 {large} 家）。")
+    return said
+
+
+def _delta(n: float, unit: str) -> str:
+    return "持平" if n == 0 else f"{'增加' if n > 0 else '减少'} {abs(n):g}{unit}"
+
+
+def _cn(iso: str) -> str:
+    d = datetime.date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def bars_svg(labels: Sequence[str], done: Sequence[int], open_: Sequence[int], width: float = 170, bar_h: float = 6) -> str:
+    """Horizontal stacked bars (mm): 已销号 and not, per label."""
+    label_w, gap = 28, 2.5
+    top = max([d + o for d, o in zip(done, open_, strict=True)] + [1])
+    scale = (width - label_w - 14) / top
+    h = len(labels) * (bar_h + gap) + 10
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{h}mm" viewBox="0 0 {width} {h}" '
+             'font-family="Noto Sans CJK SC" font-size="3.2">']
+    for i, (lab, d, o) in enumerate(zip(labels, done, open_, strict=True)):
+        y = i * (bar_h + gap)
+        parts.append(f'<text x="{label_w - 1.5}" y="{y + bar_h * 0.72}" text-anchor="end">{escape(lab)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{d * scale:.2f}" height="{bar_h}" fill="#333"/>')
+        parts.append(f'<rect x="{label_w + d * scale:.2f}" y="{y}" width="{o * scale:.2f}" height="{bar_h}" fill="#bbb" stroke="#333" stroke-width="0.2"/>')
+        parts.append(f'<text x="{label_w + (d + o) * scale + 1.5:.2f}" y="{y + bar_h * 0.72}">{d + o}</text>')
+    y = len(labels) * (bar_h + gap) + 3
+    parts.append(f'<rect x="{label_w}" y="{y}" width="4" height="3" fill="#333"/><text x="{label_w + 5.5}" y="{y + 2.7}">已销号</text>')
+    parts.append(f'<rect x="{label_w + 24}" y="{y}" width="4" height="3" fill="#bbb" stroke="#333" stroke-width="0.2"/>'
+                 f'<text x="{label_w + 29.5}" y="{y + 2.7}">未销号</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def trend_svg(trend: Sequence[dict[str, Any]], width: float = 170, height: float = 60) -> str:
+    """Weekly bars of reporting enterprises with the completion rate as a line (mm)."""
+    left, right, top, bottom = 12, 12, 4, 10
+    plot_w, plot_h = width - left - right, height - top - bottom
+    most = max([t["enterprises"] for t in trend] + [1])
+    step = plot_w / max(len(trend), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{height}mm" viewBox="0 0 {width} {height}" '
+             'font-family="Noto Sans CJK SC" font-size="3">',
+             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#000" stroke-width="0.3"/>']
+    points = []
+    for i, t in enumerate(trend):
+        x = left + i * step
+        bh = t["enterprises"] / most * plot_h
+        parts.append(f'<rect x="{x + step * 0.2:.2f}" y="{top + plot_h - bh:.2f}" width="{step * 0.6:.2f}" height="{bh:.2f}" fill="#bbb"/>')
+        parts.append(f'<text x="{x + step / 2:.2f}" y="{top + plot_h - bh - 1:.2f}" text-anchor="middle">{t["enterprises"]}</text>')
+        parts.append(f'<text x="{x + step / 2:.2f}" y="{height - 5}" text-anchor="middle">{escape(t["week"][5:])}</text>')
+        if t["completion_rate"] is not None:
+            points.append((x + step / 2, top + plot_h - t["completion_rate"] * plot_h, t["completion_rate"]))
+    if points:
+        parts.append('<polyline fill="none" stroke="#000" stroke-width="0.6" points="'
+                     + " ".join(f"{x:.2f},{y:.2f}" for x, y, _ in points) + '"/>')
+        for x, y, r in points:
+            parts.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="0.9"/><text x="{x + 1.2:.2f}" y="{y - 1.2:.2f}" font-weight="bold">{r * 100:.0f}%</text>')
+    parts.append(f'<text x="{left}" y="{height - 1}">柱：报送企业（家）；折线：整改完成率</text></svg>')
+    return "".join(parts)
+
+
+def brief_pdf(data: dict[str, Any], content: Content, tables: dict[str, tuple[list[str], list[list[Any]]]]) -> bytes:
+    from markupsafe import Markup
+
+    from zhinan.pdf.fonts import require_cjk_font, use_print_fonts
+    from zhinan.pdf.typeset import jinja_env
+
+    s = data["summary"]
+    names = data["sector_names"]
+    sectors = [(names.get(k, k), v) for k, v in s["by_sector"].items()]
+    chart = bars_svg([n for n, _ in sectors], [v["rectifications"][DONE_STATUS] for _, v in sectors],
+                     [sum(v["findings"].values()) - v["rectifications"][DONE_STATUS] for _, v in sectors])
+
+    def shown(v: Any, head: str) -> str:
+        if head == "整改完成率":
+            return _pct(v)
+        if isinstance(v, datetime.date):
+            return v.isoformat()
+        return "" if v is None else str(v)
+
+    view = {k: (h, [[shown(v, h[i]) for i, v in enumerate(r)] for r in rows]) for k, (h, rows) in tables.items()}
+    # the charts are made here from numbers and escaped names
+    html = jinja_env().get_template("pdf/tally.html").render(
+        guide=content.guide, s=s, number=data["number"], as_of=_cn(s["as_of"]), words=words(data), tables=view,
+        sector_chart=Markup(chart), trend_chart=Markup(trend_svg(data["trend"])),
+        made=_cn(datetime.date.today().isoformat()))
+    require_cjk_font()
+    use_print_fonts()
+    from weasyprint import HTML
+
+    buf = io.BytesIO()
+    HTML(string=html, url_fetcher=_nothing).write_pdf(buf)
+    return buf.getvalue()
+
+
+def _nothing(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise ValueError(f"简报不引用任何外部资源：{url}")
