@@ -8,6 +8,7 @@ import csv
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,25 +109,21 @@ def test_open_data_also_under_stable_ascii_names(tmp_path: Path) -> None:
         assert name.isascii() and f'href="{name.removeprefix("data/")}"' in page, name
 
 
-def test_the_404_page_has_the_site_header_and_indented_bullets_on_a_phone(out: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from test_site_search import launch, serve
+def test_the_404_page_has_the_site_header_and_indented_bullets_on_a_phone(out: Path, browser: Any) -> None:
+    from test_site_search import serve
 
     httpd, base = serve(out / "site")
     try:
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            page = browser.new_page(viewport={"width": 390, "height": 700})
-            page.goto(base + "404.html")
-            page.wait_for_load_state("load")
-            header = page.locator("header.md-header a")
-            assert header.inner_text().strip() == "安全生产标准化运行提升指南"
-            assert page.evaluate("document.querySelector('header.md-header a').href") == base
-            para = page.evaluate("document.querySelector('article p').getBoundingClientRect().left")
-            item = page.evaluate("document.querySelector('article li').getBoundingClientRect().left")
-            assert item >= para + 16, (para, item)  # the bullet sits inside the page's margin, not at its edge
-            browser.close()
+        page = browser.new_page(viewport={"width": 390, "height": 700})
+        page.goto(base + "404.html")
+        page.wait_for_load_state("load")
+        header = page.locator("header.md-header a")
+        assert header.inner_text().strip() == "安全生产标准化运行提升指南"
+        assert page.evaluate("document.querySelector('header.md-header a').href") == base
+        para = page.evaluate("document.querySelector('article p').getBoundingClientRect().left")
+        item = page.evaluate("document.querySelector('article li').getBoundingClientRect().left")
+        assert item >= para + 16, (para, item)  # the bullet sits inside the page's margin, not at its edge
+        page.close()
     finally:
         httpd.shutdown()
         httpd.server_close()

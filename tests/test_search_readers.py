@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from test_site_search import BOX, EDITION, launch, ranked, serve
+from test_site_search import BOX, EDITION, ranked, serve
 from zhinan.content.synonyms import SYNONYMS_FILE
 from zhinan.content.validate import collect
 
@@ -23,10 +23,8 @@ test adds it, so only the table can make the search find XF-014."""
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str, Path]]:
-    from playwright.sync_api import sync_playwright
-
-    from test_site import build_site
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[tuple[Any, str, Path]]:
+    from conftest import build_site
 
     root = tmp_path_factory.mktemp("readers") / "content"
     shutil.copytree(EDITION, root)
@@ -36,12 +34,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str, P
     build_site(root, root / "build")
     built = root / "build" / "site"
     httpd, base = serve(built)
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page()
-        page.goto(base)
-        yield page, base, built
-        browser.close()
+    page = browser.new_page()
+    page.goto(base)
+    yield page, base, built
+    page.close()
     httpd.shutdown()
     httpd.server_close()
 

@@ -19,13 +19,11 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from test_site import browser, build_site
+from conftest import build_site
 from zhinan.content.model import Content
 from zhinan.content.validate import load_content
 from zhinan.formats import record
 from zhinan.sheets import readback, workbook
-
-__all__ = ["browser"]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COUNTIES = ["甲县", "乙区"]

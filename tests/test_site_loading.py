@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from test_site_search import BOX, EDITION, launch, ranked, serve
+from test_site_search import BOX, EDITION, ranked, serve
 
 CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">')
 
@@ -58,42 +58,34 @@ def test_every_page_carries_its_csp_and_preloads_what_it_loads(built: Path) -> N
         assert loaded and loaded <= preloaded, f"{page}: not preloaded before the first script: {loaded - preloaded}"
 
 
-def test_the_search_index_is_fetched_only_when_search_is_opened(served: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page()
-        asked: list[str] = []
-        page.on("request", lambda r: asked.append(r.url))
-        page.goto(served)
-        page.wait_for_load_state("load")
-        page.wait_for_timeout(1500)
-        assert not [u for u in asked if "search_index" in u]
-        page.goto(served + "sectors/construction/")
-        page.wait_for_load_state("load")
-        page.wait_for_timeout(500)
-        assert not [u for u in asked if "search_index" in u]
-        page.focus(BOX)
-        page.wait_for_timeout(500)
-        assert [u for u in asked if u.endswith("search/search_index.json")]
-        assert ranked(page, "脚手架", served)[:1] == ["sectors/construction/#jz-014"]
-        browser.close()
+def test_the_search_index_is_fetched_only_when_search_is_opened(served: str, browser: Any) -> None:
+    page = browser.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(served)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1500)
+    assert not [u for u in asked if "search_index" in u]
+    page.goto(served + "sectors/construction/")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    assert not [u for u in asked if "search_index" in u]
+    page.focus(BOX)
+    page.wait_for_timeout(500)
+    assert [u for u in asked if u.endswith("search/search_index.json")]
+    assert ranked(page, "脚手架", served)[:1] == ["sectors/construction/#jz-014"]
+    page.close()
 
 
-def test_search_opened_by_a_query_in_the_address_fetches_the_index(served: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page: Any = browser.new_page()
-        asked: list[str] = []
-        page.on("request", lambda r: asked.append(r.url))
-        page.goto(served + "?q=脚手架")
-        page.wait_for_load_state("load")
-        page.wait_for_timeout(1000)
-        assert [u for u in asked if u.endswith("search/search_index.json")]
-        browser.close()
+def test_search_opened_by_a_query_in_the_address_fetches_the_index(served: str, browser: Any) -> None:
+    page: Any = browser.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(served + "?q=脚手架")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1000)
+    assert [u for u in asked if u.endswith("search/search_index.json")]
+    page.close()
 
 
 def test_navigation_and_breadcrumbs_have_distinct_names(built: Path) -> None:
