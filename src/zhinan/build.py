@@ -11,6 +11,7 @@ minute the site takes.
 
 from __future__ import annotations
 
+import _thread
 import ctypes.util
 import dataclasses
 import gc
@@ -24,8 +25,9 @@ from typing import Any
 from zhinan import data, pdf, sheets, site
 from zhinan.content.model import Content
 from zhinan.content.validate import load_content
+from zhinan.errors import ZhinanError
 from zhinan.pipeline import workers
-from zhinan.pipeline.stage import STAGES, Alongside, BuildError, BuildOptions
+from zhinan.pipeline.stage import STAGES, Alongside, BuildError, BuildOptions, StageFailed
 from zhinan.pipeline.transaction import transaction
 
 __all__ = ["STAGES", "Alongside", "BuildError", "BuildOptions", "build", "harfbuzz_subset_available"]
@@ -87,11 +89,21 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
     pdf_outputs = frozenset(pdf.outputs(content, opts))
     future: Future[Any] = Future()
 
+    # A failed PDF stage ends the stages running here at once (as Ctrl+C would; the failure is
+    # raised below in its place), instead of after the site is built.
+    is_main = threading.current_thread() is threading.main_thread()
+    interrupt = False
+    """Set only inside the `try` below: an interruption anywhere else would escape as Ctrl+C."""
+    in_stages = threading.Lock()
+
     def background() -> None:
         try:
             future.set_result(_run("pdf", content, opts))
         except BaseException as exc:
             future.set_exception(exc)
+            with in_stages:
+                if interrupt and not workers.signalled.is_set():
+                    _thread.interrupt_main()
 
     # A daemon thread, not an executor's: after Ctrl+C the process exits without waiting for it.
     thread = threading.Thread(target=background, name="zhinan-pdf", daemon=True)
@@ -103,23 +115,41 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
 
     alongside = Alongside(pdf_outputs, wait)
     try:
+        with in_stages:
+            interrupt = is_main
         for stage in stages:
+            if future.done():  # failed before it could interrupt: end now
+                wait()
             if stage != "pdf":
                 results[stage] = _run(stage, content, opts, alongside if stage == "site" else None)
         wait()
     except BaseException as exc:
+        with in_stages:
+            interrupt = False
         opts.stop.set()
         workers.kill_all()  # not waiting for the files they are rendering
         # Let the PDF stage notice (it checks every half second) before the generation it
         # writes into is removed; after Ctrl+C wait no longer than that.
         thread.join(1.0 if isinstance(exc, KeyboardInterrupt) else 30.0)
+        pdf_error = future.exception() if future.done() else None
+        if (isinstance(exc, KeyboardInterrupt) and pdf_error is not None and not workers.signalled.is_set()
+                and not isinstance(pdf_error, KeyboardInterrupt)):
+            exc.__traceback__ = None  # what it interrupted is freed here, not at exit
+            gc.collect()
+            raise pdf_error from None  # the interruption was the PDF stage's failure
         raise
     return results
 
 
 def _run(stage: str, content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> Any:
+    """Run one stage; an exception that is not one of zhinan's own errors becomes a StageFailed."""
     t0 = time.perf_counter()
     build_stage = STAGE_BUILDS[stage]
-    result = build_stage(content, opts) if alongside is None else build_stage(content, opts, alongside)
+    try:
+        result = build_stage(content, opts) if alongside is None else build_stage(content, opts, alongside)
+    except ZhinanError:
+        raise
+    except Exception as exc:
+        raise StageFailed(stage, exc) from exc
     opts.progress.info(f"[{stage}] 完成，用时 {time.perf_counter() - t0:.1f} 秒")
     return result

@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zhinan.content import sanitize
+from zhinan.errors import ZhinanError
 from zhinan.pipeline import workers
 from zhinan.pipeline.files import write_bytes
+from zhinan.pipeline.stage import StageFailed
 
 if TYPE_CHECKING:
     pass
@@ -243,20 +245,39 @@ def fetcher(root: str) -> Any:
     return RootOnly(allowed_protocols=("file",), allow_redirects=False)
 
 
+def failed(job: Job, error: BaseException) -> BaseException:
+    """The error a failed job ends the build with: the job's own (a PdfError names its file), or
+    any other exception of the worker as a StageFailed naming the file."""
+    if isinstance(error, ZhinanError | KeyboardInterrupt | SystemExit):
+        return error
+    wrapped = StageFailed("pdf", error, job.out.name)
+    wrapped.__cause__ = error
+    return wrapped
+
+
 class Renderer:
     """Renders jobs in the worker pool (or, with -j 1, in this process when waited for), biggest
     first so that the slowest file never starts last. Stops (PdfError) before the next file once
-    `stop` is set: the build has failed elsewhere."""
+    `stop` is set: the build has failed elsewhere.
+
+    A queued job is never cancelled (`Future.cancel`) from here: the pool is killed instead
+    (`workers.pool`), which fails every queued job itself. On CPython 3.11 a job cancelled just
+    before its workers die makes the pool's manager thread fail (`InvalidStateError: CANCELLED` in
+    `terminate_broken`) before it closes the queue to the workers, and the process then waited for
+    ever at exit for a queue nobody read: the build that never ended."""
 
     def __init__(self, pool: ProcessPoolExecutor | None, on_done: Callable[[Rendered], None],
                  stop: threading.Event | None = None) -> None:
         self.pool, self.on_done, self.stop = pool, on_done, stop or threading.Event()
+        self.jobs: dict[Future[Rendered], Job] = {}
 
     def submit(self, jobs: list[Job]) -> list[Future[Rendered]] | list[Job]:
         ordered = sorted(jobs, key=lambda j: -j.size_hint)
         if self.pool is None:
             return ordered
-        return [self.pool.submit(render, j) for j in ordered]
+        futures = [self.pool.submit(render, j) for j in ordered]
+        self.jobs.update(zip(futures, ordered, strict=True))
+        return futures
 
     def wait(self, handles: list[Future[Rendered]] | list[Job]) -> list[Rendered]:
         results: list[Rendered] = []
@@ -264,22 +285,20 @@ class Renderer:
         for handle in handles:
             if isinstance(handle, Job):
                 _check(self.stop)
-                results.append(render(handle))
+                try:
+                    results.append(render(handle))
+                except Exception as exc:
+                    raise failed(handle, exc) from exc
                 self.on_done(results[-1])
             else:
                 pending.add(handle)
         while pending:
             done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            if self.stop.is_set():
-                for other in pending:
-                    other.cancel()
-                _check(self.stop)
+            _check(self.stop)  # the others are not cancelled: see the class
             for fut in done:
                 error = fut.exception()
                 if error is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise error
+                    raise failed(self.jobs[fut], error)
                 results.append(fut.result())
                 self.on_done(results[-1])
         return results
