@@ -7,6 +7,7 @@ stage ever sees half-valid content.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import difflib
@@ -676,6 +677,42 @@ def _check_unique(sectors: list[SectorContent], problems: list[Problem]) -> None
             first_item.setdefault(it.id, it.where)
 
 
+def _field_where(root: Path, sc: SectorContent, key: str) -> Where:
+    """Where `key:` is written in a sector's sector.yml (its record's start if not found)."""
+    rel = f"sectors/{sc.id}/sector.yml"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for n, line in enumerate((root / rel).read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith(f"{key}:"):
+                return Where(rel, n, 1)
+    return sc.sector.where
+
+
+def _check_output_names(root: Path, sectors: list[SectorContent], problems: list[Problem]) -> None:
+    """Every output's name is its own: a sector id that names another output's file, and two
+    sectors whose names make one download name (`textrules.file_name_part`), are refused."""
+    for sc in sectors:
+        if sc.id in textrules.RESERVED_IDS or sc.id.endswith(textrules.RESERVED_ID_SUFFIX):
+            why = ("以“-form”结尾的编号与另一个行业的空白检查表同名" if sc.id.endswith(textrules.RESERVED_ID_SUFFIX)
+                   else "这个编号是合订本、全部行业检查清单或空白隐患/整改清单的文件名")
+            problems.append(Problem.at(_field_where(root, sc, "id"),
+                                       f"行业编号“{sc.id}”不能使用：{why}，生成的文件会互相覆盖；请换一个编号"
+                                       f"（同时改文件夹名）。保留的编号：{'、'.join(textrules.RESERVED_IDS)}，以及以“-form”结尾的编号"))
+    first: dict[str, SectorContent] = {}
+    for sc in sorted(sectors, key=lambda s: s.id):
+        name = sc.sector.name
+        key = textrules.file_name_part(name)
+        if key == textrules.file_name_part(textrules.ALL_SECTORS):
+            problems.append(Problem.at(_field_where(root, sc, "name"), f"行业名称“{name}”不能使用：“{textrules.ALL_SECTORS}”"
+                                       "是全部行业检查清单的名称，下载文件会同名；请写本行业的名称"))
+        elif key in first:
+            other = first[key]
+            same = "相同" if other.sector.name == name else f"作为文件名相同（都是“{key}”）"
+            problems.append(Problem.at(_field_where(root, sc, "name"), f"行业名称“{name}”与 sectors/{other.id}/sector.yml "
+                                       f"的“{other.sector.name}”{same}：两个行业的下载文件会同名；请改用不同的名称"))
+        else:
+            first[key] = sc
+
+
 def collect(root: Path) -> tuple[Content | None, list[Problem]]:
     """Load and validate the whole content tree; return the content and every problem."""
     problems: list[Problem] = []
@@ -692,6 +729,7 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
             _check_sector(root, folder, sc, problems)
             sectors.append(sc)
     _check_unique(sectors, problems)
+    _check_output_names(root, sectors, problems)
     changes = None
     if guide is not None and (root / "guides" / CHANGES_FILE).is_file():
         changes = _chapter(root, CHANGES_FILE, guide.where, problems)
