@@ -436,8 +436,11 @@
     return (state.enterprise ? state.enterprise + "-" : "") + D.sector.name + "-自查" + (state.date ? "-" + state.date : "");
   }
 
+  // Text that a spreadsheet would run as a formula (= + - @, tab, CR at the start) gets a leading
+  // single quote, as the build's CSVs do (zhinan.sheets.encode.csv_cell); numbers stay numbers.
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
+    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
   // UTF-8 with a BOM (Excel opens Chinese CSV without it as GBK) and CRLF, like the build's CSVs.
