@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from zhinan.content.validate import IMAGE_NAME, MAX_IMAGE_BYTES, MAX_IMAGE_PX, suggest_image_name
+from zhinan.content.validate import IMAGE_NAME, MAX_IMAGE_BYTES, MAX_IMAGE_PX, raster_problem, suggest_image_name
 from zhinan.pipeline.files import write_bytes, write_text
 
 JPEG_QUALITY = 85
@@ -106,6 +106,11 @@ def fix(root: Path, dry_run: bool = False) -> Report:
         if path is None or (folder, ref.src) in seen:
             continue  # missing or outside the sector (zhinan check says so), or done already
         seen.add((folder, ref.src))
+        shown = f"sectors/{folder.name}/{ref.src}"
+        problem = raster_problem(path, shown) if path.suffix.lower() != ".svg" else None
+        if problem is not None:  # never decoded: too many pixels, or not whole
+            report.left.append(problem)
+            continue
         shrunk = _shrunk(path) if path.suffix.lower() != ".svg" else None
         src = str(PurePosixPath(ref.src).with_suffix(shrunk[1])) if shrunk else ref.src
         name = src if IMAGE_NAME.fullmatch(src) else suggest_image_name(src, ref.fallback)

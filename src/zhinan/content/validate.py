@@ -537,6 +537,33 @@ def _check_major_criteria(sc: SectorContent, problems: list[Problem]) -> None:
         problems.append(Problem.at(mc.where, f"录入情况为“{mc.coverage}”，但检查清单没有重大隐患：应为“未录入”"))
 
 
+DECODE_MAX_PIXELS = 50_000_000
+"""The most pixels an image may have to be decoded at all (by the check, `zhinan images --fix`,
+WeasyPrint or a browser): a camera's 8000 × 6000 original (48 million) can still be shrunk by
+`zhinan images --fix`; a 30000 × 30000 PNG of under 1 MB would take gigabytes."""
+
+
+def raster_problem(path: Path, shown: str) -> str | None:
+    """Why a png/jpg cannot be used, or None: more pixels than `DECODE_MAX_PIXELS` (found in its
+    header, before decoding), or not whole (decoded in full: a truncated file prints as a black or
+    partly blank box)."""
+    from PIL import Image, UnidentifiedImageError  # only when a raster image is referenced
+
+    too_many = (f"图片 {shown} 像素过多{{}}，超过可以安全读取的上限 {DECODE_MAX_PIXELS // 1_000_000} 百万像素，"
+                "不会读取；请用画图软件把长边缩到 2000 像素以内再替换这个文件")
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            if width * height > DECODE_MAX_PIXELS:
+                return too_many.format(f"（{width}×{height}）")
+            im.load()
+    except Image.DecompressionBombError:
+        return too_many.format("")
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, EOFError) as exc:
+        return f"图片 {shown} 不完整或已损坏（{exc}），印出来会是黑块或缺一块；请重新导出或重新复制这个文件"
+    return None
+
+
 def check_image_file(root: Path, folder: str, src: str, where: Where, problems: list[Problem],
                      label: str = "") -> None:
     """An image path relative to `folder` (of the root) names a png/jpg/svg file inside that folder,
@@ -560,6 +587,10 @@ def check_image_file(root: Path, folder: str, src: str, where: Where, problems: 
     magic = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}.get(rel.suffix.lower())
     if magic is not None and not data.startswith(magic):
         problems.append(Problem.at(where, f"图片文件 {folder}/{src} 不是有效的 {rel.suffix.lower()[1:]} 图片（文件内容与扩展名不符）"))
+    elif magic is not None:
+        problem = raster_problem(path, f"{folder}/{src}")
+        if problem is not None:
+            problems.append(Problem.at(where, problem))
     if rel.suffix.lower() == ".svg":
         found = sanitize.svg_problems(data)
         if found:
