@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import resource
+import signal
 import threading
 import time
 import urllib.parse
@@ -123,10 +124,46 @@ def render_html(job: Job) -> str:
     return jinja_env().get_template(job.template).render(**job.context)
 
 
+TIME_LIMIT = 600.0
+"""Seconds one PDF may take to lay out and write (environment: ZHINAN_PDF_TIME_LIMIT). The
+largest file of the city's content, guide.pdf's front matter, takes about 25 s; a document that
+runs for ten minutes is not going to end (an SVG expanded to 2^40 elements ran for hours)."""
+
+
+def time_limit() -> float:
+    try:
+        return float(os.environ.get("ZHINAN_PDF_TIME_LIMIT", "") or TIME_LIMIT)
+    except ValueError:
+        return TIME_LIMIT
+
+
+@contextmanager
+def _time_bound(job: Job) -> Iterator[None]:
+    """Stop the document (PdfError naming it) once it has taken `time_limit()` seconds: a timer
+    signal in the process rendering it (a worker, or the build with -j 1; only its main thread can
+    take a signal, elsewhere the block is unbounded)."""
+    limit = time_limit()
+    if threading.current_thread() is not threading.main_thread() or limit <= 0:
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise PdfError(f"生成 {job.out.name} 超过了每个 PDF 的时间上限 {limit:g} 秒，已停止，未写入文件。"
+                       "请检查其中的图片（如很复杂的 SVG）或内容是否异常；确需更长时间时设置环境变量 ZHINAN_PDF_TIME_LIMIT")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def render(job: Job) -> Rendered:
     """Render one job to its PDF file (atomically); runs in a worker process."""
     started, cpu = time.perf_counter(), time.thread_time()
-    with _collect_afterwards():  # after the document is gone, not while it is still held here
+    with _collect_afterwards(), _time_bound(job):  # collected after the document is gone
         document, data, records = _weasyprint(job, render_html(job))
         fonts = [font.family for font in document.fonts.values()]
         count = len(document.pages)
