@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-
 BIN = Path(sys.executable).parent
 SRC = Path(__file__).resolve().parent.parent / "src"
 INJECT = '''
