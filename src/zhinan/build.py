@@ -15,6 +15,7 @@ import _thread
 import ctypes.util
 import dataclasses
 import gc
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -103,7 +104,7 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
             future.set_exception(exc)
             with in_stages:
                 if interrupt and not workers.signalled.is_set():
-                    _thread.interrupt_main()
+                    _thread.interrupt_main(signal.SIGUSR1)
 
     # A daemon thread, not an executor's: after Ctrl+C the process exits without waiting for it.
     thread = threading.Thread(target=background, name="zhinan-pdf", daemon=True)
@@ -113,7 +114,19 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
         results["pdf"] = future.result()
         return results["pdf"]
 
+    def no_more_interrupts() -> None:
+        """From here on the PDF stage's failure is raised by `wait`, not by an interruption. One it
+        sent just before is taken here (it comes at once: it was sent holding the lock)."""
+        nonlocal interrupt
+        try:
+            with in_stages:
+                interrupt = False
+        except _PdfStageFailed:
+            pass
+
     alongside = Alongside(pdf_outputs, wait)
+    # Not SIGINT: that is Ctrl+C, and the signal relay (workers.signals_relayed) would take it as one.
+    previous = signal.signal(signal.SIGUSR1, _pdf_stage_failed) if is_main else None
     try:
         with in_stages:
             interrupt = is_main
@@ -122,23 +135,34 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
                 wait()
             if stage != "pdf":
                 results[stage] = _run(stage, content, opts, alongside if stage == "site" else None)
+        no_more_interrupts()
         wait()
     except BaseException as exc:
-        with in_stages:
-            interrupt = False
+        no_more_interrupts()
         opts.stop.set()
         workers.kill_all()  # not waiting for the files they are rendering
         # Let the PDF stage notice (it checks every half second) before the generation it
         # writes into is removed; after Ctrl+C wait no longer than that.
         thread.join(1.0 if isinstance(exc, KeyboardInterrupt) else 30.0)
         pdf_error = future.exception() if future.done() else None
-        if (isinstance(exc, KeyboardInterrupt) and pdf_error is not None and not workers.signalled.is_set()
-                and not isinstance(pdf_error, KeyboardInterrupt)):
+        if isinstance(exc, _PdfStageFailed) and pdf_error is not None:
             exc.__traceback__ = None  # what it interrupted is freed here, not at exit
             gc.collect()
             raise pdf_error from None  # the interruption was the PDF stage's failure
         raise
+    finally:
+        if is_main:
+            signal.signal(signal.SIGUSR1, previous if previous is not None else signal.SIG_DFL)
     return results
+
+
+class _PdfStageFailed(BaseException):
+    """Raised in the main thread when the PDF stage, running beside it, has failed (a BaseException,
+    like KeyboardInterrupt: no `except Exception` of a stage takes it for its own failure)."""
+
+
+def _pdf_stage_failed(signum: int, frame: object) -> None:
+    raise _PdfStageFailed
 
 
 def _run(stage: str, content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> Any:
