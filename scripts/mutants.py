@@ -211,7 +211,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m("validate: a duplicate id is told to use a number already taken", "src/zhinan/content/validate.py",
       "last[prefix] = last.get(prefix, 0) + 1", "last[prefix] = last.get(prefix, 0)",
       "tests/test_contrib.py::test_duplicate_id_suggests_next_free_number"),
-    m("validate: image long-side limit doubled", "src/zhinan/content/validate.py",
+    m("validate: image long-side limit doubled", "src/zhinan/content/images.py",
       "MAX_IMAGE_PX = 2000", "MAX_IMAGE_PX = 4000",
       "tests/test_contrib.py::test_image_limits_follow_from_a4_at_300_dpi",
       "tests/test_contrib.py::test_oversize_photo_refused_with_its_size_and_what_to_do"),

@@ -20,8 +20,9 @@ from PIL import Image
 
 from conftest import EDITION, FIXTURES, REPO
 from zhinan.cli import main
+from zhinan.content.images import MAX_IMAGE_BYTES, MAX_IMAGE_PX
 from zhinan.content.problems import Problem
-from zhinan.content.validate import MAX_IMAGE_BYTES, MAX_IMAGE_PX, collect
+from zhinan.content.validate import collect
 from zhinan.formats.schema import schema_line
 
 E = "sectors/demo/enterprises/sample-a.yml"

@@ -11,9 +11,11 @@ minute the site takes.
 
 from __future__ import annotations
 
+import _thread
 import ctypes.util
 import dataclasses
 import gc
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +26,9 @@ from typing import Any
 from zhinan import data, pdf, sheets, site
 from zhinan.content.model import Content
 from zhinan.content.validate import load_content
+from zhinan.errors import ZhinanError
 from zhinan.pipeline import workers
-from zhinan.pipeline.stage import STAGES, Alongside, BuildError, BuildOptions
+from zhinan.pipeline.stage import STAGES, Alongside, BuildError, BuildOptions, StageFailed
 from zhinan.pipeline.transaction import transaction
 
 __all__ = ["STAGES", "Alongside", "BuildError", "BuildOptions", "build", "harfbuzz_subset_available"]
@@ -87,11 +90,21 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
     pdf_outputs = frozenset(pdf.outputs(content, opts))
     future: Future[Any] = Future()
 
+    # A failed PDF stage ends the stages running here at once (as Ctrl+C would; the failure is
+    # raised below in its place), instead of after the site is built.
+    is_main = threading.current_thread() is threading.main_thread()
+    interrupt = False
+    """Set only inside the `try` below: an interruption anywhere else would escape as Ctrl+C."""
+    in_stages = threading.Lock()
+
     def background() -> None:
         try:
             future.set_result(_run("pdf", content, opts))
         except BaseException as exc:
             future.set_exception(exc)
+            with in_stages:
+                if interrupt and not workers.signalled.is_set():
+                    _thread.interrupt_main(signal.SIGUSR1)
 
     # A daemon thread, not an executor's: after Ctrl+C the process exits without waiting for it.
     thread = threading.Thread(target=background, name="zhinan-pdf", daemon=True)
@@ -101,25 +114,66 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
         results["pdf"] = future.result()
         return results["pdf"]
 
+    def no_more_interrupts() -> None:
+        """From here on the PDF stage's failure is raised by `wait`, not by an interruption. One it
+        sent just before is taken here (it comes at once: it was sent holding the lock)."""
+        nonlocal interrupt
+        try:
+            with in_stages:
+                interrupt = False
+        except _PdfStageFailed:
+            pass
+
     alongside = Alongside(pdf_outputs, wait)
+    # Not SIGINT: that is Ctrl+C, and the signal relay (workers.signals_relayed) would take it as one.
+    previous = signal.signal(signal.SIGUSR1, _pdf_stage_failed) if is_main else None
     try:
+        with in_stages:
+            interrupt = is_main
         for stage in stages:
+            if future.done():  # failed before it could interrupt: end now
+                wait()
             if stage != "pdf":
                 results[stage] = _run(stage, content, opts, alongside if stage == "site" else None)
+        no_more_interrupts()
         wait()
     except BaseException as exc:
+        no_more_interrupts()
         opts.stop.set()
         workers.kill_all()  # not waiting for the files they are rendering
         # Let the PDF stage notice (it checks every half second) before the generation it
         # writes into is removed; after Ctrl+C wait no longer than that.
         thread.join(1.0 if isinstance(exc, KeyboardInterrupt) else 30.0)
+        pdf_error = future.exception() if future.done() else None
+        if isinstance(exc, _PdfStageFailed) and pdf_error is not None:
+            exc.__traceback__ = None  # what it interrupted is freed here, not at exit
+            gc.collect()
+            raise pdf_error from None  # the interruption was the PDF stage's failure
         raise
+    finally:
+        if is_main:
+            signal.signal(signal.SIGUSR1, previous if previous is not None else signal.SIG_DFL)
     return results
 
 
+class _PdfStageFailed(BaseException):
+    """Raised in the main thread when the PDF stage, running beside it, has failed (a BaseException,
+    like KeyboardInterrupt: no `except Exception` of a stage takes it for its own failure)."""
+
+
+def _pdf_stage_failed(signum: int, frame: object) -> None:
+    raise _PdfStageFailed
+
+
 def _run(stage: str, content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> Any:
+    """Run one stage; an exception that is not one of zhinan's own errors becomes a StageFailed."""
     t0 = time.perf_counter()
     build_stage = STAGE_BUILDS[stage]
-    result = build_stage(content, opts) if alongside is None else build_stage(content, opts, alongside)
+    try:
+        result = build_stage(content, opts) if alongside is None else build_stage(content, opts, alongside)
+    except ZhinanError:
+        raise
+    except Exception as exc:
+        raise StageFailed(stage, exc) from exc
     opts.progress.info(f"[{stage}] 完成，用时 {time.perf_counter() - t0:.1f} 秒")
     return result

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,7 +27,7 @@ from zhinan.errors import ZhinanError
 from zhinan.formats import schema
 from zhinan.pipeline import workers
 from zhinan.pipeline.progress import Progress
-from zhinan.pipeline.stage import STAGES, BuildError, BuildOptions
+from zhinan.pipeline.stage import STAGES, BuildError, BuildOptions, StageFailed
 from zhinan.pipeline.transaction import Interrupted
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -157,6 +158,8 @@ def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs:
     except ContentError as exc:
         fail(exc)
     except BuildError as exc:
+        if isinstance(exc, StageFailed):  # a bug: its traceback, for the report, above the message
+            traceback.print_exception(exc.error, file=sys.stderr)
         refuse(str(exc))
     except KeyboardInterrupt as exc:
         interrupted(exc, opts.out)

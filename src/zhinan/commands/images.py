@@ -18,7 +18,14 @@ from typing import Any
 
 import yaml
 
-from zhinan.content.validate import IMAGE_NAME, MAX_IMAGE_BYTES, MAX_IMAGE_PX, image_oversize, suggest_image_name
+from zhinan.content.images import (
+    IMAGE_NAME,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PX,
+    image_oversize,
+    raster_problem,
+    suggest_image_name,
+)
 from zhinan.pipeline.files import write_bytes, write_text
 
 JPEG_QUALITY = 85
@@ -140,6 +147,10 @@ def fix(root: Path, dry_run: bool = False) -> Report:
             continue  # missing or outside the sector (zhinan check says so), or done already
         seen.add((folder, ref.src))
         shown = f"sectors/{folder.name}/{ref.src}"
+        problem = raster_problem(path, shown) if path.suffix.lower() != ".svg" else None
+        if problem is not None:  # never decoded: too many pixels, or not whole
+            report.left.append(problem)
+            continue
         try:
             shrunk = _shrunk(path) if path.suffix.lower() != ".svg" else None
         except _Grows:

@@ -312,4 +312,79 @@ def svg_problems(data: bytes) -> list[str]:
                 found.append(f"<{tag}> 的 {attr} 引用了外部地址")
         if tag == "style" and el.text and (_SVG_URL.search(el.text) or "@import" in el.text.lower()):
             found.append("<style> 引用了外部地址")
+    found += _svg_size_problems(root)
     return list(dict.fromkeys(found))
+
+
+SVG_MAX_ELEMENTS = 20_000
+"""Elements in an SVG file: a detailed exported drawing has a few thousand."""
+SVG_MAX_DRAWN = 50_000
+"""Elements drawn once every `<use>` is expanded: a 2 KB file whose 40 levels each use the one
+before twice draws 2^40, and kept WeasyPrint at 2.6 GB for more than ten minutes."""
+SVG_MAX_USE_DEPTH = 8
+"""`<use>` inside what a `<use>` shows, inside …"""
+SVG_MAX_NESTING = 64
+"""Elements inside elements (groups in groups): also what bounds the walk below."""
+
+
+def _svg_size_problems(root: Any) -> list[str]:
+    """Bounds on an SVG's size, before WeasyPrint or a browser expands it: elements, nesting,
+    `<use>` depth and the elements drawn once every `<use>` is expanded (each counted once per
+    use, as a renderer draws it); a `<use>` that refers to itself, directly or not, is refused."""
+    elements = 0
+    stack = [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        elements += 1
+        if depth > SVG_MAX_NESTING:
+            return [f"元素嵌套超过 {SVG_MAX_NESTING} 层"]
+        stack.extend((child, depth + 1) for child in el)
+    if elements > SVG_MAX_ELEMENTS:
+        return [f"有 {elements} 个元素，超过上限 {SVG_MAX_ELEMENTS} 个；请简化图形或改用 png"]
+    ids = {el.get("id"): el for el in root.iter() if el.get("id")}
+    memo: dict[int, tuple[int, int]] = {}
+    visiting: set[int] = set()
+
+    class _Cycle(Exception):
+        pass
+
+    class _TooDeep(Exception):
+        pass
+
+    def drawn(el: Any, hops: int = 0) -> tuple[int, int]:
+        """(elements drawn, depth of <use>) for `el` and what it contains or uses; `hops`: the
+        <use> followed to reach it (bounds the recursion: nesting × hops)."""
+        if hops > SVG_MAX_USE_DEPTH:
+            raise _TooDeep
+        key = id(el)
+        if key in memo:
+            return memo[key]
+        if key in visiting:
+            raise _Cycle
+        visiting.add(key)
+        count, use_depth = 1, 0
+        for child in el:
+            c, d = drawn(child, hops)
+            count, use_depth = count + c, max(use_depth, d)
+        if _local_name(str(el.tag)) == "use":
+            href = next((v for k, v in el.attrib.items() if _local_name(k) == "href"), "").strip()
+            target = ids.get(href[1:]) if href.startswith("#") else None
+            if target is not None:
+                c, d = drawn(target, hops + 1)
+                count, use_depth = count + c, max(use_depth, d + 1)
+        visiting.discard(key)
+        memo[key] = (count, use_depth)
+        return count, use_depth
+
+    try:
+        count, use_depth = drawn(root)
+    except _Cycle:
+        return ["<use> 直接或间接引用了自己（循环引用）"]
+    except (_TooDeep, RecursionError):
+        use_depth = SVG_MAX_USE_DEPTH + 1
+        count = 0
+    if use_depth > SVG_MAX_USE_DEPTH:
+        return [f"<use> 引用的内容里又有 <use>，超过上限 {SVG_MAX_USE_DEPTH} 层；请展开或简化图形"]
+    if count > SVG_MAX_DRAWN:
+        return [f"展开 <use> 引用后要绘制 {count} 个元素，超过上限 {SVG_MAX_DRAWN} 个；请简化图形或改用 png"]
+    return []

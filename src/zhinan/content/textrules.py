@@ -74,6 +74,22 @@ def line_col(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+def file_name_part(text: str) -> str:
+    """Text as part of a download's file name: whatever a file system, a URL or a Markdown link would
+    read as syntax (quotes, brackets, slashes, spaces…) becomes “_”. A `"` in the guide title once
+    broke the link to guide.pdf and with it the whole site build."""
+    return re.sub(r"[\\/:*?\"'<>|()\[\]{}#%&;`\s]+", "_", text).strip("_.") or "_"
+
+
+RESERVED_IDS = ("guide", "all", "findings", "rectifications")
+"""Sector ids that would name a file of another output: pdf/guide.pdf (the bound book),
+sheets/all.csv, sheets/findings.csv, sheets/rectifications.csv."""
+RESERVED_ID_SUFFIX = "-form"
+"""A sector id ending so would name another sector's blank form (pdf/<id>-form.pdf)."""
+ALL_SECTORS = "全部行业"
+"""The name the all-sectors downloads go by (全部行业-检查清单.csv): no sector may have it."""
+
+
 STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map",
                                                                "timestamp"))
 """The tags YAML gives plain values; any other (`!!binary`, `!!python/…`, `!local`) is refused."""

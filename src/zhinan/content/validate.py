@@ -7,6 +7,7 @@ stage ever sees half-valid content.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import difflib
@@ -22,9 +23,9 @@ from typing import Any
 import yaml
 
 from zhinan.content import parse, rules, sanitize, textrules
+from zhinan.content.images import _check_image_name_and_size, check_image_reference
 from zhinan.content.model import (
     CHANGES_FILE,
-    IMAGE_SUFFIXES,
     PLACEHOLDER,
     Chapter,
     Checklist,
@@ -547,115 +548,6 @@ def _check_major_criteria(sc: SectorContent, problems: list[Problem]) -> None:
         problems.append(Problem.at(mc.where, f"录入情况为“{mc.coverage}”，但检查清单没有重大隐患：应为“未录入”"))
 
 
-def check_image_reference(root: Path, folder: str, src: str, where: Where, problems: list[Problem],
-                     label: str = "") -> None:
-    """An image path relative to `folder` (of the root) names a png/jpg/svg file inside that folder,
-    with nothing active in it."""
-    rel = PurePosixPath(src)
-    kind = "行业文件夹" if folder.startswith("sectors/") else f"{folder} 文件夹"
-    if rel.is_absolute() or "\\" in src or ".." in rel.parts or "://" in src or ":" in rel.parts[0]:
-        problems.append(Problem.at(where, f"{label}图片路径“{src}”应为相对于{kind}的路径，如 images/示意图.png，不能跳出{kind}"))
-        return
-    if rel.suffix.lower() not in IMAGE_SUFFIXES:
-        problems.append(Problem.at(where, f"{label}图片“{src}”格式不支持，应为 png、jpg 或 svg"))
-        return
-    path = root / folder / rel
-    if not path.is_file():
-        problems.append(Problem.at(where, f"{label}图片文件 {folder}/{src} 不存在"))
-        return
-    if not parse.inside(root / folder, path):
-        problems.append(Problem.at(where, parse.outside_message(f"{folder}/{src}")))
-        return
-    data = path.read_bytes()
-    magic = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}.get(rel.suffix.lower())
-    if magic is not None and not data.startswith(magic):
-        problems.append(Problem.at(where, f"图片文件 {folder}/{src} 不是有效的 {rel.suffix.lower()[1:]} 图片（文件内容与扩展名不符）"))
-    if rel.suffix.lower() == ".svg":
-        found = sanitize.svg_problems(data)
-        if found:
-            problems.append(Problem.at(where, f"SVG 图片 {folder}/{src} 不能发布：{'；'.join(found)}。"
-                                       "SVG 里不能有脚本、事件属性（on…）、<foreignObject> 或指向外部的链接，"
-                                       "请用绘图软件重新导出为普通 SVG，或改用 png"))
-
-
-# A printed figure is set the full width of the A4 text block (print.css: 210 mm page, 20 mm
-# margins, `figure img { width: 100% }`): 170 mm, which at 300 dpi — print resolution — is
-# 170 / 25.4 × 300 ≈ 2008 pixels. More pixels only make the PDF larger. A photo of 2000 × 1500 px
-# saved as JPEG quality 85 is about 0.65 MB (quality 90: 0.89 MB; measured with Pillow on a
-# photo-like test image), while a phone camera's original of 4032 × 3024 is 2–3 MB; so 1 MiB a file.
-MAX_IMAGE_PX = 2000
-MAX_IMAGE_BYTES = 1024 * 1024
-SMALL_IMAGE_BYTES = 256 * 1024
-"""The pixel limit is there to keep the files (and the PDF) small: a file under this size — a
-screenshot of flat colours is 0.01–0.2 MB at 900 × 2000 — costs nothing more, and scaled down it
-only grows (smoothed edges have more colours), so its pixels are not limited."""
-
-
-def image_oversize(size: int, pixels: tuple[int, int] | None) -> bool:
-    """Over the byte limit, or over the pixel limit and big enough for the pixels to matter."""
-    return size > MAX_IMAGE_BYTES or (pixels is not None and max(pixels) > MAX_IMAGE_PX and size > SMALL_IMAGE_BYTES)
-IMAGE_NAME = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*[a-z0-9]+(?:-[a-z0-9]+)*\.(?:png|jpg|jpeg|svg)")
-
-
-def suggest_image_name(src: str, fallback: str, folder: Path | None = None, taken: dict[str, str] | None = None) -> str:
-    """A name of id characters for `src`: its own letters and digits if it has some, else `fallback`;
-    "-2", "-3" … added while the name is a file in `folder` or in `taken` (the names already given
-    in this run, name → src), so that two names differing only in characters dropped (微信图片_1.png
-    and 微信截图_1.png) stay two files."""
-    path = PurePosixPath(src)
-    folders = [re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") or "images" for part in path.parent.parts]
-    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    base = "/".join([*folders, stem if len(stem) >= 3 else fallback])
-    name, n = base + path.suffix.lower(), 1
-    if taken is not None and src in taken.values():
-        return next(k for k, v in taken.items() if v == src)
-    while (taken is not None and name in taken) or (folder is not None and (folder / name).exists()
-                                                    and not _same_file(folder / src, folder / name)):
-        n += 1
-        name = f"{base}-{n}{path.suffix.lower()}"
-    if taken is not None:
-        taken[name] = src
-    return name
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.samefile(b)
-    except OSError:
-        return False
-
-
-def _check_image_name_and_size(folder: Path, src: str, where: Where, fallback: str, problems: list[Problem],
-                               taken: dict[str, str] | None = None) -> None:
-    """The image's name uses id characters only, and it has no more pixels or bytes than print needs."""
-    if not IMAGE_NAME.fullmatch(src):
-        problems.append(Problem.at(where, f"图片文件名“{src}”只能用小写字母、数字和连字符（不能有空格、汉字或大写字母）。"
-                                          f"建议改为“{suggest_image_name(src, fallback, folder, taken)}”：把文件改名，再把这里的路径改成新名字"
-                                          "（zhinan images --fix 可以一并改好）"))
-    path = folder / src
-    size = path.stat().st_size
-    pixels: tuple[int, int] | None = None
-    if path.suffix.lower() != ".svg":
-        from PIL import Image, UnidentifiedImageError  # only when a raster image is referenced
-
-        try:
-            with Image.open(path) as im:
-                pixels = im.size
-        except (OSError, UnidentifiedImageError):
-            problems.append(Problem.at(where, f"图片 sectors/{folder.name}/{src} 无法读取，可能已损坏或不是 png/jpg 格式；请重新导出"))
-            return
-    if not image_oversize(size, pixels):
-        return
-    shape = f"{pixels[0]}×{pixels[1]} 像素、" if pixels else ""
-    problems.append(Problem.at(
-        where,
-        f"图片 sectors/{folder.name}/{src} 有 {shape}{size / 1024 / 1024:.2f} MB，超过每张图的上限"
-        f"（长边 {MAX_IMAGE_PX} 像素、{MAX_IMAGE_BYTES // 1024 // 1024} MB）：印在 A4 页上最宽 17 厘米，"
-        f"{MAX_IMAGE_PX} 像素已够清晰打印。请运行 zhinan images --fix 就地缩小，或用画图软件的“调整大小”"
-        f"把长边缩到 {MAX_IMAGE_PX} 像素以内、照片另存为 JPG（质量 85），再替换这个文件",
-    ))
-
-
 def placeholders(root: Path, content: Content) -> list[Problem]:
     """Every text still holding the placeholder `zhinan new` wrote ("待填写：…"), as warnings."""
     found: list[Problem] = []
@@ -717,6 +609,42 @@ def _check_unique(sectors: list[SectorContent], problems: list[Problem]) -> None
             first_item.setdefault(it.id, it.where)
 
 
+def _field_where(root: Path, sc: SectorContent, key: str) -> Where:
+    """Where `key:` is written in a sector's sector.yml (its record's start if not found)."""
+    rel = f"sectors/{sc.id}/sector.yml"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for n, line in enumerate((root / rel).read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith(f"{key}:"):
+                return Where(rel, n, 1)
+    return sc.sector.where
+
+
+def _check_output_names(root: Path, sectors: list[SectorContent], problems: list[Problem]) -> None:
+    """Every output's name is its own: a sector id that names another output's file, and two
+    sectors whose names make one download name (`textrules.file_name_part`), are refused."""
+    for sc in sectors:
+        if sc.id in textrules.RESERVED_IDS or sc.id.endswith(textrules.RESERVED_ID_SUFFIX):
+            why = ("以“-form”结尾的编号与另一个行业的空白检查表同名" if sc.id.endswith(textrules.RESERVED_ID_SUFFIX)
+                   else "这个编号是合订本、全部行业检查清单或空白隐患/整改清单的文件名")
+            problems.append(Problem.at(_field_where(root, sc, "id"),
+                                       f"行业编号“{sc.id}”不能使用：{why}，生成的文件会互相覆盖；请换一个编号"
+                                       f"（同时改文件夹名）。保留的编号：{'、'.join(textrules.RESERVED_IDS)}，以及以“-form”结尾的编号"))
+    first: dict[str, SectorContent] = {}
+    for sc in sorted(sectors, key=lambda s: s.id):
+        name = sc.sector.name
+        key = textrules.file_name_part(name)
+        if key == textrules.file_name_part(textrules.ALL_SECTORS):
+            problems.append(Problem.at(_field_where(root, sc, "name"), f"行业名称“{name}”不能使用：“{textrules.ALL_SECTORS}”"
+                                       "是全部行业检查清单的名称，下载文件会同名；请写本行业的名称"))
+        elif key in first:
+            other = first[key]
+            same = "相同" if other.sector.name == name else f"作为文件名相同（都是“{key}”）"
+            problems.append(Problem.at(_field_where(root, sc, "name"), f"行业名称“{name}”与 sectors/{other.id}/sector.yml "
+                                       f"的“{other.sector.name}”{same}：两个行业的下载文件会同名；请改用不同的名称"))
+        else:
+            first[key] = sc
+
+
 def collect(root: Path) -> tuple[Content | None, list[Problem]]:
     """Load and validate the whole content tree; return the content and every problem."""
     problems: list[Problem] = []
@@ -740,6 +668,7 @@ def collect(root: Path) -> tuple[Content | None, list[Problem]]:
         for ent in sc.enterprises:
             rules.check_enterprise(root, ent, guide, problems)
     readers = load_readers_words(root, {sc.id for sc in sectors}, problems)
+    _check_output_names(root, sectors, problems)
     changes = None
     if guide is not None and (root / "guides" / CHANGES_FILE).is_file():
         changes = _chapter(root, CHANGES_FILE, guide.where, problems)

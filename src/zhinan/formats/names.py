@@ -4,9 +4,8 @@ by the site's links and by everything that offers a built file under its publish
 
 from __future__ import annotations
 
-import re
-
 from zhinan.content.model import Guide
+from zhinan.content.textrules import file_name_part
 
 
 def published_name(guide: Guide, stem: str, suffix: str) -> str:
@@ -14,8 +13,4 @@ def published_name(guide: Guide, stem: str, suffix: str) -> str:
     return f"{file_name_part(stem)}（{file_name_part(guide.edition)}）{suffix}"
 
 
-def file_name_part(text: str) -> str:
-    """Text as part of a download's file name: whatever a file system, a URL or a Markdown link would
-    read as syntax (quotes, brackets, slashes, spaces…) becomes “_”. A `"` in the guide title once
-    broke the link to guide.pdf and with it the whole site build."""
-    return re.sub(r"[\\/:*?\"'<>|()\[\]{}#%&;`\s]+", "_", text).strip("_.") or "_"
+__all__ = ["file_name_part", "published_name"]

@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import resource
+import signal
 import threading
 import time
 import urllib.parse
@@ -29,8 +30,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zhinan.content import sanitize
+from zhinan.errors import ZhinanError
 from zhinan.pipeline import workers
 from zhinan.pipeline.files import write_bytes
+from zhinan.pipeline.stage import StageFailed
 
 if TYPE_CHECKING:
     pass
@@ -123,10 +126,46 @@ def render_html(job: Job) -> str:
     return jinja_env().get_template(job.template).render(**job.context)
 
 
+TIME_LIMIT = 600.0
+"""Seconds one PDF may take to lay out and write (environment: ZHINAN_PDF_TIME_LIMIT). The
+largest file of the city's content, guide.pdf's front matter, takes about 25 s; a document that
+runs for ten minutes is not going to end (an SVG expanded to 2^40 elements ran for hours)."""
+
+
+def time_limit() -> float:
+    try:
+        return float(os.environ.get("ZHINAN_PDF_TIME_LIMIT", "") or TIME_LIMIT)
+    except ValueError:
+        return TIME_LIMIT
+
+
+@contextmanager
+def _time_bound(job: Job) -> Iterator[None]:
+    """Stop the document (PdfError naming it) once it has taken `time_limit()` seconds: a timer
+    signal in the process rendering it (a worker, or the build with -j 1; only its main thread can
+    take a signal, elsewhere the block is unbounded)."""
+    limit = time_limit()
+    if threading.current_thread() is not threading.main_thread() or limit <= 0:
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise PdfError(f"生成 {job.out.name} 超过了每个 PDF 的时间上限 {limit:g} 秒，已停止，未写入文件。"
+                       "请检查其中的图片（如很复杂的 SVG）或内容是否异常；确需更长时间时设置环境变量 ZHINAN_PDF_TIME_LIMIT")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def render(job: Job) -> Rendered:
     """Render one job to its PDF file (atomically); runs in a worker process."""
     started, cpu = time.perf_counter(), time.thread_time()
-    with _collect_afterwards():  # after the document is gone, not while it is still held here
+    with _collect_afterwards(), _time_bound(job):  # collected after the document is gone
         document, data, records = _weasyprint(job, render_html(job))
         fonts = [font.family for font in document.fonts.values()]
         count = len(document.pages)
@@ -246,20 +285,39 @@ def fetcher(root: str) -> Any:
     return RootOnly(allowed_protocols=("file",), allow_redirects=False)
 
 
+def failed(job: Job, error: BaseException) -> BaseException:
+    """The error a failed job ends the build with: the job's own (a PdfError names its file), or
+    any other exception of the worker as a StageFailed naming the file."""
+    if isinstance(error, ZhinanError | KeyboardInterrupt | SystemExit):
+        return error
+    wrapped = StageFailed("pdf", error, job.out.name)
+    wrapped.__cause__ = error
+    return wrapped
+
+
 class Renderer:
     """Renders jobs in the worker pool (or, with -j 1, in this process when waited for), biggest
     first so that the slowest file never starts last. Stops (PdfError) before the next file once
-    `stop` is set: the build has failed elsewhere."""
+    `stop` is set: the build has failed elsewhere.
+
+    A queued job is never cancelled (`Future.cancel`) from here: the pool is killed instead
+    (`workers.pool`), which fails every queued job itself. On CPython 3.11 a job cancelled just
+    before its workers die makes the pool's manager thread fail (`InvalidStateError: CANCELLED` in
+    `terminate_broken`) before it closes the queue to the workers, and the process then waited for
+    ever at exit for a queue nobody read: the build that never ended."""
 
     def __init__(self, pool: ProcessPoolExecutor | None, on_done: Callable[[Rendered], None],
                  stop: threading.Event | None = None) -> None:
         self.pool, self.on_done, self.stop = pool, on_done, stop or threading.Event()
+        self.jobs: dict[Future[Rendered], Job] = {}
 
     def submit(self, jobs: list[Job]) -> list[Future[Rendered]] | list[Job]:
         ordered = sorted(jobs, key=lambda j: -j.size_hint)
         if self.pool is None:
             return ordered
-        return [self.pool.submit(render, j) for j in ordered]
+        futures = [self.pool.submit(render, j) for j in ordered]
+        self.jobs.update(zip(futures, ordered, strict=True))
+        return futures
 
     def wait(self, handles: list[Future[Rendered]] | list[Job]) -> list[Rendered]:
         results: list[Rendered] = []
@@ -267,22 +325,20 @@ class Renderer:
         for handle in handles:
             if isinstance(handle, Job):
                 _check(self.stop)
-                results.append(render(handle))
+                try:
+                    results.append(render(handle))
+                except Exception as exc:
+                    raise failed(handle, exc) from exc
                 self.on_done(results[-1])
             else:
                 pending.add(handle)
         while pending:
             done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            if self.stop.is_set():
-                for other in pending:
-                    other.cancel()
-                _check(self.stop)
+            _check(self.stop)  # the others are not cancelled: see the class
             for fut in done:
                 error = fut.exception()
                 if error is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise error
+                    raise failed(self.jobs[fut], error)
                 results.append(fut.result())
                 self.on_done(results[-1])
         return results

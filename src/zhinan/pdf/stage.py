@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhinan.content.model import Content, SectorContent
+from zhinan.errors import ZhinanError
 from zhinan.pipeline import hashcache, workers
 from zhinan.pipeline.files import write_bytes
+from zhinan.pipeline.stage import StageFailed
 
 if TYPE_CHECKING:
     from zhinan.pipeline.stage import BuildOptions
@@ -205,12 +207,14 @@ T = TypeVar("T")
 
 
 def _waited(future: Future[T], stop: threading.Event) -> T:
-    """The future's result, or PdfError (the future cancelled) once the build fails elsewhere."""
+    """The future's result, or PdfError once the build fails elsewhere (the future is not
+    cancelled: its pool is killed, see `Renderer`)."""
     while not future.done():
-        if stop.is_set():
-            future.cancel()
-            _check(stop)
+        _check(stop)
         wait([future], timeout=0.5)
+    error = future.exception()
+    if error is not None and not isinstance(error, ZhinanError | KeyboardInterrupt | SystemExit):
+        raise StageFailed("pdf", error, GUIDE_FILE) from error
     return future.result()
 
 

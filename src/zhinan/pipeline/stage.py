@@ -26,6 +26,21 @@ class BuildError(ZhinanError):
     error); the message says, in Chinese, what to do. The command line exits 1 with it."""
 
 
+STAGE_NAMES = {"pdf": "PDF", "sheets": "三张清单工作簿", "data": "开放数据", "site": "网站"}
+
+
+class StageFailed(BuildError):
+    """An unexpected exception in a stage or a worker (a bug in zhinan, or in a library it uses):
+    the build ends with this, in Chinese, instead of the bare exception; the command line shows the
+    exception's traceback above it, for the report."""
+
+    def __init__(self, stage: str, error: BaseException, file: str | None = None) -> None:
+        where = f"生成{STAGE_NAMES.get(stage, stage)}" + (f"（{file}）" if file else "")
+        super().__init__(f"{where}时出错：{type(error).__name__}: {error}。本次构建没有发布任何输出，上一版原样保留。"
+                         "这是 zhinan 的缺陷，请把上面的详细信息报告给维护者")
+        self.stage, self.error = stage, error
+
+
 @dataclass
 class BuildOptions:
     root: Path

@@ -34,6 +34,9 @@ PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>."""
 
 _pools: set[ProcessPoolExecutor] = set()
+signalled = threading.Event()
+"""Set when SIGINT or SIGTERM reached the build (`signals_relayed`): a worker failing from then on
+was killed by it, and the build is interrupted, not failed."""
 _pools_lock = threading.Lock()
 
 
@@ -99,6 +102,7 @@ def signals_relayed() -> Iterator[None]:
     def watch() -> None:
         while data := os.read(read, 64):
             if stopping & set(data):
+                signalled.set()
                 for _ in range(10):  # and again, for a worker that was being started just then
                     kill_all()
                     time.sleep(0.1)

@@ -50,10 +50,24 @@ def xlsx_bytes(wb: Workbook, when: datetime.date) -> bytes:
 # ---- CSV -------------------------------------------------------------------------------------
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a CSV cell as a formula (OWASP, "CSV Injection")."""
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell as written to CSV: text that a spreadsheet would run as a formula
+    (`=HYPERLINK("https://…")`) gets a leading single quote, which Excel and LibreOffice show as
+    text; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a BOM: without it Excel opens Chinese CSV as GBK and shows mojibake."""
+    """UTF-8 with a BOM: without it Excel opens Chinese CSV as GBK and shows mojibake. Every CSV the
+    build writes goes through here, every cell through `csv_cell`."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    csv.writer(buf, lineterminator="\r\n").writerows([csv_cell(v) for v in row] for row in rows)
     return buf.getvalue().encode("utf-8-sig")
 
 
