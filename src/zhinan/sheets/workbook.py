@@ -245,8 +245,8 @@ def workbook(sc: SectorContent, content: Content, inspection: Inspection | None 
     _checklist(wb.create_sheet(CHECKLIST_SHEET), sc, inspection)
     printed = PRINTED_BLANK_ROWS
     if inspection is not None:
-        printed = max(printed, *(_finding_number(x.id) for x in inspection.findings),
-                      *(_finding_number(r.finding) for r in inspection.rectifications))
+        printed = max([printed, *(_finding_number(x.id) for x in inspection.findings),
+                       *(_finding_number(r.finding) for r in inspection.rectifications)])
     _findings(wb.create_sheet(FINDINGS_SHEET), sc, inspection, printed)
     _rectifications(wb.create_sheet(RECTIFICATIONS_SHEET), sc, inspection, printed)
     _summary(wb.create_sheet(SUMMARY_SHEET), sc)
