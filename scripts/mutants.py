@@ -449,7 +449,7 @@ MUTANTS: tuple[Mutant, ...] = (
       'src/zhinan/sheets/workbook.py',
       'cell.style = DATE_STYLE if key == "date" else BODY_STYLE',
       'cell.style = DATE_STYLE if label == "date" else BODY_STYLE',
-      'tests/test_properties.py::test_every_date_cell_of_every_workbook_is_a_date'),
+      'tests/test_properties.py::test_every_date_cell_of_every_blank_workbook_is_formatted_as_a_date'),
     # wb-row-height-capped: every 检查清单 row is at most one writing row tall, so long 检查内容/典型隐患 are cut off on screen and in print
     m('workbook: long checklist rows are cut to one writing row',
       'src/zhinan/sheets/workbook.py',
@@ -509,19 +509,19 @@ MUTANTS: tuple[Mutant, ...] = (
       'src/zhinan/pdf/bind.py',
       'self.labels += [first, label]',
       'self.labels += [first + 1, label]',
-      'tests/test_pdf.py::test_master_toc_links_every_volume_entry_to_its_page'),
+      'tests/test_pdf_furniture.py::test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio'),
     # form-total-pages-is-page: every page of the blank 检查表 says 第 n 页　共 n 页 (the total is the page's own number)
     m('pdf: the blank form says 共 n 页 with n its own page',
       'src/zhinan/templates/pdf/form.html',
       '" 页\u3000共 " counter(pages) " 页"',
       '" 页\u3000共 " counter(page) " 页"',
-      'tests/test_pdf.py::test_inspection_form'),
+      'tests/test_pdf_furniture.py::test_every_page_of_every_blank_form_counts_the_forms_own_pages'),
     # pdf-chapter-running-head: the running head over guide.pdf's common chapters shows 合订本 or the last section heading instead of the chapter title
     m('pdf: the running head over common chapters is not the chapter',
       'src/zhinan/templates/pdf/print.css',
       '.chapter > h1 { string-set: part content(); }',
       '.chapter > h2 { string-set: part content(); }',
-      'tests/test_pdf.py::test_common_chapters_in_guide'),
+      'tests/test_pdf_furniture.py::test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio'),
     # form-record-rows-short: the blank form's 隐患及整改记录 pages print 14 rows (YH-001 to YH-014) instead of 15
     m('pdf: the blank form prints 14 hazard rows, not 15',
       'src/zhinan/formats/record.py',

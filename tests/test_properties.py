@@ -361,3 +361,85 @@ def test_every_page_below_a_sector_shows_its_breadcrumbs(built: Path, edition_co
         assert nav, f"{page.relative_to(built)}: 没有面包屑"
         checked += 1
     assert checked >= len(edition_content.sectors) * 2
+
+
+# ---- the importer: random edits of a workbook say exactly what changes in the YAML -------------------
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    """The sheets fixture's content and its exported workbook (built once for the module)."""
+    from sheetkit import SMALL, build_stages, copy_content
+
+    base = tmp_path_factory.mktemp("import")
+    root = copy_content(SMALL, base / "content")
+    build_stages(root, base / "build", "sheets")
+    return root, (base / "build" / "sheets" / "paint.xlsx").read_bytes()
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(("edit", "omit", "new")), st.integers(0, 3), st.integers(0, 99)),
+                 min_size=1, max_size=4)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(edits=EDITS)
+def test_random_edits_of_a_workbook_import_to_exactly_those_edits(
+        exported: tuple[Path, bytes], tmp_path_factory: pytest.TempPathFactory,
+        edits: list[tuple[str, int, int]]) -> None:
+    """Edit some rows' 检查内容, leave some rows out, add rows without 编号 (copies of a row with new
+    content): after import-sheet, the edited items say the new content, the left-out ones are kept
+    as they were, each new row is a new item with a number no item of the file has (not only none
+    of the sheet's), and every other item is unchanged."""
+    from click.testing import CliRunner
+
+    from zhinan.cli import main
+    from zhinan.content.validate import load_content
+    from zhinan.sheets.workbook import CHECKLIST_HEAD_ROW
+
+    src_root, book = exported
+    root = tmp_path_factory.mktemp("edited") / "content"
+    shutil.copytree(src_root, root)
+    before = {it.id: it for it in load_content(root).sector("paint").items}
+    wb = load_workbook(io.BytesIO(book))
+    ws = wb[CHECKLIST_SHEET]
+    heads = {c.value: c.column for c in ws[CHECKLIST_HEAD_ROW] if c.value}
+    id_col, content_col = heads["编号"], heads["检查内容"]
+    rows = {ws.cell(r, id_col).value: r for r in range(CHECKLIST_HEAD_ROW + 1, ws.max_row + 1) if ws.cell(r, id_col).value}
+    ids = sorted(rows)
+    edited: dict[str, str] = {}
+    omitted: set[str] = set()
+    new: list[str] = []
+    for kind, k, n in edits:
+        item = ids[k % len(ids)]
+        if kind == "edit" and item not in omitted:
+            edited[item] = f"检查第{n}项内容是否落实。"
+            ws.cell(rows[item], content_col).value = edited[item]
+        elif kind == "omit" and item not in omitted and len(omitted) < len(ids) - 1:
+            omitted.add(item)
+            edited.pop(item, None)
+        elif kind == "new":
+            text = f"新增检查第{n}项{len(new)}。"
+            if text in new:
+                continue
+            r = ws.max_row + 1
+            for c in range(1, ws.max_column + 1):
+                ws.cell(r, c).value = ws.cell(rows[item], c).value
+            ws.cell(r, id_col).value = None
+            ws.cell(r, content_col).value = text
+            new.append(text)
+    for item in sorted(omitted, key=lambda i: -rows[i]):
+        ws.delete_rows(rows[item])
+    path = root.parent / "edited.xlsx"
+    wb.save(path)
+    result = CliRunner().invoke(main, ["import-sheet", "--root", str(root), str(path), "--sector", "paint"])
+    assert result.exit_code == 0, result.output
+    after = {it.id: it for it in load_content(root).sector("paint").items}
+    added = [i for i in after if i not in before]
+    assert sorted(after[i].content for i in added) == sorted(new), "新增行"
+    top = max(int(i.split("-")[1]) for i in before)
+    assert all(int(i.split("-")[1]) > top for i in added), f"新编号 {added} 与文件中已有的编号重复（最大 {top}）"
+    for item, old in before.items():
+        want = edited.get(item, old.content)
+        assert after[item].content == want, item
+        assert (after[item].aspect, after[item].item, after[item].hazards) == (old.aspect, old.item, old.hazards), item
