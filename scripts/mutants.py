@@ -551,13 +551,13 @@ MUTANTS: tuple[Mutant, ...] = (
       'src/zhinan/site/mkdocs/plugin.py',
       'hashlib.sha256(m.group(1).encode())',
       'hashlib.sha256(m.group(0).encode())',
-      'tests/test_security.py::test_csp_blocks_inline_handlers_on_every_page'),
+      'tests/test_properties.py::test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts'),
     # site-404-search-form-blocked: the search form on the 404 page does nothing: its CSP keeps form-action 'none'
     m("site: the 404 page's search form does nothing",
       'src/zhinan/site/mkdocs/plugin.py',
       '    page = page.replace("form-action \'none\'", "form-action \'self\'", 1)\n',
       '',
-      'tests/test_site_readers.py::test_404_page_leads_home_and_to_search'),
+      'tests/test_properties.py::test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts'),
     # site-no-breadcrumbs: sector, checklist and enterprise pages lose their breadcrumbs (行业指南 › 危险化学品 › 检查清单)
     m('site: sector pages lose their breadcrumbs',
       'src/zhinan/templates/site/mkdocs.yml',

@@ -443,3 +443,34 @@ def test_random_edits_of_a_workbook_import_to_exactly_those_edits(
         want = edited.get(item, old.content)
         assert after[item].content == want, item
         assert (after[item].aspect, after[item].item, after[item].hazards) == (old.aspect, old.item, old.hazards), item
+
+
+# ---- every HTML page of the site: its CSP lets exactly its own inline scripts run ---------------------
+
+
+def test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts(built: Path) -> None:
+    """All page types (home, chapters, sector pages, checklists, enterprises, self-check, indexes,
+    search, 404): a Content-Security-Policy first in <head>; every inline <script> allowed by the
+    SHA-256 of its code (else the browser blocks the theme's scripts), no inline event handler, no
+    javascript: URL; the 404 page's search form may go to the site itself."""
+    import base64
+    import hashlib
+
+    pages = sorted(built.rglob("*.html"))
+    assert built / "404.html" in pages and len(pages) > 20
+    inline = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>(.*?)</script>", re.S)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        where = page.relative_to(built).as_posix()
+        m = re.search(r'<head>\s*<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+        assert m, f"{where}: <head> 不以 CSP 开始"
+        csp = dict([*d.split(" ", 1), ""][:2] for d in (x.strip() for x in m.group(1).split(";")) if d)
+        allowed = set(re.findall(r"'sha256-[^']+'", csp["script-src"]))
+        need = {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+                for s in inline.findall(html)}
+        assert need <= allowed, f"{where}: 内联脚本没有被 CSP 允许，浏览器会阻止它们"
+        assert "'unsafe-inline'" not in csp["script-src"], where
+        assert not re.search(r"<[^>]+\son[a-z]+\s*=", html), f"{where}: 内联事件处理器"
+        assert "javascript:" not in html.lower(), where
+        if where == "404.html":  # its search form submits to the home page (elsewhere search is scripted)
+            assert re.search(r"<form\b", html) and csp["form-action"] == "'self'", f"{where}: 搜索表单被 CSP 禁止提交"
