@@ -533,7 +533,7 @@ MUTANTS: tuple[Mutant, ...] = (
       'src/zhinan/site/pages.py',
       'dates.setdefault(line, current)',
       'dates[line] = current',
-      'tests/test_site_readers.py::test_pages_show_when_their_content_last_changed'),
+      'tests/test_properties.py::test_every_files_date_is_its_last_commit_not_its_first'),
     # site-partial-coverage-as-none: a sector whose 重大隐患 criteria are 部分录入 says 条文尚未录入本指南 instead of 重大隐患 n 项，录自《…》的部分条文
     m('site: 部分录入 criteria read as 尚未录入',
       'src/zhinan/site/pages.py',

@@ -474,3 +474,46 @@ def test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts(built
         assert "javascript:" not in html.lower(), where
         if where == "404.html":  # its search form submits to the home page (elsewhere search is scripted)
             assert re.search(r"<form\b", html) and csp["form-action"] == "'self'", f"{where}: 搜索表单被 CSP 禁止提交"
+
+
+# ---- 更新日期: each file's last change, with distinct dates per file and per commit ---------------------
+
+
+def test_every_files_date_is_its_last_commit_not_its_first(minimal_tree: Path) -> None:
+    """Three commits on distinct days, each touching different files: every file's date is the day
+    of the last commit that touched it, as `git log -1` says for that file alone."""
+    import os
+    import subprocess
+
+    from zhinan.site.pages import content_dates
+
+    root = minimal_tree
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert len(files) >= 3
+
+    def git(*args: str, day: str | None = None) -> str:
+        env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+        if day:
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{day}T12:00:00+0800"
+        return subprocess.run(["git", "-C", str(root), *args], env=env, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "first", day="2024-01-02")
+    for n, day in ((0, "2025-03-04"), (1, "2025-06-07")):
+        touched = files[n:: 2]
+        for rel in touched:
+            with (root / rel).open("ab") as fh:
+                fh.write(b"\n" if rel.endswith((".yml", ".md")) else b"")
+        git("add", "-A")
+        git("commit", "-qm", f"edit {n}", "--allow-empty", day=day)
+    dates = content_dates(root)
+    checked = 0
+    for rel in files:
+        if not rel.startswith(("sectors/", "guides/")):
+            continue
+        want = git("log", "-1", "--format=%cs", "--", rel).strip()
+        assert dates[rel].isoformat() == want, rel
+        checked += 1
+    assert checked >= 3 and len({d for d in dates.values()}) >= 2
