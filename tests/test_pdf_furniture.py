@@ -58,9 +58,9 @@ def test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio
             part = [title for first, title in parts if first <= index][-1:] or [""]
             head = squash(page.crop((page.width / 2, 0, page.width, 18 * MM)).extract_text())
             foot = squash(page.crop((0, page.height - 18 * MM, page.width, page.height)).extract_text())
-            if not head:
+            if not head and not foot:
                 continue  # covers and blank versos carry no furniture
-            headed += 1
+            headed += 1  # a numbered page is headed by its part, the first pages of the book included
             assert part[0] and (head in part[0] or part[0] in head), f"第 {index + 1} 页的页眉“{head}”，应为所在部分“{part[0]}”"
             folio = re.fullmatch(r"—(\d+)—", foot)
             assert folio, f"第 {index + 1} 页的页脚“{foot}”"
