@@ -156,7 +156,7 @@ builds = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sequence=builds)
 def test_every_published_folder_is_one_whole_edition_after_any_fault(
