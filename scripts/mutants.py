@@ -354,9 +354,374 @@ MUTANTS: tuple[Mutant, ...] = (
     m("house: the site's pages import the stage that imports them (a cycle)", "src/zhinan/site/pages.py",
       "    from zhinan import data\n", "    from zhinan import data\n    from zhinan.site.stage import build  # noqa: F401\n",
       "tests/test_imports.py::test_no_import_cycles"),
+    # -- written from the code alone, before reading the tests (issue 34); the comment is what a user sees --
+    # sc-next-id-from-count: after deleting a hazard and adding another, the new one gets the number of a hazard still listed (two YH-002), and the export mixes their rectifications
+    m('self-check: after a delete, a new hazard takes the number of one still listed',
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      'var s = String(max + 1);',
+      'var s = String(state.findings.length + 1);',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # sc-delete-keeps-rectification: a deleted hazard's rectification stays in the 整改清单 (CSV, report, workbook), and re-adding the same number shows two rectifications for it
+    m("self-check: a deleted hazard's rectification stays in the 整改清单",
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      '    state.rectifications = state.rectifications.filter(function (r) { return r.finding !== fid; });\n',
+      '',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # sc-progress-counts-remark-only: typing only a 备注 on an unchecked item counts it as checked in 已查 n / N (progress bar, aspect counts, report)
+    m('self-check: an item with only a 备注 counts as checked in 已查 n / N',
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      'return items.filter(function (it) { return results[it.id] && results[it.id].result; }).length;',
+      'return items.filter(function (it) { return results[it.id]; }).length;',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # sc-new-hazard-defaults-major: every newly added hazard starts as 重大 instead of 一般
+    m('self-check: a new hazard starts as 重大',
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      'level: REC.levels[0]',
+      'level: REC.levels[1]',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # sc-result-change-keeps-hazards: changing an item from 不符合 to 符合 (and confirming) keeps its hazards and rectifications in the lists and exports
+    m("self-check: 不符合 changed to 符合 keeps the item's hazards",
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      '      mine.forEach(function (f) { removeFinding(f.id); });\n',
+      '',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # sc-storage-key-without-sector: all sectors' self-check pages share one localStorage entry: working on one sector's page wipes the record saved on another's (reload shows it blank)
+    m("self-check: all sectors' pages share one saved record",
+      'src/zhinan/site/selfcheck.py',
+      'return f"zhinan-self-check:{sector_id}:v{record.VERSION}"',
+      'return f"zhinan-self-check:v{record.VERSION}"',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # xlsx-import-drops-remark-only: importing a workbook drops the 备注 of items that have no 检查结果 yet
+    m('self-check: importing a workbook drops 备注 of unanswered items',
+      'src/zhinan/assets/zhinan/selfcheck-xlsx.js',
+      'if (!r.result && !r.remark) return;',
+      'if (!r.result) return;',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # xlsx-import-aspect-not-from-item: importing a workbook whose 隐患清单 leaves 方面 blank for a checklist hazard is refused (隐患 … 没有填写方面) instead of taking the item's aspect
+    m('self-check: a workbook hazard with a blank 方面 is refused',
+      'src/zhinan/assets/zhinan/selfcheck-xlsx.js',
+      '      if (!f.aspect && items[f.item]) f.aspect = items[f.item].aspect;\n',
+      '',
+      'tests/test_selfcheck_sequences.py::test_seeded_random_actions_keep_the_record_consistent'),
+    # wb-cover-date-not-date-style: the cover's 检查日期 cell has no date format: a date written into it (browser export) shows as a serial number like 46355
+    m("workbook: the cover's 检查日期 shows as a serial number",
+      'src/zhinan/sheets/workbook.py',
+      'cell.style = DATE_STYLE if key == "date" else BODY_STYLE',
+      'cell.style = DATE_STYLE if label == "date" else BODY_STYLE',
+      'tests/test_properties.py::test_every_date_cell_of_every_blank_workbook_is_formatted_as_a_date'),
+    # wb-source-key-misses-sector: after a sector is renamed the workbook (and the one the self-check page embeds) keeps the old 行业 name, so the page refuses its own exports on import
+    m("cache: a renamed sector's workbook keeps the old 行业 name",
+      'src/zhinan/sheets/workbook.py',
+      'return hashcache.key(sc.sector, sc.items, content.guide)',
+      'return hashcache.key(sc.items, content.guide)',
+      'tests/test_properties.py::test_every_sector_field_reaches_the_key_of_every_output_that_prints_it'),
+    # sheets-all-csv-key-misses-sector: after a sector is renamed all.csv keeps the old name in its 行业 column
+    m('cache: a renamed sector keeps its old name in all.csv',
+      'src/zhinan/sheets/stage.py',
+      'hashcache.key([(sc.sector, sc.items) for sc in content.sectors])',
+      'hashcache.key([sc.items for sc in content.sectors])',
+      'tests/test_properties.py::test_every_sector_field_reaches_the_key_of_every_output_that_prints_it'),
+    # pdf-aspect-numerals-shifted: the aspects of every checklist (volume and blank form) are numbered 二、三、四、五 instead of 一、二、三、四
+    m('pdf: aspects numbered 二、三、四、五',
+      'src/zhinan/pdf/typeset.py',
+      'CN_NUMERALS[n - 1] if 0 < n <= len(CN_NUMERALS) else str(n)',
+      'CN_NUMERALS[n] if 0 < n < len(CN_NUMERALS) else str(n)',
+      'tests/test_properties.py::test_aspect_numerals_count_from_one'),
+    # pdf-page-labels-shifted: the page labels of guide.pdf are shifted by a page: each 分册's cover is labelled with the previous part's numbering
+    m("pdf: guide.pdf's page labels shifted by a page",
+      'src/zhinan/pdf/bind.py',
+      'self.labels += [first, label]',
+      'self.labels += [first + 1, label]',
+      'tests/test_pdf_furniture.py::test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio'),
+    # form-total-pages-is-page: every page of the blank 检查表 says 第 n 页　共 n 页 (the total is the page's own number)
+    m('pdf: the blank form says 共 n 页 with n its own page',
+      'src/zhinan/templates/pdf/form.html',
+      '" 页\u3000共 " counter(pages) " 页"',
+      '" 页\u3000共 " counter(page) " 页"',
+      'tests/test_pdf_furniture.py::test_every_page_of_every_blank_form_counts_the_forms_own_pages'),
+    # form-record-rows-short: the blank form's 隐患及整改记录 pages print 14 rows (YH-001 to YH-014) instead of 15
+    m('pdf: the blank form prints 14 hazard rows, not 15',
+      'src/zhinan/formats/record.py',
+      'range(1, FORM_ROWS + 1)',
+      'range(1, FORM_ROWS)',
+      'tests/test_record.py::test_the_form_prints_every_column_of_the_two_lists'),
+    # site-updated-date-oldest-commit: 更新日期 on sector, checklist and enterprise pages shows the file's first commit, not its last change
+    m("site: 更新日期 is the file's first commit, not its last",
+      'src/zhinan/site/pages.py',
+      'dates.setdefault(line, current)',
+      'dates[line] = current',
+      'tests/test_properties.py::test_every_files_date_is_its_last_commit_not_its_first'),
+    # tx-only-build-drops-other-outputs: `zhinan build --only pdf` publishes a generation without site/, sheets/ and data/: build/site becomes a dangling link
+    m('build: --only pdf leaves build/site a dangling link',
+      'src/zhinan/pipeline/transaction.py',
+      '        for name in STAGES:\n            src = self.out / name',
+      '        for name in self.stages:\n            src = self.out / name',
+      'tests/test_transaction_faults.py::test_every_published_folder_is_one_whole_edition_after_any_fault'),
+    # tx-abort-removes-published: Ctrl+C just after the switch deletes the generation just published: build/site and build/pdf point at nothing
+    m('build: Ctrl+C just after the switch deletes what it published',
+      'src/zhinan/pipeline/transaction.py',
+      'if self.staging is not None and not self.published:',
+      'if self.staging is not None:',
+      'tests/test_transaction_faults.py::test_every_published_folder_is_one_whole_edition_after_any_fault'),
+    # tx-verify-accepts-truncated-pdf: a PDF cut off before its %%EOF passes verification and is published
+    m('build: a PDF cut off before %%EOF is published',
+      'src/zhinan/pipeline/transaction.py',
+      'if head != b"%PDF-" or b"%%EOF" not in tail:',
+      'if head != b"%PDF-" and b"%%EOF" not in tail:',
+      'tests/test_integrity.py::test_a_truncated_output_is_never_published',
+      'tests/test_transaction_faults.py::test_every_published_folder_is_one_whole_edition_after_any_fault'),
+    # cl-sector-added-removed-swapped: a sector added since the earlier edition is announced as 删除本行业, and a removed one as 新增
+    m('changelog: an added sector announced as removed',
+      'src/zhinan/commands/changelog.py',
+      'ADDED if new else REMOVED',
+      'ADDED if old else REMOVED',
+      'tests/test_changelog.py::test_fixture_editions_differ_exactly_as_expected'),
+    # cl-hazard-change-also-item-change: a changed typical hazard is also listed as 修改 检查项 …（修改了：典型隐患）, twice for one change
+    m('changelog: a changed typical hazard also listed as a changed item',
+      'src/zhinan/commands/changelog.py',
+      'lambda r: f"{r[\'id\']} {r[\'item\']}", ["hazards"]),',
+      'lambda r: f"{r[\'id\']} {r[\'item\']}"),',
+      'tests/test_changelog.py::test_fixture_editions_differ_exactly_as_expected'),
+    # cl-sectors-sorted-by-id: the sectors of 本版修订说明 are listed by id (alphabetically), not in the edition's order
+    m("changelog: sectors listed by id, not in the edition's order",
+      'src/zhinan/commands/changelog.py',
+      'order = [*new.sectors, *(s for s in old.sectors if s not in new.sectors)]',
+      'order = sorted({*new.sectors, *old.sectors})',
+      'tests/test_changelog.py::test_fixture_editions_differ_exactly_as_expected'),
+    # imp-merged-cell-last-row-empty: the last row of a vertically merged 检查类别 cell is read as empty and the import is refused (“检查类别”不能为空)
+    m('importer: the last row of a merged 检查类别 cell is read as empty',
+      'src/zhinan/commands/importer.py',
+      'for r in range(rng.min_row, rng.max_row):',
+      'for r in range(rng.min_row, rng.max_row - 1):',
+      'tests/test_importer.py::test_messy_sheets_that_mean_the_same_import_to_the_same_file'),
+    # val-duplicate-key-names-own-line: 字段“x”重复（第 N 行已出现） names the duplicate's own line instead of the first one
+    m('check: a duplicated field names its own line as the first',
+      'src/zhinan/content/validate.py',
+      'first = keys[name].start_mark.line + 1',
+      'first = key_node.start_mark.line + 1',
+      'tests/test_validate.py::test_rule[duplicate key]'),
+    # val-sectors-sorted-by-id: sectors appear in the order of their ids everywhere (navigation, home, guide.pdf, all.csv) instead of by `order`
+    m('check: sectors ordered by id, not by `order`',
+      'src/zhinan/content/validate.py',
+      'sectors.sort(key=lambda s: (s.sector.order, s.id))',
+      'sectors.sort(key=lambda s: (s.id, s.sector.order))',
+      'tests/test_properties.py::test_sectors_follow_their_order_not_their_ids'),
+    # slips-tab-column-off-by-one: a tab is reported one column to the left (column 0 for a tab at the start of a line)
+    m('check: a tab reported one column to the left',
+      'src/zhinan/content/slips.py',
+      'found.append(Slip(n + 1, col + 1, f"{what}',
+      'found.append(Slip(n + 1, col, f"{what}',
+      'tests/test_contrib.py::test_slip_told_where_it_was_made'),
+    # slips-more-less-swapped: a key indented one space too far is told it has one space too few (多/少 swapped), and the reverse
+    m('check: 多/少 swapped for a mis-indented key',
+      'src/zhinan/content/slips.py',
+      'more = "多" if line.key_col > prev.key_col else "少"',
+      'more = "多" if line.key_col < prev.key_col else "少"',
+      'tests/test_contrib.py::test_slip_told_where_it_was_made'),
+    # san-svg-names-case-sensitive: an SVG holding <foreignObject> (HTML inside the drawing) passes zhinan check and the build, and is published
+    m('check: an SVG holding <foreignObject> is published',
+      'src/zhinan/content/sanitize.py',
+      'return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()',
+      'return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]',
+      'tests/test_security.py::test_active_svg_is_an_error'),
+    # names-edition-unsanitized: an edition containing / : # or spaces goes into download file names as is, breaking the download links
+    m('names: an edition with / : # goes into download names as is',
+      'src/zhinan/formats/names.py',
+      '（{file_name_part(guide.edition)}）',
+      '（{guide.edition}）',
+      'tests/test_properties.py::test_every_download_name_is_a_safe_file_name_for_any_edition'),
+    # wb-summary-total-misses-last-aspect: the 汇总 row 合计 of 检查结果 leaves out the last aspect (作业行为)
+    m('workbook: the 汇总 合计 leaves out the last aspect',
+      'src/zhinan/sheets/workbook.py',
+      'top, bottom = 4, 3 + n_aspects',
+      'top, bottom = 4, 2 + n_aspects',
+      'tests/test_properties.py::test_the_summary_totals_are_the_sum_of_every_aspect_and_blank_is_what_is_left'),
+    # wb-summary-blank-ignores-na: the 汇总 column 未填 counts 不涉及 items as not filled in
+    m('workbook: 汇总 未填 counts 不涉及 as not filled in',
+      'src/zhinan/sheets/workbook.py',
+      'put(res["blank"], f"=B{c}-C{c}-D{c}-E{c}")',
+      'put(res["blank"], f"=B{c}-C{c}-D{c}")',
+      'tests/test_properties.py::test_the_summary_totals_are_the_sum_of_every_aspect_and_blank_is_what_is_left'),
+    # wb-lookup-level-shows-text: the 整改清单's looked-up 隐患等级 column shows the hazard's description, and 重大 rows are never bold on gray
+    m("workbook: the 整改清单's 隐患等级 column shows the description",
+      'src/zhinan/sheets/workbook.py',
+      'INDEX({_finding_range(name)},',
+      'INDEX({_finding_range("text")},',
+      'tests/test_properties.py::test_every_looked_up_column_of_the_rectifications_reads_its_own_finding_column'),
+    # imp-new-id-ignores-file: when the sheet leaves out the file's highest-numbered items, a new row without 编号 gets the number of one of them and silently overwrites that item
+    m('importer: a new row takes the number of an item left out of the sheet',
+      'src/zhinan/commands/importer.py',
+      'next_id = _id_counter(prefix, [*existing, *(str(r.values.get("id")) for r in rows)])',
+      'next_id = _id_counter(prefix, [str(r.values.get("id")) for r in rows])',
+      'tests/test_properties.py::test_random_edits_of_a_workbook_import_to_exactly_those_edits'),
 )
 
+PENDING: tuple[Mutant, ...] = (
+    # Written from the code alone (issue 34) but NOT yet verified killed, so not in MUTANTS (CI would fail on
+    # them unverified). Each names the test expected to kill it; run it with the harness (move it into MUTANTS
+    # first) and either keep it there or write the test that kills it. Known survivors (open gaps, not
+    # unobservable): "pdf: the running head over common chapters is not the chapter" (survives
+    # tests/test_pdf_furniture.py), "data: guide.json leaves out false, 0 and empty values" (survives
+    # test_guide_json_validates_against_its_schema), "importer: a problem on an item's first line points at the
+    # row above" (survives test_a_sheet_that_would_break_zhinan_check_writes_nothing).
+    # sc-typical-hazard-keeps-level: picking a 【重大】 typical hazard fills its text but leaves the level at 一般, so the 等级说明 is demanded and the 汇总 counts it as 一般
+    m('self-check: picking a 重大 typical hazard leaves the level at 一般',
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      '    f.level = h.level;\n',
+      '',
+      'tests/test_selfcheck.py::test_lowering_a_major_hazard_needs_a_visible_note[http]'),
+    # sc-rate-over-items: the report's 整改完成率 is 已销号 divided by the number of checklist items, not by the hazards found
+    m("self-check: the report's 整改完成率 is over the items, not the hazards",
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      's.done / s.findings * 1000',
+      's.done / s.total * 1000',
+      'tests/test_selfcheck.py::test_printed_report_holds_the_findings_and_figures[http]'),
+    # sc-csv-comma-unquoted: a hazard, measure or remark containing an ASCII comma is not quoted in the exported CSV, so its text spills into the next columns in Excel
+    m('self-check: a comma in a hazard spills into the next CSV column',
+      'src/zhinan/assets/zhinan/selfcheck.js',
+      '/[",\\r\\n]/.test(s)',
+      '/["\\r\\n]/.test(s)',
+      'tests/test_selfcheck.py::test_csv_exports_are_the_record[http]'),
+    # xlsx-date-month-off-by-one: dates exported to Excel (检查日期, 整改时限, 完成日期…) show one month later, and come back a month later on import
+    m('self-check: dates exported to Excel are a month late',
+      'src/zhinan/assets/zhinan/selfcheck-xlsx.js',
+      '+m[2] - 1',
+      '+m[2]',
+      'tests/test_selfcheck.py::test_excel_round_trip[http]'),
+    # xlsx-hazard-row-off-by-one: in the exported workbook YH-001 lands on the row prefilled YH-002 (overwriting its number), and the 500th hazard is refused
+    m("self-check: YH-001 is exported onto YH-002's row",
+      'src/zhinan/assets/zhinan/selfcheck-xlsx.js',
+      'var row = list.first_row + n - 1;',
+      'var row = list.first_row + n;',
+      'tests/test_selfcheck.py::test_excel_round_trip[http]'),
+    # xlsx-row-height-ignores-cjk-width: exported rows with long Chinese 备注/隐患描述 are made only half as tall as needed, so the text is cut off in Excel
+    m('self-check: exported rows with long Chinese text are cut off',
+      'src/zhinan/assets/zhinan/selfcheck-xlsx.js',
+      'n += text.charCodeAt(i) >= 0x2e80 ? 2 : 1;',
+      'n += 1;',
+      'tests/test_selfcheck.py::test_a_long_list_prints_whole_and_rows_fit_their_text[http]'),
+    # filter-level-first-missed: filtering by 隐患等级 hides the rows whose first (or only) level is the one chosen, e.g. items with only 重大 hazards vanish under 含重大隐患
+    m('checklist: the 隐患等级 filter hides rows whose first level is the one chosen',
+      'src/zhinan/assets/zhinan/checklist.js',
+      'levels.indexOf(level) >= 0',
+      'levels.indexOf(level) > 0',
+      'tests/test_site.py::test_checklist_filter_hides_and_shows_rows[http]'),
+    # filter-url-param-not-cleared: going back to 全部 leaves ?aspect=…/&level=… in the address, so reload or a shared link shows the old filter again
+    m('checklist: back to 全部, the old filter stays in the address',
+      'src/zhinan/assets/zhinan/checklist.js',
+      'if (value) params.set(name, value); else params.delete(name);',
+      'if (value) params.set(name, value);',
+      'tests/test_site_readers.py::test_checklist_filter_lives_in_the_url[http]'),
+    # filter-print-note-aspect-only: a list filtered by 隐患等级 alone prints without the line 本表已筛选（…）
+    m('checklist: a list filtered by level alone prints without 本表已筛选',
+      'src/zhinan/assets/zhinan/checklist.js',
+      'note.hidden = parts.length === 0;',
+      'note.hidden = !aspect;',
+      'tests/test_site_readers.py::test_checklist_filter_lives_in_the_url[http]'),
+    # wb-row-height-capped: every 检查清单 row is at most one writing row tall, so long 检查内容/典型隐患 are cut off on screen and in print
+    m('workbook: long checklist rows are cut to one writing row',
+      'src/zhinan/sheets/workbook.py',
+      'return max(WRITING_ROW, LINE_HEIGHT * lines + 4)',
+      'return min(WRITING_ROW, LINE_HEIGHT * lines + 4)',
+      'tests/test_sheets.py::test_print_setup_fonts_rows_to_write_in_and_page_numbers_per_sheet'),
+    # wb-print-titles-miss-header: printed 检查清单 pages after the first repeat the cover rows but not the column header row
+    m('workbook: printed checklist pages repeat no column header',
+      'src/zhinan/sheets/workbook.py',
+      '_print_setup(ws, sc, f"1:{CHECKLIST_HEAD_ROW}", None)',
+      '_print_setup(ws, sc, f"1:{LIST_HEAD_ROW}", None)',
+      'tests/test_sheets.py::test_print_setup_fonts_rows_to_write_in_and_page_numbers_per_sheet'),
+    # wb-layout-sheets-swapped: the self-check export writes the hazards into the 整改清单 sheet and the rectifications into the 隐患清单 sheet (the 汇总 then counts nothing)
+    m('workbook: the self-check export writes hazards into the 整改清单 sheet',
+      'src/zhinan/sheets/workbook.py',
+      '    for role, name, columns in (("findings", FINDINGS_SHEET, FINDING_COLUMNS),\n                                ("rectifications", RECTIFICATIONS_SHEET, RECTIFICATION_COLUMNS)):',
+      '    for role, name, columns in (("findings", RECTIFICATIONS_SHEET, FINDING_COLUMNS),\n                                ("rectifications", FINDINGS_SHEET, RECTIFICATION_COLUMNS)):',
+      'tests/test_sheets.py::test_the_layout_names_the_cells_the_workbook_really_has'),
+    # wb-list-print-area-short: the printed 隐患清单/整改清单 stop two rows short (13 blank rows instead of 15; the last filled hazards are not printed)
+    m('workbook: the printed 隐患清单/整改清单 stop two rows short',
+      'src/zhinan/sheets/workbook.py',
+      '{LIST_HEAD_ROW + printed}")',
+      '{printed}")',
+      'tests/test_sheets.py::test_print_setup_fonts_rows_to_write_in_and_page_numbers_per_sheet'),
+    # pdf-volume-start-page-off-by-one: in guide.pdf's 目录 every 分册's start page is one less than the page it really starts on
+    m("pdf: guide.pdf's 目录 gives each 分册 one page early",
+      'src/zhinan/pdf/jobs.py',
+      '    after = 1  # the page',
+      '    after = 0  # the page',
+      'tests/test_pdf.py::test_master_toc_links_every_volume_entry_to_its_page'),
+    # pdf-volume-bookmarks-open: in guide.pdf's bookmarks every 分册 opens expanded (a thousand entries) instead of collapsed
+    m("pdf: every 分册's bookmarks open expanded",
+      'src/zhinan/pdf/bind.py',
+      '_chain(volume, items)',
+      '_chain(volume, items, open_=True)',
+      'tests/test_pdf.py::test_each_volume_bookmark_opens_its_cover_and_is_shown_closed'),
+    # pdf-chapter-running-head: the running head over guide.pdf's common chapters shows 合订本 or the last section heading instead of the chapter title
+    m('pdf: the running head over common chapters is not the chapter',
+      'src/zhinan/templates/pdf/print.css',
+      '.chapter > h1 { string-set: part content(); }',
+      '.chapter > h2 { string-set: part content(); }',
+      'tests/test_pdf_furniture.py::test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio'),
+    # site-partial-coverage-as-none: a sector whose 重大隐患 criteria are 部分录入 says 条文尚未录入本指南 instead of 重大隐患 n 项，录自《…》的部分条文
+    m('site: 部分录入 criteria read as 尚未录入',
+      'src/zhinan/site/pages.py',
+      'if mc.coverage == "未录入":',
+      'if mc.coverage != "全部录入":',
+      'tests/test_site_readers.py::test_no_sector_reads_as_having_no_major_hazards'),
+    # site-404-root-one-level: the 404 page's 返回首页 and search point one folder too deep (…/assets/), and its stylesheets do not load
+    m("site: the 404 page's 返回首页 points one folder too deep",
+      'src/zhinan/assets/zhinan/not-found.js',
+      'new URL("../../", script.src)',
+      'new URL("../", script.src)',
+      'tests/test_site_readers.py::test_404_page_leads_home_and_to_search'),
+    # site-csp-hash-of-whole-tag: the theme's inline scripts are blocked by every page's Content-Security-Policy (their hashes cover the <script> tags, not the code)
+    m("site: the theme's inline scripts are blocked by the CSP",
+      'src/zhinan/site/mkdocs/plugin.py',
+      'hashlib.sha256(m.group(1).encode())',
+      'hashlib.sha256(m.group(0).encode())',
+      'tests/test_properties.py::test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts'),
+    # site-404-search-form-blocked: the search form on the 404 page does nothing: its CSP keeps form-action 'none'
+    m("site: the 404 page's search form does nothing",
+      'src/zhinan/site/mkdocs/plugin.py',
+      '    page = page.replace("form-action \'none\'", "form-action \'self\'", 1)\n',
+      '',
+      'tests/test_properties.py::test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts'),
+    # site-no-breadcrumbs: sector, checklist and enterprise pages lose their breadcrumbs (行业指南 › 危险化学品 › 检查清单)
+    m('site: sector pages lose their breadcrumbs',
+      'src/zhinan/templates/site/mkdocs.yml',
+      '    - navigation.path\n',
+      '',
+      'tests/test_properties.py::test_every_page_below_a_sector_shows_its_breadcrumbs'),
+    # site-hazard-text-unescaped: a typical hazard written with * or _ or <…> shows as emphasis/markup on the sector page instead of as written
+    m("site: a typical hazard's * or <…> shows as markup",
+      'src/zhinan/templates/site/item.md',
+      '{% endif %} {{ h.text|t }}',
+      '{% endif %} {{ h.text }}',
+      'tests/test_site.py::test_plain_text_cannot_become_markup'),
+    # site-row-link-upper-case: the # link of a checklist row copies …#WHP-001, which does not match the row's anchor (#whp-001)
+    m("site: a checklist row's # link does not match its anchor",
+      'src/zhinan/templates/site/checklist.md',
+      '<a class="zn-link" href="#{{ it.id|lower }}"',
+      '<a class="zn-link" href="#{{ it.id }}"',
+      'tests/test_site_readers.py::test_links_to_a_checklist_row_land_on_it[http]'),
+    # data-falsy-fields-dropped: guide.json leaves out every false, 0 or empty value (key: false of non-key sectors, sample: false, empty lists), so it no longer validates against its schema
+    m('data: guide.json leaves out false, 0 and empty values',
+      'src/zhinan/data.py',
+      'for name, v in _fields(value) if v is not None}',
+      'for name, v in _fields(value) if v}',
+      'tests/test_data.py::test_guide_json_validates_against_its_schema'),
+    # imp-error-points-at-row-above: a problem found on an item's first line (e.g. its 编号 duplicating another sector's) is reported at the sheet row above
+    m("importer: a problem on an item's first line points at the row above",
+      'src/zhinan/commands/importer.py',
+      'bisect.bisect_right(starts, p.line) - 1',
+      'bisect.bisect_left(starts, p.line) - 1',
+      'tests/test_importer.py::test_a_sheet_that_would_break_zhinan_check_writes_nothing'),
+)
+
+
 REMOVED: dict[str, str] = {
+    'form-star-any-hazard':
+        'the same text and replacement as “print: form stars every item with a hazard”, killed there',
+    'cache-fingerprint-python-only':
+        'the same defect as “cache: only .py files in the code fingerprint (templates ignored)” (a shorter text of the same line), killed there',
     "importer: trailing spaces kept in text cells":
         "cell_text() without its per-line rstrip: every list field strips each line again, and the import "
         "tests' free-text cells (检查内容, 整改要求) are single lines, so the written YAML is the same and no "

@@ -1,0 +1,84 @@
+"""Every page's furniture, not one page's: on every page of guide.pdf the running head names the
+part the page is in (the common chapter, or the 分册) and the folio is the page's own number, and
+on every page of every blank form the footer counts 第 n 页 共 N 页 with N the form's length.
+
+The parts are read from the PDF's own outline (pypdf), the heads and folios from each page's
+margins (pdfplumber): two readings of the same book that must agree on every page.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from zhinan.build import BuildOptions
+from zhinan.content.validate import load_content
+from zhinan.pdf import fonts, stage
+from zhinan.pipeline.progress import Progress
+
+FIXTURE = Path(__file__).parent / "fixtures" / "pdf"
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("furniture")
+    stage.build(load_content(FIXTURE), BuildOptions(root=FIXTURE, out=out, only=("pdf",), jobs=1,
+                                                    progress=Progress(quiet=True)))
+    return out / "pdf"
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def _parts(reader: PdfReader) -> list[tuple[int, str]]:
+    """(first page index, title) of every top-level outline entry, in page order."""
+    parts = []
+    for entry in reader.outline:
+        if isinstance(entry, list):
+            continue
+        parts.append((reader.get_destination_page_number(entry), squash(entry.title)))
+    return sorted(parts)
+
+
+@pytest.mark.slow
+def test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio(pdfs: Path) -> None:
+    path = pdfs / fonts.GUIDE_FILE
+    reader = PdfReader(path)
+    parts = _parts(reader)
+    assert len(parts) >= 3, parts
+    headed = 0
+    with pdfplumber.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            part = [title for first, title in parts if first <= index][-1:] or [""]
+            head = squash(page.crop((page.width / 2, 0, page.width, 18 * MM)).extract_text())
+            foot = squash(page.crop((0, page.height - 18 * MM, page.width, page.height)).extract_text())
+            if not head and not foot:
+                continue  # covers and blank versos carry no furniture
+            headed += 1  # a numbered page is headed by its part, the first pages of the book included
+            assert part[0] and (head in part[0] or part[0] in head), f"第 {index + 1} 页的页眉“{head}”，应为所在部分“{part[0]}”"
+            folio = re.fullmatch(r"—(\d+)—", foot)
+            assert folio, f"第 {index + 1} 页的页脚“{foot}”"
+            # The page label (what a viewer shows and the 目录 names): the 分册's own numbering inside
+            # a 分册 (危险化学品分册-7), the book's elsewhere; its number is the printed folio.
+            label = reader.page_labels[index]
+            prefix, _, number = label.rpartition("-")
+            assert folio.group(1) == number, f"第 {index + 1} 页印的页码 {folio.group(1)}，页面标签 {label}"
+            assert not prefix or prefix == part[0], f"第 {index + 1} 页的页面标签 {label} 不属于所在部分“{part[0]}”"
+    assert headed >= len(parts)
+
+
+@pytest.mark.slow
+def test_every_page_of_every_blank_form_counts_the_forms_own_pages(pdfs: Path) -> None:
+    forms = sorted(pdfs.glob("*-form.pdf"))
+    assert forms
+    for path in forms:
+        with pdfplumber.open(path) as pdf:
+            total = len(pdf.pages)
+            for n, page in enumerate(pdf.pages, 1):
+                assert f"第{n}页共{total}页" in squash(page.extract_text()), f"{path.name} 第 {n} 页"
