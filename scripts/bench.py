@@ -518,6 +518,14 @@ def stage_seconds(run: Json, stage: str, key: str = "seconds") -> float | None:
     return round(float(entry[key]) - waited, 3)
 
 
+def front_pages(guide: Path) -> int:
+    """The pages of guide.pdf's front matter: those whose page label is a plain number."""
+    import pikepdf
+
+    with pikepdf.open(guide) as pdf:
+        return sum(1 for page in pdf.pages if page.label.isdigit())
+
+
 def pdf_files(run: Json) -> list[Json]:
     """What the pdf stage reports for each of its files (name, pages, seconds, …)."""
     files: list[Json] = run.get("stages", {}).get("pdf", {}).get("figures", {}).get("files", [])
@@ -786,16 +794,17 @@ class Bench:
         `self.sample` volumes and as many forms, twice (before and after the full build), and each
         file's CPU is the mean of the two; each less the command's start (the same command on a
         one-line page, likewise twice) gives a CPU per page for volumes and one for forms; these
-        times the pages of each kind (guide.pdf's front matter, to its last verso, counted as
-        volume pages), plus one start per file, estimate the command's CPU on all of them."""
+        times the pages of each kind (guide.pdf's front matter counted as volume pages), plus one
+        start per file, estimate the command's CPU on all of them."""
         files = {f["file"]: f["pages"] for f in pdf_files(full)}
         kinds = {f"{sector}{suffix}.pdf": kind for sector in self.sector_ids()
                  for suffix, kind in (("", "volume"), ("-form", "form"))}
         by_kind = {kind: {name: pages for name, pages in files.items() if kinds.get(name) == kind}
                    for kind in ("volume", "form")}
-        # guide.pdf binds the volumes behind its front matter, each part padded to an even page count.
-        guide = files.get("guide.pdf")
-        front = max(0, guide - sum(p + p % 2 for p in by_kind["volume"].values())) if guide else 0
+        # guide.pdf's front matter: its pages labelled 1…n (the volumes' pages are “<分册>-<页>”, and
+        # their covers and 目录s are not bound into the book).
+        guide = self.work / "out-full" / "pdf" / "guide.pdf"
+        front = front_pages(guide) if "guide.pdf" in files and guide.is_file() else 0
         laid_out = {"volume": sum(by_kind["volume"].values()) + front, "form": sum(by_kind["form"].values())}
         passes: list[Json] = self.floor["passes"]
         runs = {name: [p["runs"][name] for p in passes] for name in self.floor["jobs"]}

@@ -38,6 +38,8 @@ def content(tmp_path: Path) -> Content:
     data = yaml.safe_load(guide.read_text(encoding="utf-8"))
     data["counties"] = ["甲县", "乙区"]
     guide.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    ent = root / "sectors" / "demo" / "enterprises" / "sample-a.yml"  # the benchmark enterprise is in the city too
+    ent.write_text(ent.read_text(encoding="utf-8").replace("county: 丰泽区", "county: 甲县"), encoding="utf-8")
     return load_content(root)
 
 

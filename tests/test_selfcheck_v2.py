@@ -43,6 +43,8 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = yaml.safe_load(guide.read_text(encoding="utf-8"))
     data["counties"] = COUNTIES
     guide.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    ent = root / "sectors" / "demo" / "enterprises" / "sample-a.yml"  # the benchmark enterprise is in the city too
+    ent.write_text(ent.read_text(encoding="utf-8").replace("county: 丰泽区", "county: 甲县"), encoding="utf-8")
     build_site(root, root / "build")
     return root
 

@@ -18,6 +18,7 @@ import gc
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -147,7 +148,11 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
         pdf_error = future.exception() if future.done() else None
         if isinstance(exc, _PdfStageFailed) and pdf_error is not None:
             exc.__traceback__ = None  # what it interrupted is freed here, not at exit
-            gc.collect()
+            with warnings.catch_warnings():
+                # Files the interrupted stage had open are closed by their finalizers here; that
+                # they were not closed explicitly is the interruption's doing, not a leak to report.
+                warnings.simplefilter("ignore", ResourceWarning)
+                gc.collect()
             raise pdf_error from None  # the interruption was the PDF stage's failure
         raise
     finally:

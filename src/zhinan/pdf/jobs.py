@@ -80,7 +80,10 @@ def form_job(content: Content, sc: SectorContent, root: Path, out: Path, pdfa: b
     ctx = {
         "meta": metadata(guide, title, f"{sc.sector.name}行业安全生产标准化检查表（空白）",
                          [guide.title, sc.sector.name, "检查表"]),
-        "guide": guide, "s": sc.sector, "sc": sc, "aspects": aspects_of(sc), "record": form_context(),
+        # The blank form shows the sector and its items, never its enterprises: without them in its
+        # context, editing an enterprise does not lay the form out again.
+        "guide": guide, "s": sc.sector, "sc": replace(sc, enterprises=()), "aspects": aspects_of(sc),
+        "record": form_context(),
         "widths": _widths(content),
     }
     return Job(f"{sc.id}-form", "pdf/form.html", ctx, _sector_base_url(root, sc), out / f"{sc.id}-form.pdf", pdfa,
