@@ -35,7 +35,7 @@ from zhinan.formats.columns import (
 )
 from zhinan.formats.names import file_name_part, published_name
 from zhinan.formats.record import CHECK_RESULTS, STATUSES, Finding, Inspection, ItemResult, Rectification
-from zhinan.sheets import workbook
+from zhinan.sheets import readback, workbook
 
 NO_SHRINK = (Phase.explicit, Phase.generate)
 """A failing example is reported as found: shrinking a workbook example takes minutes on a busy machine."""
@@ -97,7 +97,7 @@ def content(edition_content: Content) -> Content:
 @given(data=st.data())
 def test_any_record_written_into_its_sectors_workbook_reads_back_equal(content: Content, data: st.DataObject) -> None:
     sc, ins = data.draw(sector_and_inspection(content))
-    assert workbook.read_inspection(workbook.workbook_bytes(sc, content, ins), sc) == ins
+    assert readback.read_inspection(workbook.workbook_bytes(sc, content, ins), sc) == ins
 
 
 # ---- every date cell is a date ------------------------------------------------------------------------
@@ -452,7 +452,7 @@ def test_random_edits_of_a_workbook_import_to_exactly_those_edits(
 
 def test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts(built: Path) -> None:
     """All page types (home, chapters, sector pages, checklists, enterprises, self-check, indexes,
-    search, 404): a Content-Security-Policy first in <head>; every inline <script> allowed by the
+    search, 404): a Content-Security-Policy first in <head> (after the charset only); every inline <script> allowed by the
     SHA-256 of its code (else the browser blocks the theme's scripts), no inline event handler, no
     javascript: URL; the 404 page's search form may go to the site itself."""
     import base64
@@ -464,7 +464,8 @@ def test_every_page_carries_the_csp_that_allows_exactly_its_inline_scripts(built
     for page in pages:
         html = page.read_text(encoding="utf-8")
         where = page.relative_to(built).as_posix()
-        m = re.search(r'<head>\s*<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+        m = re.search(r'<head>\s*(?:<meta charset="[^"]*">\s*)?<meta http-equiv="Content-Security-Policy" '
+                      r'content="([^"]*)">', html)
         assert m, f"{where}: <head> 不以 CSP 开始"
         csp = dict([*d.split(" ", 1), ""][:2] for d in (x.strip() for x in m.group(1).split(";")) if d)
         allowed = set(re.findall(r"'sha256-[^']+'", csp["script-src"]))
