@@ -28,8 +28,9 @@ HEADING_META = re.compile(r"^(所在地|类别)：")
 MARKER = re.compile(r"^(?:[•◦▪‣–]|\d{1,2}[.．])")
 HEADING_SIZE = 11.5
 PART_SIZE = 15.5  # an h1 (18 pt) or the form's title (16 pt)
-# Headings that start a page of their own by design besides a part's: each record sheet, the front and back matter.
-SECTION_START = re.compile(r"^(隐患及整改记录|附录|前言|编制说明|发布信息)")
+# Headings that start a page of their own by design besides a part's: each record sheet (the 自评 page
+# included), the front and back matter.
+SECTION_START = re.compile(r"^(隐患及整改记录|自评信息|附录|前言|编制说明|发布信息)")
 
 
 @dataclass

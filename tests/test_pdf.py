@@ -433,8 +433,9 @@ def test_inspection_form(built: Built) -> None:
         for label in ("被检查单位", "检查日期", "检查人员", "检查类型", "符合", "不符合", "不涉及", "备注", "（签字）"):
             assert label in text
         assert [it.id for it in sc.items if text.count(it.id) != 1] == []
-        # □ is the answer box: three per item, three kinds of inspection, 一般/重大 on each record row.
-        assert text.count("□") == 3 * len(sc.items) + 3 + 2 * record.FORM_ROWS
+        # □ is the answer box: three per item, three kinds of inspection, 一般/重大 on each record row,
+        # one per level the 自评 page's 拟申请等级 offers.
+        assert text.count("□") == 3 * len(sc.items) + 3 + 2 * record.FORM_ROWS + len(record.APPLIED_LEVELS)
         order, major = _form_facts(sc.id)
         assert major, "the fixture has 重大 hazards"
         assert [i for i in order if (f"★{i}" in text) != (i in major)] == []
@@ -448,7 +449,9 @@ def test_inspection_form(built: Built) -> None:
         # The signatures are on the page of the last item row, and the record follows with its columns.
         last = next(n for n, p in enumerate(pages) if order[-1] in p)
         assert "被检查单位负责人（签字）" in pages[last] and "（签字）" not in "".join(pages[:last])
-        record_pages = pages[last + 1:]
+        # Then the 自评 page (record v2), then the 隐患 and 整改 sheets.
+        self_assessment, *record_pages = pages[last + 1:]
+        assert self_assessment.startswith("自评信息") or "自评信息" in self_assessment[:60], self_assessment[:60]
         assert len(record_pages) == 2
         for page, rec in zip(record_pages, (Finding, Rectification), strict=True):
             titles = [str(f.metadata["title"]) for f in public_fields(rec)]

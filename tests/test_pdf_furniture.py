@@ -53,6 +53,7 @@ def test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio
     parts = _parts(reader)
     assert len(parts) >= 3, parts
     headed = 0
+    prefixes: dict[str, set[str]] = {}
     with pdfplumber.open(path) as pdf:
         for index, page in enumerate(pdf.pages):
             part = [title for first, title in parts if first <= index][-1:] or [""]
@@ -62,14 +63,17 @@ def test_every_page_of_the_guide_is_headed_by_its_part_and_numbered_by_its_folio
                 continue  # covers and blank versos carry no furniture
             headed += 1  # a numbered page is headed by its part, the first pages of the book included
             assert part[0] and (head in part[0] or part[0] in head), f"第 {index + 1} 页的页眉“{head}”，应为所在部分“{part[0]}”"
-            folio = re.fullmatch(r"—(\d+)—", foot)
+            # One numbering in the book: a 分册's pages print its number first ("— 3-5 —").
+            folio = re.fullmatch(r"—((?:\d+-)?\d+)—", foot)
             assert folio, f"第 {index + 1} 页的页脚“{foot}”"
-            # The page label (what a viewer shows and the 目录 names): the 分册's own numbering inside
-            # a 分册 (危险化学品分册-7), the book's elsewhere; its number is the printed folio.
+            # The page label (what a viewer shows and the 目录 names) is the printed folio.
             label = reader.page_labels[index]
-            prefix, _, number = label.rpartition("-")
-            assert folio.group(1) == number, f"第 {index + 1} 页印的页码 {folio.group(1)}，页面标签 {label}"
-            assert not prefix or prefix == part[0], f"第 {index + 1} 页的页面标签 {label} 不属于所在部分“{part[0]}”"
+            assert folio.group(1) == label, f"第 {index + 1} 页印的页码 {folio.group(1)}，页面标签 {label}"
+            prefixes.setdefault(part[0], set()).add(label.rpartition("-")[0])
+    # Each part numbers its pages with one prefix (a 分册 its own number, the rest none), no two alike.
+    assert all(len(p) == 1 for p in prefixes.values()), prefixes
+    numbered = [p for (p,) in prefixes.values() if p]
+    assert numbered and len(set(numbered)) == len(numbered), prefixes
     assert headed >= len(parts)
 
 

@@ -32,15 +32,17 @@ CHEM, MINE = "hazardous-chemicals", "mining"
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tally") / "edition"
     shutil.copytree(EDITION, root)
+    # The edition lists the city's counties (COUNTIES among them); the tally adds the deadlines.
     with (root / "guides" / "guide.yml").open("a", encoding="utf-8") as fh:
-        fh.write("counties:\n" + "".join(f"  - {c}\n" for c in COUNTIES)
-                 + "deadlines:\n  findings: 2026-11-25\n  rectifications: 2026-12-31\n")
+        fh.write("deadlines:\n  findings: 2026-11-25\n  rectifications: 2026-12-31\n")
     return root
 
 
 @pytest.fixture(scope="module")
 def content(tree: Path) -> Any:
-    return load_content(tree)
+    content = load_content(tree)
+    assert set(COUNTIES) <= set(content.guide.counties)
+    return content
 
 
 # ---- an enterprise's side, written without the tally's code -----------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import _thread
 import ctypes.util
 import dataclasses
+import errno
 import gc
 import signal
 import threading
@@ -170,6 +171,10 @@ def _pdf_stage_failed(signum: int, frame: object) -> None:
     raise _PdfStageFailed
 
 
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
+"""Failures of the machine a stage writes on (full disk, read-only or forbidden folder, an I/O error): said as such by `transaction()` (`environment_error`), not as zhinan's defect."""
+
+
 def _run(stage: str, content: Content, opts: BuildOptions, alongside: Alongside | None = None) -> Any:
     """Run one stage; an exception that is not one of zhinan's own errors becomes a StageFailed."""
     t0 = time.perf_counter()
@@ -178,6 +183,10 @@ def _run(stage: str, content: Content, opts: BuildOptions, alongside: Alongside 
         result = build_stage(content, opts) if alongside is None else build_stage(content, opts, alongside)
     except ZhinanError:
         raise
+    except OSError as exc:
+        if exc.errno in _ENVIRONMENT_ERRNOS:
+            raise  # the disk or the folder, not zhinan: `transaction()` says it for a person
+        raise StageFailed(stage, exc) from exc
     except Exception as exc:
         raise StageFailed(stage, exc) from exc
     opts.progress.info(f"[{stage}] 完成，用时 {time.perf_counter() - t0:.1f} 秒")
