@@ -314,3 +314,29 @@ def test_the_bounds_are_stated_in_one_module_used_by_both_readers() -> None:
 
     assert importer.opening is opening and readback.opening is opening
     assert not hasattr(readback, "MAX_INFLATED")
+
+
+READ_EXPECTED = """
+import sys
+from pathlib import Path
+from zhinan.commands import tally
+from zhinan.content.validate import load_content
+print([e.name for e in tally.read_expected(Path(sys.argv[2]), load_content(sys.argv[1]))])
+"""
+
+
+def test_the_tallys_expected_list_is_read_by_its_data_not_its_declared_size(record_root: Path, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "统一社会信用代码", "行业", "所在县（市、区）", "规上"])
+    ws.append(["甲公司（示例）", "91350500MA0ABCDE1X", "示例行业", "甲县", "是"])
+    ws["XFD1048576"].font = Font(bold=True)
+    listed = tmp_path / "expected.xlsx"
+    wb.save(listed)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", READ_EXPECTED, str(record_root), str(listed)], capture_output=True,
+                          text=True, timeout=SECONDS, preexec_fn=_limit, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['甲公司（示例）']"
