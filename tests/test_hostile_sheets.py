@@ -241,16 +241,20 @@ def test_the_record_reader_names_a_part_whose_directory_lies(record_root: Path, 
 # ---- Protected files, ambiguous workbooks, hidden rows and merges ----------------------------------
 
 
-def test_a_password_protected_file_is_named_as_protected(small: tuple[Path, Path]) -> None:
+def locked_bytes() -> bytes:
     """What Excel writes for a password to open: an OLE2 compound file whose directory holds the
     streams EncryptionInfo and EncryptedPackage ([MS-OFFCRYPTO] 2.3.4.15), not a zip. Made here by
     hand (no tool on this machine writes one): the header, and the directory's UTF-16 names."""
-    root, book = small
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
     entries = b"".join(n.encode("utf-16-le").ljust(64, b"\0") + bytes(64)
                        for n in ("Root Entry", "EncryptionInfo", "EncryptedPackage", "\x06DataSpaces"))
+    return header.ljust(512, b"\xff") + entries + bytes(4096)
+
+
+def test_a_password_protected_file_is_named_as_protected(small: tuple[Path, Path]) -> None:
+    root, book = small
     locked = book.with_name("locked.xlsx")
-    locked.write_bytes(header.ljust(512, b"\xff") + entries + bytes(4096))
+    locked.write_bytes(locked_bytes())
     result = run_import(root, locked)
     assert result.exit_code == 1
     line = result.stderr.splitlines()[0]
@@ -340,3 +344,14 @@ def test_the_tallys_expected_list_is_read_by_its_data_not_its_declared_size(reco
                           text=True, timeout=SECONDS, preexec_fn=_limit, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "['甲公司（示例）']"
+
+
+def test_the_tally_names_a_password_protected_file(record_root: Path, tmp_path: Path) -> None:
+    from zhinan.commands.tally import read_file
+    from zhinan.content.validate import load_content
+
+    locked = tmp_path / "甲公司.xlsx"
+    locked.write_bytes(locked_bytes())
+    out = read_file(locked, locked.read_bytes(), load_content(record_root), "甲公司.xlsx")
+    assert out.inspection is None
+    assert out.reason == "工作簿设置了打开密码（已加密），无法读取：请在 Excel/WPS 中删除打开密码，保存后重新报送"

@@ -113,6 +113,8 @@ def read_file(path: Path, data: bytes, content: Content, label: str,
             ins = _workbook(data, content, out)
         elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
             ins = _json(data, content, out)
+        elif _protected(data):
+            raise Refusal("工作簿设置了打开密码（已加密），无法读取：请在 Excel/WPS 中删除打开密码，保存后重新报送")
         elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et"):
             raise Refusal("文件不是 Excel 工作簿（.xlsx）：可能已损坏，或是 .xls/.et 旧格式，请用 Excel 或 WPS 另存为 .xlsx 后重新报送")
         else:
@@ -127,6 +129,12 @@ def read_file(path: Path, data: bytes, content: Content, label: str,
     except Refusal as exc:
         out.inspection, out.reason = None, str(exc)
     return out
+
+
+def _protected(data: bytes) -> bool:
+    from zhinan.sheets.opening import is_protected
+
+    return is_protected(data)
 
 
 class Refusal(Exception):
