@@ -554,6 +554,16 @@ MUTANTS: tuple[Mutant, ...] = (
       'next_id = _id_counter(prefix, [*existing, *(str(r.values.get("id")) for r in rows)])',
       'next_id = _id_counter(prefix, [str(r.values.get("id")) for r in rows])',
       'tests/test_properties.py::test_random_edits_of_a_workbook_import_to_exactly_those_edits'),
+    m("opening: a part that inflates past its directory's size is taken as not a workbook, the part unnamed",
+      'src/zhinan/sheets/opening.py',
+      'except zipfile.BadZipFile as exc:\n        raise lie from exc',
+      'except zipfile.BadZipFile:\n        return',
+      'tests/test_hostile_sheets.py::test_import_names_a_part_whose_directory_lies_about_its_size'),
+    m('opening: a cell only formatted counts as data (a bold empty XFD1048576 refuses the sheet)',
+      'src/zhinan/sheets/opening.py',
+      'if cell.value is None or cell.value == "":',
+      'if cell.value == "":',
+      'tests/test_hostile_sheets.py::test_a_formatted_cell_at_xfd1048576_is_not_data'),
 )
 
 PENDING: tuple[Mutant, ...] = (

@@ -98,8 +98,9 @@ def _hit(entry: str, want: str) -> bool:
     return entry == want if "#" in want else entry.split("#")[0] == want
 
 
-def measure(page: Any, base: str) -> tuple[float, float, list[str]]:
-    """precision@1 and recall@3 over QUERIES, and a line for every query that misses either."""
+def measure(page: Any, base: str, hits: list[tuple[bool, bool]] | None = None) -> tuple[float, float, list[str]]:
+    """precision@1 and recall@3 over QUERIES, and a line for every query that misses either; `hits`
+    gets each query's two answers in order."""
     page.goto(base + "index.html" if base.startswith("file:") else base)
     page.wait_for_load_state("load")
     first = top3 = 0
@@ -111,6 +112,8 @@ def measure(page: Any, base: str) -> tuple[float, float, list[str]]:
         ok3 = any(_hit(e, want) for e in entries[:3])
         first += ok1
         top3 += ok3
+        if hits is not None:
+            hits.append((ok1, ok3))
         if not (ok1 and ok3):
             failures.append(f"[{query['kind']}] {query['q']}: 应为 {want}，"
                             f"{'前三有' if ok3 else '前三无'}，实为 {entries[:3]}")
@@ -182,19 +185,45 @@ def test_the_index_is_segmented_as_jieba_segments_it() -> None:
     assert seg.lcut is jieba.lcut
 
 
+REACHED = (109, 115)
+"""Queries answered first and within the first three on this branch, over http and file:// (the
+issue asks for 110 and 116 of 122): the ranking may not fall back below them."""
+
+
+def held_out(position: int) -> bool:
+    """The third of the queries kept out of tuning, chosen by position before tuning began (every
+    query whose position in reader-queries.json is divisible by 3): the ranking's constants were
+    chosen on the other two thirds, and the figures of both are printed."""
+    return position % 3 == 0
+
+
+def halves(hits: list[tuple[bool, bool]]) -> str:
+    parts = []
+    for name, keep in (("tuned", False), ("held out", True)):
+        rows = [hit for i, hit in enumerate(hits) if held_out(i) == keep]
+        parts.append(f"{name}: precision@1 {sum(a for a, _ in rows) / len(rows):.3f}, "
+                     f"recall@3 {sum(b for _, b in rows) / len(rows):.3f} over {len(rows)}")
+    return "; ".join(parts)
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="below the issue's thresholds: precision@1 0.844, recall@3 0.910 on http and "
-                   "file:// (0.287 / 0.410 before the readers' words)")
 @pytest.mark.parametrize("scheme", ["http", "file"])
 def test_readers_find_what_they_type(scheme: str, request: pytest.FixtureRequest, built: Path, browser: Any) -> None:
+    """Not below what is reached; an expected failure (not strict: it passes once both thresholds
+    are met) while below the issue's thresholds."""
     base = request.getfixturevalue("site_base") if scheme == "http" else built.as_uri() + "/"
     page = browser.new_page()
-    p1, r3, failures = measure(page, base)
+    hits: list[tuple[bool, bool]] = []
+    p1, r3, failures = measure(page, base, hits)
     page.close()
-    print(f"{scheme}: precision@1 = {p1:.3f}, recall@3 = {r3:.3f} over {len(QUERIES)} queries")
+    print(f"{scheme}: precision@1 = {p1:.3f}, recall@3 = {r3:.3f} over {len(QUERIES)} queries ({halves(hits)})")
     print("\n".join(failures))
-    assert p1 >= PRECISION_AT_1 and r3 >= RECALL_AT_3, "\n".join(failures)
-
+    first, top3 = round(p1 * len(QUERIES)), round(r3 * len(QUERIES))
+    assert first >= REACHED[0] and top3 >= REACHED[1], "\n".join(failures)
+    if p1 < PRECISION_AT_1 or r3 < RECALL_AT_3:
+        pytest.xfail(f"below the issue's thresholds: precision@1 {p1:.3f} ({first}/{len(QUERIES)}), recall@3 "
+                     f"{r3:.3f} ({top3}/{len(QUERIES)}); 0.844 / 0.910 before the ranking of practices, "
+                     "neighbouring words and copies of one item, 0.287 / 0.410 before the readers' words")
 
 if __name__ == "__main__":
     from playwright.sync_api import sync_playwright
@@ -203,9 +232,11 @@ if __name__ == "__main__":
     server, root = serve(folder)
     with sync_playwright() as pw:
         chromium = launch(pw)
-        p1, r3, missed = measure(chromium.new_page(), folder.resolve().as_uri() + "/" if "--file" in sys.argv else root)
+        found: list[tuple[bool, bool]] = []
+        p1, r3, missed = measure(chromium.new_page(), folder.resolve().as_uri() + "/" if "--file" in sys.argv else root,
+                                 found)
         chromium.close()
     server.shutdown()
     print("\n".join(missed))
     print(f"precision@1 = {p1:.3f} ({round(p1 * len(QUERIES))}/{len(QUERIES)}), "
-          f"recall@3 = {r3:.3f} ({round(r3 * len(QUERIES))}/{len(QUERIES)})")
+          f"recall@3 = {r3:.3f} ({round(r3 * len(QUERIES))}/{len(QUERIES)}); {halves(found)}")

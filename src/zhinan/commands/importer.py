@@ -51,6 +51,7 @@ from zhinan.errors import ZhinanError
 from zhinan.formats import schema
 from zhinan.formats.columns import CHECKLIST_SHEET, Column, checklist_columns
 from zhinan.pipeline.files import write_bytes, write_text
+from zhinan.sheets import opening
 
 HEADER_SCAN_ROWS = 20
 """Sheets often carry a title and notes above the header row; look this far down for it."""
@@ -149,12 +150,17 @@ class SheetReader:
         self.warnings.append(f"{self.label}:{self.ws.title}!{cell}: 警告: {message}")
 
     def _open(self, path: Path) -> Workbook:
+        data = path.read_bytes()
+        try:
+            opening.check_container(data)
+        except opening.WorkbookProblem as exc:
+            raise self.fail(exc.text) from None
         try:
             with warnings.catch_warnings():
                 # Files saved by Excel or WPS make openpyxl warn about features it drops
                 # (extensions, default styles); none of them matter for reading values.
                 warnings.simplefilter("ignore")
-                return load_workbook(path, data_only=False)
+                return load_workbook(io.BytesIO(data), data_only=False)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise self.fail(
                 "无法读取工作簿：只支持 Excel 2007 及以后的 .xlsx 文件；.xls、.et 或 .csv 请先在 Excel/WPS "
@@ -162,30 +168,82 @@ class SheetReader:
             ) from exc
 
     def _sheet(self, wb: Workbook) -> Worksheet:
-        for ws in wb.worksheets:
-            if norm_header(ws.title) == CHECKLIST_SHEET:
-                return ws
+        """The sheet named 检查清单 (decorations aside), or the only sheet. A second sheet so named
+        (a copy “检查清单 (2)” left beside the edited one) or carrying the checklist's header beside
+        it (“检查清单副本”) is refused: which one was edited is not for the importer to guess."""
+        named = [ws for ws in wb.worksheets if norm_header(ws.title) == CHECKLIST_SHEET]
+        headed = [ws for ws in wb.worksheets if named and ws not in named and self._has_header(ws)]
+        candidates = named + headed
+        if len(candidates) > 1:
+            names = "、".join(f"“{ws.title}”" for ws in candidates)
+            raise self.fail(f"工作簿中有 {len(candidates)} 个工作表都可能是检查清单：{names}；请删除不用的副本"
+                            "（或改名为“检查清单”以外、且不带检查清单表头的名称），只留下要导入的一个")
+        if candidates:
+            return candidates[0]
         if len(wb.worksheets) == 1:
             return wb.worksheets[0]
         names = "、".join(f"“{ws.title}”" for ws in wb.worksheets)
         raise self.fail(f"找不到名为“{CHECKLIST_SHEET}”的工作表；工作簿中的工作表有：{names}")
 
-    @staticmethod
-    def _grid(ws: Worksheet) -> tuple[list[list[Any]], set[tuple[int, int]]]:
-        """Cell values by 0-based row and column, vertical merges filled down.
+    def _has_header(self, ws: Worksheet) -> bool:
+        """Every required column of the checklist among the first rows' cells (an exported
+        workbook's 隐患清单 and 整改清单 have 检查项编号 but not 检查项目 and 检查内容)."""
+        needed = {c.title for c in checklist_columns() if c.field and is_required(FIELDS[c.field])}
+        for (r, _c), cell in ws._cells.items():  # parsed cells only (see opening.data_extent)
+            if r <= HEADER_SCAN_ROWS and norm_header(cell.value) in needed:
+                needed.discard(norm_header(cell.value))
+        return not needed
+
+    def _grid(self, ws: Worksheet) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+        """Cell values by 0-based row and column, vertical merges filled down, as far as the last
+        value (`opening.data_extent`: not the declared size, nor a cell formatted far below).
 
         A vertically merged cell (one 检查类别 spanning many rows) belongs to every row it spans;
         a horizontal merge is a title or section heading and is left in its first cell only.
         """
-        grid = [list(row) for row in ws.iter_rows(values_only=True)]
-        formulas = {(c.row - 1, c.column - 1) for row in ws.iter_rows() for c in row if c.data_type == "f"}
+        try:
+            rows, cols = opening.data_extent(ws)
+        except opening.WorkbookProblem as exc:
+            raise SheetError([f"{self.label}:{exc.where}: 错误: {exc.text}"]) from None
+        grid: list[list[Any]] = [[None] * cols for _ in range(rows)]
+        formulas = set()
+        for (r, c), cell in ws._cells.items():
+            if r <= rows and c <= cols:
+                grid[r - 1][c - 1] = cell.value
+                if cell.data_type == "f":
+                    formulas.add((r - 1, c - 1))
         for rng in ws.merged_cells.ranges:
-            if rng.min_col != rng.max_col:
+            if rng.min_col != rng.max_col or rng.min_row > rows or rng.min_col > cols:
                 continue
             top = grid[rng.min_row - 1][rng.min_col - 1]
-            for r in range(rng.min_row, rng.max_row):
+            for r in range(rng.min_row, min(rng.max_row, rows)):
                 grid[r][rng.min_col - 1] = top
         return grid, formulas
+
+    def _hidden_and_merged(self, head: int) -> None:
+        """Warnings, not errors: a hidden row or column is imported like any other, but the person
+        importing may not know it is there; a merge over data rows is read as `_grid` says."""
+        rows, cols = len(self.grid), len(self.grid[0]) if self.grid else 0
+        hidden = [r for r in range(head + 2, rows + 1) if (d := self.ws.row_dimensions.get(r)) is not None and d.hidden and any(
+            v is not None for v in self.grid[r - 1])]
+        if hidden:
+            self.warn(f"A{hidden[0]}", f"第 {'、'.join(map(str, hidden))} 行是隐藏的，已照常导入；请在 Excel 中取消隐藏核对这些行")
+        letters = []
+        for dim in self.ws.column_dimensions.values():
+            if dim.hidden and dim.min and dim.max:
+                letters += [get_column_letter(c) for c in range(dim.min, min(dim.max, cols) + 1)
+                            if any(row[c - 1] is not None for row in self.grid[head:])]
+        if letters:
+            self.warn(f"{letters[0]}{head + 1}", f"{'、'.join(letters)} 列是隐藏的，已照常导入；请在 Excel 中取消隐藏核对这些列")
+        for rng in sorted(self.ws.merged_cells.ranges, key=lambda m: (m.min_row, m.min_col)):
+            if rng.max_row <= head + 1 or rng.min_row > rows:
+                continue
+            first = f"{get_column_letter(rng.min_col)}{rng.min_row}"
+            if rng.min_col == rng.max_col:
+                how = f"其内容已用于第 {max(rng.min_row, head + 2)}–{rng.max_row} 行的每一行"
+            else:
+                how = f"只有 {first} 有值，同一行合并进来的其余单元格按空白读入"
+            self.warn(first, f"{rng.coord} 是合并单元格，{how}；请确认这是本意，或取消合并后分别填写")
 
     # -- header --
 
@@ -236,6 +294,7 @@ class SheetReader:
 
     def rows(self) -> list[Row]:
         head, found = self.header()
+        self._hidden_and_merged(head)
         columns = [(c, found[c.title]) for c in checklist_columns() if c.title in found]
         self.id_column = next((i for c, i in columns if c.field == "id"), None)
         """0-based column of 编号, where --fill-ids writes the ids given to new rows."""

@@ -47,6 +47,12 @@ def sector_of(data: bytes, content: Content) -> SectorContent:
     """The sector a workbook belongs to, by the 行业 on its cover."""
     from openpyxl import load_workbook
 
+    from zhinan.sheets import opening
+
+    try:
+        opening.check_container(data)  # before openpyxl inflates the cover's sheet and shared strings
+    except opening.WorkbookProblem as exc:
+        raise ReportError(f"错误: {exc.text}") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

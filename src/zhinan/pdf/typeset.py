@@ -286,12 +286,16 @@ def build_date(guide: Guide) -> datetime.datetime:
     return datetime.datetime.combine(guide.date, datetime.time(), tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
 
+_KEYWORD_SEPARATORS = str.maketrans({",": "，", ";": "；"})
+
+
 def metadata(guide: Guide, title: str, subject: str, keywords: Iterable[str]) -> dict[str, str]:
     return {
         "title": title,
         "author": guide.issuer,
         "subject": subject,
-        "keywords": ", ".join(keywords),
+        # A keyword's own commas and semicolons, which readers split keywords on, written full-width.
+        "keywords": ", ".join(k.translate(_KEYWORD_SEPARATORS) for k in keywords),
         "date": build_date(guide).isoformat(timespec="seconds"),
     }
 

@@ -45,6 +45,7 @@ from zhinan.formats.record import (
     parse_date,
     parse_money,
 )
+from zhinan.sheets import opening
 from zhinan.sheets.workbook import (
     CHECKLIST_HEAD_ROW,
     COVER,
@@ -69,7 +70,7 @@ def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) ->
     """A filled workbook read back, with notes for the reader: a version-1 workbook (no 自评 sheet)
     reads with `record.V1_NOTE`. `counties` are the guide's (a county outside them is refused).
     The unzipped size each part of the file declares is checked before anything is inflated
-    (`MAX_INFLATED`, the self-check page's bound); pictures are named in a note, not kept."""
+    (`opening.MAX_INFLATED`, the self-check page's bound); pictures are named in a note, not kept."""
     media = _declared_parts(data)
     try:
         with warnings.catch_warnings():
@@ -95,22 +96,12 @@ def read_record(data: bytes, sc: SectorContent, counties: Sequence[str] = ()) ->
     return inspection, notes
 
 
-MAX_INFLATED = 100 * 1024 * 1024
-"""The most a workbook may declare unzipped (the self-check page's bound): one with 500 hazards is a few MB."""
-
-
 def _declared_parts(data: bytes) -> list[str]:
-    """The pictures of a workbook (xl/media/…), after refusing one whose parts declare more than
-    `MAX_INFLATED` unzipped, read from the zip's directory before anything is inflated."""
+    """The pictures of a workbook (xl/media/…), after `opening.check_container`'s bounds."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as book:
-            parts = book.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return []  # load_workbook says what is wrong with it
-    total = sum(p.file_size for p in parts)
-    if total > MAX_INFLATED:
-        raise RecordError([f"错误: 文件解压后有 {total / 1024 / 1024:,.1f} MB，超过可读入的 {MAX_INFLATED // 1024 // 1024} MB"
-                           f"（文件本身 {len(data) / 1024 / 1024:,.1f} MB）：没有解压，也没有读入"])
+        parts = opening.check_container(data)
+    except opening.WorkbookProblem as exc:
+        raise RecordError([f"{exc.where}: 错误: {exc.text}" if exc.where else f"错误: {exc.text}"]) from None
     return [p.filename for p in parts if p.filename.startswith("xl/media/")]
 
 
@@ -119,6 +110,13 @@ class _Reader:
         self.wb, self.sc = wb, sc
         self.messages: list[str] = []
         self.notes: list[str] = []
+
+    def last_row(self, ws: Worksheet) -> int:
+        """The last row holding a value (`opening.data_extent`), not the sheet's declared size."""
+        try:
+            return opening.data_extent(ws)[0]
+        except opening.WorkbookProblem as exc:
+            raise RecordError([f"{exc.where}: 错误: {exc.text}"]) from None
 
     def error(self, sheet: str, ref: str, message: str) -> None:
         self.messages.append(f"{sheet}!{ref}: 错误: {message}")
@@ -229,7 +227,7 @@ class _Reader:
         ws = self.wb[CHECKLIST_SHEET]
         letters = _letters(checklist_columns())
         out = []
-        for r in range(CHECKLIST_HEAD_ROW + 1, ws.max_row + 1):
+        for r in range(CHECKLIST_HEAD_ROW + 1, self.last_row(ws) + 1):
             item = re.sub(r"\s+", "", self.text(ws, f"{letters['id']}{r}")).upper()
             result = self.choice(ws, f"{letters['result']}{r}", _record_title(ItemResult, "result"), CHECK_RESULTS)
             remark = self.text(ws, f"{letters['remark']}{r}")
@@ -243,7 +241,7 @@ class _Reader:
         aspects = {it.id: it.aspect for it in self.sc.items}
         out = []
         first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
-        for r in range(first, max(last, ws.max_row) + 1):
+        for r in range(first, max(last, self.last_row(ws)) + 1):
             values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
             if not any(v for n, v in values.items() if n != "id"):
                 continue
@@ -258,7 +256,7 @@ class _Reader:
                                level=level, basis=values["basis"], level_note=values["level_note"]))
         # Not the number of its position, which the row pushed down still holds, but the next free one.
         used = {f.id for f in out if f.id}
-        rows = iter(r for r in range(first, max(last, ws.max_row) + 1)
+        rows = iter(r for r in range(first, max(last, self.last_row(ws)) + 1)
                     if not self.text(ws, f"{letters['id']}{r}")
                     and any(self.text(ws, f"{c}{r}") for n, c in letters.items() if n != "id"))
         numbered = []
@@ -276,7 +274,7 @@ class _Reader:
         letters = {n: c for n, c in _letters(RECTIFICATION_COLUMNS).items() if not n.startswith("finding.")}
         out = []
         first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
-        for r in range(first, max(last, ws.max_row) + 1):
+        for r in range(first, max(last, self.last_row(ws)) + 1):
             fid = self.text(ws, f"{letters['finding']}{r}")
             own = {n: ws[f"{c}{r}"].value for n, c in letters.items() if n != "finding"}
             if fid not in found and all(v in (None, "") for v in own.values()):

@@ -757,9 +757,29 @@ def _print_setup(ws: Worksheet, sc: SectorContent, titles: str | None, area: str
     # Numbered per sheet: "&P" restarts on each sheet (firstPageNumber), but LibreOffice counts "&N" over
     # the whole workbook ("第 1 页 共 17 页" on a one-page sheet), so the footer names the sheet instead of
     # a total that would be wrong there.
-    for part, text in ((ws.oddHeader.center, f"{sc.sector.name}{ws.title}"), (ws.oddFooter.center, f"{ws.title}　第 &P 页")):
+    for part, text in ((ws.oddHeader.center, _header_text(sc.sector.name, ws.title)),
+                       (ws.oddFooter.center, f"{ws.title}　第 &P 页")):
         part.text = text
         part.font = f"{FONT},Regular"
         part.size = BODY_PT
 
 
+HEADER_CHARS = 255
+"""Excel's bound on a header or footer, its codes included: a longer one makes Excel call the file
+damaged and drop the header. The codes written before the text (`&C&"font,Regular"&10 `) count too."""
+
+
+def _header_text(name: str, title: str) -> str:
+    """The sector's name and the sheet's as header text: `&` doubled (a lone `&` is a code to Excel:
+    `R&D` would print the date), the name cut with `…` where the header would pass `HEADER_CHARS`."""
+    room = HEADER_CHARS - len(f'&C&"{FONT},Regular"&{BODY_PT:g} ') - len(title)
+    text = name.replace("&", "&&")
+    if len(text) > room:
+        kept, used = [], 1  # the “…”
+        for ch in name:
+            used += 2 if ch == "&" else 1
+            if used > room:
+                break
+            kept.append(ch)
+        text = "".join(kept).replace("&", "&&") + "…"
+    return f"{text}{title}"

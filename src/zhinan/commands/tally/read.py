@@ -113,6 +113,8 @@ def read_file(path: Path, data: bytes, content: Content, label: str,
             ins = _workbook(data, content, out)
         elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
             ins = _json(data, content, out)
+        elif _protected(data):
+            raise Refusal("工作簿设置了打开密码（已加密），无法读取：请在 Excel/WPS 中删除打开密码，保存后重新报送")
         elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et"):
             raise Refusal("文件不是 Excel 工作簿（.xlsx）：可能已损坏，或是 .xls/.et 旧格式，请用 Excel 或 WPS 另存为 .xlsx 后重新报送")
         else:
@@ -127,6 +129,12 @@ def read_file(path: Path, data: bytes, content: Content, label: str,
     except Refusal as exc:
         out.inspection, out.reason = None, str(exc)
     return out
+
+
+def _protected(data: bytes) -> bool:
+    from zhinan.sheets.opening import is_protected
+
+    return is_protected(data)
 
 
 class Refusal(Exception):
@@ -255,6 +263,10 @@ def _identified(ins: Inspection, sc: SectorContent, content: Content, out: Outco
     return dataclasses.replace(ins, credit_code=code)
 
 
+EXPECTED_COLUMNS = 32
+"""The columns of the expected list read: its five, and room for an office's own before them."""
+
+
 def read_expected(path: Path, content: Content) -> list[Expected]:
     """The expected-enterprise list: CSV (UTF-8, with or without BOM) or XLSX, with a header row naming
     企业名称, 统一社会信用代码, 行业 (name or id), 所在县（市、区） and 规上 (是/否)."""
@@ -264,8 +276,20 @@ def read_expected(path: Path, content: Content) -> list[Expected]:
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
-        wb = load_workbook(path, read_only=True, data_only=True)
-        rows = [["" if v is None else str(v).strip() for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+        from zhinan.sheets import opening
+
+        data = path.read_bytes()
+        try:
+            opening.check_container(data)
+        except opening.WorkbookProblem as exc:
+            raise ZhinanError(f"{path}: 错误: {exc.text}") from None
+        wb = load_workbook(_Bytes(data), read_only=True, data_only=True)
+        # The list's columns only, and only rows holding a value: read by its declared size, one stray
+        # formatted cell at XFD1048576 made a million rows 16,384 cells wide (MemoryError).
+        rows = []
+        for values in wb.worksheets[0].iter_rows(max_col=EXPECTED_COLUMNS, values_only=True):
+            if any(v is not None for v in values):
+                rows.append(["" if v is None else str(v).strip() for v in values])
     else:
         import csv
 

@@ -65,7 +65,7 @@ class _SegmentOnce:
 QUESTION_WORDS = (
     "什么", "怎么", "怎样", "如何", "怎么办", "为什么", "哪些", "哪个", "哪里", "多少", "多久", "几个", "几次", "几",
     "要", "吗", "呢", "吧", "了", "来", "需要", "能", "能不能", "可以", "还", "还能", "算", "的", "是", "有",
-    "被", "在", "我们", "我", "你", "请问", "应该", "该", "得", "去", "前", "后", "完", "就", "都", "和", "与",
+    "被", "在", "我们", "我", "你", "请问", "应该", "该", "得", "去", "前", "后", "完", "就", "都", "和", "与", "做",
 )
 """Words of a question that say nothing about its subject: the browser drops them from a query
 (动火作业要办什么证 is searched as 动火作业 办 证)."""
@@ -81,6 +81,21 @@ _LISTINGS = re.compile(r"(hazards|elements|enterprises|data)/|sectors/[^/]+/(che
 enterprises, the checklist table): their entries rank below the item's or enterprise's own."""
 HOW_TO_BOOST = 3.0
 """A question of how (怎么, 如何, 步骤 …) ranks the guide's chapters this much higher."""
+PRACTICE_BOOST = 0.75
+_PRACTICES = re.compile(r"sectors/[^/]+/enterprises/[^/]+/#")
+"""A sample enterprise's practice shows one way of meeting a checklist item and names it: it ranks
+at three quarters of its page's boost (pages.py gives an enterprise's page 0.3), below the item it meets: its
+short title often holds the query's words as a slogan (挂牌上锁, 五查) and outranked the item. A
+query that asks for examples (标杆企业, 做法, 经验 …) ranks the enterprises' pages higher again."""
+EXAMPLES_BOOST = 4.0
+NEAR_BOOST = 1.0
+TWINS_BOOST = 0.5
+NEAR_TITLE = 2.0
+COORDINATION = 3.0
+"""The second and later copies of one item in several sectors (the same title) rank at this share
+of their score when the query names no sector."""
+"""An entry where the query's words stand next to each other as the reader typed them ranks up to
+this much higher (all pairs of neighbouring words found side by side: twice the score)."""
 
 
 @functools.cache
@@ -112,7 +127,8 @@ def readers_table(readers: dict[str, Any], chars: str | None = None) -> str:
     wanted = set(chars) if chars is not None else None
     fold = "".join(k + v for k, v in sorted(traditional_to_simplified().items())
                    if k <= "\uffff" and v <= "\uffff" and (wanted is None or v in wanted))
-    table = {"fold": fold, "stop": list(QUESTION_WORDS), "how": HOW_TO_BOOST, **readers}
+    table = {"fold": fold, "stop": list(QUESTION_WORDS), "how": HOW_TO_BOOST, "examples": EXAMPLES_BOOST,
+             "near": NEAR_BOOST, "nearTitle": NEAR_TITLE, "twins": TWINS_BOOST, **readers}
     return json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
@@ -142,9 +158,14 @@ _WORKER_MENDS = (
     # its sections: the sector page's header came before the item the query names, a chapter's
     # title before the section that answers. Pages and sections are ranked alike.
     (re.compile(r"let (\w)=\+!(\w)\.parent\+"), lambda m: f"let {m.group(1)}=0+"),
+    # An entry with all the query's words gained twice the score of one with none (score ×
+    # (1 + share²)): the item with 安全、文明、施工 and 费 ranked below one with three of them in its
+    # title. It gains four times (COORDINATION).
+    (re.compile(r"score:(\w)\*\(1\+(\w)\((\w),2\)\)"),
+     lambda m: f"score:{m.group(1)}*(1+{COORDINATION:g}*{m.group(2)}({m.group(3)},2))"),
     # …and the results inside the sector the query names.
     (re.compile(r"=this\.index\.search\((\w)\)\.reduce\("),
-     lambda m: f"=__zhinan.narrow(this.index.search({m.group(1)})).reduce("),
+     lambda m: f"=__zhinan.narrow(this.index.search({m.group(1)}),this.map).reduce("),
 )
 """Mends to mkdocs-material's search worker (9.x); the build fails if a version no longer has
 the code they mend, so that they are looked at again."""
@@ -243,6 +264,8 @@ def write_search_index(folder: Path, order: list[str] | None = None, built: set[
     for doc in data["docs"]:
         if _LISTINGS.match(doc["location"]):
             doc["boost"] = LISTING_BOOST
+        elif _PRACTICES.match(doc["location"]):
+            doc["boost"] = doc.get("boost", 1.0) * PRACTICE_BOOST
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     index.write_text(text, encoding="utf-8")
     (folder / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")

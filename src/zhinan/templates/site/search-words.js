@@ -24,8 +24,9 @@ var __zhinan = (function (table) {
   names.sort(function (a, b) { return b[0].length - a[0].length; });
   var ids = new RegExp("(^|[^A-Za-z])(" + table.prefixes.join("|") + ")[\\s\\-_]*(\\d{3})(?!\\d)", "gi");
   var HAN = /\p{sc=Han}/u;
-  var state = { sector: null, how: false };
+  var state = { sector: null, how: false, examples: false, pairs: [] };
   var HOW = /怎么|怎样|如何|步骤|流程|区别|从哪里|哪些内容/;
+  var EXAMPLES = /标杆|做法|经验|案例/;
 
   function replaceAll(text, from, to) { return text.split(from).join(to); }
 
@@ -34,6 +35,8 @@ var __zhinan = (function (table) {
     q = Array.from(q, function (c) { return fold[c] || c; }).join("");
     state.sector = null;
     state.how = HOW.test(q);
+    state.examples = EXAMPLES.test(q);
+    state.pairs = [];
     for (var i = 0; i < names.length; i++) {
       var at = q.indexOf(names[i][0].toLowerCase());
       if (at < 0) continue;
@@ -83,16 +86,60 @@ var __zhinan = (function (table) {
     list = Array.from(new Set(list.concat(segment(run, index))));
     var kept = list.filter(function (w) { return w && !stop[w]; });
     if (!kept.length) kept = list.filter(function (w) { return w; });
+    kept.forEach(function (a) {
+      kept.forEach(function (b) { if (a !== b && run.indexOf(a + b) >= 0) state.pairs.push([a, b]); });
+    });
     // An index word is looked up as itself ("^1": no trailing wildcard): as a prefix, 隐患 also
     // matched 隐患排查治理, 隐患排查 … and a title holding one long word counted it three times.
     return kept.map(function (w) { return w in index ? w + "^1" : w; });
   }
 
-  function narrow(results) {
+  function adjacent(metadata, a, b) {
+    // Positions are (block << 20 | word): b is the next word after a in some block of a field;
+    // side by side in the title counts as the title's boost.
+    var pa = metadata[a], pb = metadata[b];
+    if (!pa || !pb) return 0;
+    return Object.keys(pa).reduce(function (most, field) {
+      var next = pb[field] && pb[field].position;
+      var near = next && pa[field].position.some(function (p) { return next.indexOf(p + 1) >= 0; });
+      return near ? Math.max(most, field === "title" ? table.nearTitle : 1) : most;
+    }, 0);
+  }
+
+  function twins(results, docs) {
+    // The same item in several sectors' checklists (标准化自评和持续改进): the first one found
+    // stands for them, the others rank lower, so that the guide's chapters and other items on the
+    // topic are not pushed out of the first results by copies of one item.
+    var seen = {};
+    results.slice().sort(function (a, b) { return b.score - a.score; }).forEach(function (r) {
+      var doc = /^sectors\/[^/]+\/#/.test(r.ref) && docs && docs.get(r.ref);
+      if (!doc) return;
+      var key = doc.title.replace(/<span hidden>.*?<\/span>|<[^>]+>|\u200b/g, "")
+        .replace(/^[A-Za-z]+-\d+\s*/, "").replace(/[和与及、，\s]/g, "");
+      if (seen[key]) r.score *= table.twins;
+      seen[key] = true;
+    });
+  }
+
+  function narrow(results, docs) {
     var url = state.sector;
+    if (!url) twins(results, docs);
+    if (state.pairs.length) {
+      // The query's words next to each other in an entry, as the reader typed them (安全文明施工费
+      // in 安全文明施工措施费), count for more than the same words apart.
+      results.forEach(function (r) {
+        var m = r.matchData.metadata;
+        var near = state.pairs.reduce(function (sum, p) { return sum + adjacent(m, p[0], p[1]); }, 0);
+        r.score *= 1 + table.near * near / state.pairs.length;
+      });
+    }
     if (state.how) {
       // A question of how is answered by the guide's how-to chapters first.
       results.forEach(function (r) { if (r.ref.indexOf("guide/") === 0) r.score *= table.how; });
+    }
+    if (state.examples) {
+      // A query for examples (标杆企业, 做法 …) is answered by the sample enterprises' pages.
+      results.forEach(function (r) { if (/\/enterprises\//.test(r.ref)) r.score *= table.examples; });
     }
     if (!url) return results;
     // The sector's entries and pages (its checklist table, its enterprises), but not the top of
