@@ -254,6 +254,9 @@ def write_search_index(folder: Path, order: list[str] | None = None, built: set[
     data = json.loads(index.read_text(encoding="utf-8"))
     fresh: dict[str, list[dict[str, Any]]] = {}
     for doc in data["docs"]:
+        if _PRACTICES.match(doc["location"]):
+            # Only on the entries this build made: those `kept` from the previous one have it already.
+            doc["boost"] = doc.get("boost", 1.0) * PRACTICE_BOOST
         fresh.setdefault(doc["location"].split("#", 1)[0], []).append(_with_subwords(doc))
     if order is None:
         order = list(fresh)
@@ -264,8 +267,6 @@ def write_search_index(folder: Path, order: list[str] | None = None, built: set[
     for doc in data["docs"]:
         if _LISTINGS.match(doc["location"]):
             doc["boost"] = LISTING_BOOST
-        elif _PRACTICES.match(doc["location"]):
-            doc["boost"] = doc.get("boost", 1.0) * PRACTICE_BOOST
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     index.write_text(text, encoding="utf-8")
     (folder / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")
