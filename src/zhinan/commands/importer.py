@@ -665,24 +665,39 @@ def _link(link: Path, to: Path) -> None:
 
 
 def _explain(problems: list[Problem], rel: str, text: str, rows: list[Row], where: str) -> list[str]:
-    """Problems in the new checklist pointed back at the sheet row (`where` is FILE:sheet) they came from."""
-    starts = _item_lines(text)
+    """Problems in the new checklist pointed back at the sheet row (`where` is FILE:sheet) they came from.
+    An item is found by its 编号, not by its place: items the sheet left out are kept in the file,
+    and a row given a new 编号 becomes an item at the file's end."""
+    items = _item_lines(text)
+    starts = [line for line, _ in items]
+    by_id = {str(r.values.get("id")): r for r in rows}
     out = []
     for p in problems:
         i = bisect.bisect_right(starts, p.line) - 1
-        if p.path == rel and 0 <= i < len(rows):
-            cell = rows[i].cells.get("id", f"A{rows[i].number}")
+        row = by_id.get(items[i][1]) if p.path == rel and i >= 0 else None
+        if row is not None:
+            cell = row.cells.get("id", f"A{row.number}")
             out.append(f"{where}!{cell}: 错误: {p.message}")
         else:
             out.append(p.text())
     return out
 
 
-def _item_lines(text: str) -> list[int]:
+def _item_lines(text: str) -> list[tuple[int, str]]:
+    """(first line, 编号) of every item of a checklist's text."""
     node = yaml.compose(text, Loader=parse._Loader)
     for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
         if key.value == "items" and isinstance(value, yaml.SequenceNode):
-            return [n.start_mark.line + 1 for n in value.value]
+            return [(n.start_mark.line + 1, _scalar(n, "id")) for n in value.value]
     return []
+
+
+def _scalar(node: yaml.Node, name: str) -> str:
+    """The text of a mapping node's `name` field, or "" when it has none."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == name and isinstance(value, yaml.ScalarNode):
+                return str(value.value)
+    return ""
 
 
