@@ -161,7 +161,14 @@ def workbooks(content: Content, tmp_path: Path) -> dict[str, bytes]:
     del missing["整改清单"]
     beyond = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content, filled(sc.id))))
     beyond["隐患清单"]["C6001"] = "误输入"
+    unused = {}  # values in a column the reader does not look at: past the bounds (refused), within (ignored)
+    for name, ref in (("beyond-unused-row", "K6000"), ("beyond-unused-column", "BM4"), ("unused-within", "K400")):
+        wb = load_workbook(io.BytesIO(workbook.workbook_bytes(sc, content, filled(sc.id))))
+        wb["检查清单"][ref] = "别处的内容"
+        wb["整改清单"][ref] = 7
+        unused[name] = save(wb)
     books = {
+        **unused,
         "blank": workbook.workbook_bytes(sc, content),
         "writer": workbook.workbook_bytes(sc, content, filled(sc.id)),
         "excel": as_in_excel(content),
@@ -224,3 +231,5 @@ def test_the_values_read_are_those_of_the_full_load(content: Content, tmp_path: 
     for name in ("merged", "merged+libreoffice"):  # the covered 隐患描述 is not read
         assert outcome(books[name], content, None)[1] == ["隐患清单!E3: 错误: 这一行填了隐患，但“隐患描述”是空的"]
     assert len(outcome(books["excel-bad+libreoffice"], content, None)[1]) >= 6
+    assert outcome(books["beyond-unused-row"], content, None)[1][0].startswith("检查清单!K6000: 错误: 单元格有内容（“别处的内容”）")
+    assert outcome(books["beyond-unused-column"], content, None)[1][0].startswith("检查清单!BM4: 错误:")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import io
 import re
 import warnings
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
@@ -134,10 +135,14 @@ class Values:
         self.title, self._cells = title, cells
 
     def __getitem__(self, ref: str) -> _Value:
-        return self._cells.get(coordinate_to_tuple(ref), _EMPTY)
+        return self._cells.get(_address(ref), _EMPTY)
 
     def cell(self, row: int, column: int) -> _Value:
         return self._cells.get((row, column), _EMPTY)
+
+
+_address = functools.lru_cache(maxsize=65536)(coordinate_to_tuple)
+"""The same few thousand cell names are looked up in every workbook."""
 
 
 class Book:
@@ -164,17 +169,62 @@ def values_of(data: bytes) -> Book:
             if not isinstance(ws, ReadOnlyWorksheet):  # a chartsheet under the name: no cells
                 sheets[name] = Values(name, {})
                 continue
-            with ws._get_source() as src:
-                parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                         date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-                cells = {(c["row"], c["column"]): _Value(c["value"]) for _, row in parser.parse() for c in row}
-                merged = parser.merged_cells
+            # the part's size was bounded by `opening.check_container` before this
+            xml = _only(wb._archive.read(ws._worksheet_path), _read_columns().get(name))
+            parser = WorkSheetParser(io.BytesIO(xml), ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                     date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            cells = {(c["row"], c["column"]): _Value(c["value"]) for _, row in parser.parse() for c in row}
+            merged = parser.merged_cells
             for ref in merged.mergeCell if merged else ():
                 _unmerge(cells, CellRange(ref.ref))
             sheets[name] = Values(name, cells)
         return Book(list(wb.sheetnames), sheets)
     finally:
         wb.close()
+
+
+_CELL = re.compile(rb"<c(?=[\s/>])")
+_ADDRESSED = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"')
+_WHOLE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?(?:/>|>.*?</c>)', re.S)
+_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: [a-z]+="[^"<>]*")*\s*(?:/>|></c>)')
+_KEPT_ROWS = max(CHECKLIST_HEAD_ROW, LIST_HEAD_ROW)
+"""Every cell of the rows down to the headings is kept (the cover, the headings themselves)."""
+
+
+@functools.cache
+def _read_columns() -> dict[str, frozenset[bytes]]:
+    """The columns `_Reader` reads below the headings, by sheet (the 自评 sheet is read whole)."""
+    check = _letters(checklist_columns())
+    rect = _letters(RECTIFICATION_COLUMNS)
+    return {CHECKLIST_SHEET: frozenset(check[n].encode() for n in ("id", "result", "remark")),
+            FINDINGS_SHEET: frozenset(c.encode() for c in _letters(FINDING_COLUMNS).values()),
+            RECTIFICATIONS_SHEET: frozenset(c.encode() for n, c in rect.items() if not n.startswith("finding."))}
+
+
+def _only(xml: bytes, columns: frozenset[bytes] | None) -> bytes:
+    """A sheet's XML with only the cells `_Reader` can look at: the columns it reads (with every cell
+    of the cover and headings rows), and of those only the cells holding something. The others read
+    as None whichever way: the 检查清单's item texts and the 整改清单's looked-up hazards are most of a
+    workbook's cells, and openpyxl spends most of its time on each cell it parses. Nothing is taken
+    away when a cell does not name its own address (it is placed after the one before it), nor when a
+    cell lies past `opening.MAX_ROWS`/`MAX_COLUMNS` (`opening.data_extent` must see it to refuse it)."""
+    if len(_CELL.findall(xml)) != len(_ADDRESSED.findall(xml)):
+        return xml
+    beyond = False
+
+    def keep(m: re.Match[bytes]) -> bytes:
+        nonlocal beyond
+        row = int(m[2])
+        if row > opening.MAX_ROWS or column_index_from_string(m[1].decode()) > opening.MAX_COLUMNS:
+            beyond = True
+        return m[0] if row <= _KEPT_ROWS or m[1] in columns else b""  # type: ignore[operator]
+
+    if columns is not None:
+        fewer = _WHOLE_CELL.sub(keep, xml)
+        if beyond:
+            return xml
+        xml = fewer
+    return _EMPTY_CELL.sub(b"", xml)
 
 
 def _unmerge(cells: dict[tuple[int, int], _Value], rng: CellRange) -> None:
