@@ -84,7 +84,7 @@ def filed_under(path: Path, content: Content) -> SectorContent | None:
     return None
 
 
-_IDENTIFIER = re.compile(r"<dc:identifier>" + re.escape(FORMAT) + r"/([0-9]+)/([a-z0-9-]+)</dc:identifier>")
+_IDENTIFIER = re.compile(r"<dc:identifier(?:\s[^>]*)?>" + re.escape(FORMAT) + r"/([0-9]+)/([a-z0-9-]+)</dc:identifier>")
 
 
 def _workbook_mark(data: bytes) -> tuple[int, str] | None:
