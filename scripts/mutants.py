@@ -198,8 +198,8 @@ MUTANTS: tuple[Mutant, ...] = (
       "(result.removed if delete else result.kept).extend(missing)", "result.removed.extend(missing)",
       "tests/test_importer.py::test_rows_missing_from_the_sheet_are_listed_and_kept"),
     m("names: downloads lose the edition", "src/zhinan/formats/names.py",
-      'return f"{file_name_part(stem)}（{file_name_part(guide.edition)}）{suffix}"',
-      'return f"{file_name_part(stem)}{suffix}"',
+      'name = f"{file_name_part(stem)}（{file_name_part(guide.edition)}）"',
+      'name = f"{file_name_part(stem)}"',
       "tests/test_site_readers.py::test_downloads_show_size_and_pages_and_carry_the_edition"),
     m("validate: item ids not checked against the sector prefix", "src/zhinan/content/validate.py",
       'rf"{re.escape(s.prefix)}-[0-9]{{3,}}", it.id)', 'rf"[A-Z]+-[0-9]{{3,}}", it.id)', f"{VALIDATE}[item id prefix]"),
@@ -497,8 +497,8 @@ MUTANTS: tuple[Mutant, ...] = (
     # imp-merged-cell-last-row-empty: the last row of a vertically merged 检查类别 cell is read as empty and the import is refused (“检查类别”不能为空)
     m('importer: the last row of a merged 检查类别 cell is read as empty',
       'src/zhinan/commands/importer.py',
-      'for r in range(rng.min_row, rng.max_row):',
-      'for r in range(rng.min_row, rng.max_row - 1):',
+      'for r in range(rng.min_row, min(rng.max_row, rows)):',
+      'for r in range(rng.min_row, min(rng.max_row - 1, rows)):',
       'tests/test_importer.py::test_messy_sheets_that_mean_the_same_import_to_the_same_file'),
     # val-duplicate-key-names-own-line: 字段“x”重复（第 N 行已出现） names the duplicate's own line instead of the first one
     m('check: a duplicated field names its own line as the first',
