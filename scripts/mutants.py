@@ -1,6 +1,6 @@
 """Mutation table: small, named, deliberate defects, each of which some test must catch.
 
-    python scripts/mutants.py [--json] [--only NAME ...] [--list]
+    python scripts/mutants.py [--json] [--only NAME ...] [--list] [--jobs N]
 
 Each mutant replaces one exact piece of text in one file of a temporary copy of the repository
 (the text must occur exactly once, so a mutant never silently stops applying when the code
@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,35 +79,55 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def run(mutants: tuple[Mutant, ...]) -> dict[str, object]:
+def _try(copy: Path, mu: Mutant) -> dict[str, object]:
+    """Put one mutant into the copy, run its tests, take it out again."""
+    t0 = time.monotonic()
+    target = copy / mu.path
+    original = target.read_text(encoding="utf-8")
+    count = original.count(mu.old)
+    if count != 1:
+        return {"name": mu.name, "path": mu.path, "status": "stale",
+                "detail": f"要替换的文本出现 {count} 次（应为 1 次）", "seconds": 0.0}
+    target.write_text(original.replace(mu.old, mu.new), encoding="utf-8")
+    try:
+        res = _pytest(copy, mu.tests)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    # pytest exit 1 = tests failed (killed); 0 = survived; anything else is a broken run.
+    status = {0: "survived", 1: "killed"}.get(res.returncode, "error")
+    return {"name": mu.name, "path": mu.path, "status": status, "tests": list(mu.tests),
+            "detail": _last_line(res.stdout + res.stderr), "seconds": round(time.monotonic() - t0, 1)}
+
+
+def run(mutants: tuple[Mutant, ...], jobs: int = 1) -> dict[str, object]:
+    """With `jobs` > 1, that many copies of the repository each take the next mutant in turn. Each
+    run is still one mutant in one copy; what runs beside it is another copy's tests (processes are
+    told apart by their own temporary folders). Load can only make a test fail, that is count a
+    mutant as killed that was not: the table's result can never turn into a pass by it."""
     started = time.monotonic()
-    rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="zhinan-mutants-") as tmp:
-        copy = Path(tmp)
-        _copy_repo(copy)
+        copies = [Path(tmp) / str(n) for n in range(max(1, jobs))]
+        for copy in copies:
+            copy.mkdir()
+            _copy_repo(copy)
         selected = tuple(dict.fromkeys(t for mu in mutants for t in mu.tests))
-        base = _pytest(copy, selected)
+        base = _pytest(copies[0], selected)
         if base.returncode != 0:
             return {"error": "未变异的副本上所选测试未通过：" + _last_line(base.stdout + base.stderr),
                     "mutants": [], "seconds": round(time.monotonic() - started, 1)}
-        for mu in mutants:
-            t0 = time.monotonic()
-            target = copy / mu.path
-            original = target.read_text(encoding="utf-8")
-            count = original.count(mu.old)
-            if count != 1:
-                rows.append({"name": mu.name, "path": mu.path, "status": "stale",
-                             "detail": f"要替换的文本出现 {count} 次（应为 1 次）", "seconds": 0.0})
-                continue
-            target.write_text(original.replace(mu.old, mu.new), encoding="utf-8")
+        free: queue.SimpleQueue[Path] = queue.SimpleQueue()
+        for copy in copies:
+            free.put(copy)
+
+        def one(mu: Mutant) -> dict[str, object]:
+            copy = free.get()
             try:
-                res = _pytest(copy, mu.tests)
+                return _try(copy, mu)
             finally:
-                target.write_text(original, encoding="utf-8")
-            # pytest exit 1 = tests failed (killed); 0 = survived; anything else is a broken run.
-            status = {0: "survived", 1: "killed"}.get(res.returncode, "error")
-            rows.append({"name": mu.name, "path": mu.path, "status": status, "tests": list(mu.tests),
-                         "detail": _last_line(res.stdout + res.stderr), "seconds": round(time.monotonic() - t0, 1)})
+                free.put(copy)
+
+        with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+            rows = list(pool.map(one, mutants))
     return {"mutants": rows, "killed": sum(r["status"] == "killed" for r in rows), "total": len(rows),
             "seconds": round(time.monotonic() - started, 1)}
 
@@ -115,6 +137,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
     parser.add_argument("--only", nargs="*", default=None, help="run only these mutants")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="mutants run side by side, each in its own copy")
     args = parser.parse_args()
     mutants, removed = MUTANTS, REMOVED
     if args.only:
@@ -126,7 +149,7 @@ def main() -> int:
         for mu in mutants:
             print(f"{mu.name}\t{mu.path}\t{' '.join(mu.tests)}")
         return 0
-    report = run(mutants)
+    report = run(mutants, args.jobs)
     report["removed"] = removed
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
