@@ -272,8 +272,9 @@ MUTANTS: tuple[Mutant, ...] = (
     m("print: every tag coloured as 重大", "src/zhinan/templates/pdf/print.css",
       ".hazard.major .tag { background: #b71c1c;", ".hazard .tag { background: #b71c1c;",
       MEANING + "test_pdf_sets_the_major_style_only_on_major_hazards"),
-    m("print: 目录 prints the 目录's own page, not the heading's", "src/zhinan/templates/pdf/print.css",
-      "target-counter(attr(href), page)", "counter(page)",
+    # (A 分册 numbers its 目录 "3-5" with its own rule in volume.html; print.css's serves guide.pdf's 目录.)
+    m("print: 目录 prints the 目录's own page, not the heading's", "src/zhinan/templates/pdf/volume.html",
+      '"{{ volume_no }}-" target-counter(attr(href), page)', '"{{ volume_no }}-" counter(page)',
       MEANING + "test_pdf_toc_numbers_are_the_folios_of_the_pages_the_headings_are_set_on"),
     m("print: form stars every item with a hazard", "src/zhinan/templates/pdf/form.html",
       '{% if it.hazards|selectattr("level", "equalto", major)|list %}★{% endif %}',
