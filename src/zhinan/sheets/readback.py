@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -111,6 +112,9 @@ def _declared_parts(data: bytes) -> list[str]:
         raise RecordError([f"{exc.where}: 错误: {exc.text}" if exc.where else f"错误: {exc.text}"]) from None
     return [p.filename for p in parts if p.filename.startswith("xl/media/")]
 
+
+FORMULA_ERROR = "显示的是公式出错的结果“{}”（公式引用的行或单元格已被删除，或找不到），不是填写的内容：请改正公式或直接填写后再导入"
+"""Said of a cell showing a formula's error value, in the same words as the self-check page's import."""
 
 SHEETS = (CHECKLIST_SHEET, FINDINGS_SHEET, RECTIFICATIONS_SHEET, SELF_SHEET)
 """The sheets a record is read from; the 汇总 and the guidance sheets are not parsed."""
@@ -256,8 +260,19 @@ class _Reader:
     def error(self, sheet: str, ref: str, message: str) -> None:
         self.messages.append(f"{sheet}!{ref}: 错误: {message}")
 
-    def text(self, ws: Any, ref: str) -> str:
+    def value(self, ws: Any, ref: str) -> Any:
+        """A cell's value; a formula's error result (#REF! where the rows it pointed at were deleted)
+        is refused, naming the cell, not read as what was filled in."""
         value = ws[ref].value
+        if isinstance(value, str) and value in ERROR_CODES:
+            message = f"{ws.title}!{ref}: 错误: {FORMULA_ERROR.format(value)}"
+            if message not in self.messages:
+                self.messages.append(message)
+            return None
+        return value
+
+    def text(self, ws: Any, ref: str) -> str:
+        value = self.value(ws, ref)
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
@@ -271,7 +286,7 @@ class _Reader:
         return value
 
     def date(self, ws: Any, ref: str, title: str) -> datetime.date | None:
-        value = ws[ref].value
+        value = self.value(ws, ref)
         if value is None or value == "":
             return None
         if isinstance(value, datetime.datetime):
@@ -285,7 +300,7 @@ class _Reader:
             return None
 
     def money(self, ws: Any, ref: str, title: str) -> float | None:
-        value = ws[ref].value
+        value = self.value(ws, ref)
         if value is None or value == "":
             return None
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -355,7 +370,7 @@ class _Reader:
             kind=kind or INSPECTION_KINDS[0],
             results=results,
             findings=findings,
-            rectifications=self.rectifications({f.id for f in findings}),
+            rectifications=self.rectifications([f.id for f in findings]),
         )
 
     def results(self) -> tuple[ItemResult, ...]:
@@ -404,14 +419,16 @@ class _Reader:
             numbered.append(f)
         return tuple(numbered)
 
-    def rectifications(self, found: set[str]) -> tuple[Rectification, ...]:
+    def rectifications(self, found_order: list[str]) -> tuple[Rectification, ...]:
+        found = set(found_order)
         ws = self.wb[RECTIFICATIONS_SHEET]
         letters = {n: c for n, c in _letters(RECTIFICATION_COLUMNS).items() if not n.startswith("finding.")}
         out = []
         first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        orphans = []
         for r in range(first, max(last, self.last_row(ws)) + 1):
             fid = self.text(ws, f"{letters['finding']}{r}")
-            own = {n: ws[f"{c}{r}"].value for n, c in letters.items() if n != "finding"}
+            own = {n: self.value(ws, f"{c}{r}") for n, c in letters.items() if n != "finding"}
             if fid not in found and all(v in (None, "") for v in own.values()):
                 continue
             values: dict[str, Any] = {}
@@ -427,5 +444,18 @@ class _Reader:
                     values[name] = self.choice(ws, ref, col.title, col.choices) or STATUSES[0]
                 else:
                     values[name] = self.text(ws, ref)
+            if not fid:  # a row inserted in Excel: which hazard it belongs to is not known
+                self.error(ws.title, f"{letters['finding']}{r}", "这一行填了整改，但没有隐患编号")
+                continue
+            if fid not in found:
+                # The hazard's row was deleted from the 隐患清单 only: the hazard is gone, so is its
+                # rectification (as the page's import reads it: its cells checked, then left out), named in the notes.
+                orphans.append(fid)
+                continue
             out.append(Rectification(finding=fid, **values))
+        if orphans:
+            self.notes.append(f"{ws.title}中 {'、'.join(orphans)} 的整改在{FINDINGS_SHEET}中没有对应的隐患（隐患行已删除），没有读入。")
+        # A hazard whose 整改清单 row was deleted still has its rectification to do: 待整改, after the others.
+        fixed = {r.finding for r in out}
+        out.extend(Rectification(finding=fid) for fid in dict.fromkeys(found_order) if fid not in fixed)
         return tuple(out)

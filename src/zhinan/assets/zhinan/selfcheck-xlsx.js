@@ -223,10 +223,17 @@
     return value;
   }
 
+  var FORMULA_ERRORS = ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"];  // openpyxl's ERROR_CODES
+
   // A cell's value as the record holds it, or an error text.
   function cellIn(raw, field) {
     if (raw === null || raw === undefined || raw === "") return { value: field.kind === "text" ? "" : null };
     if (raw === NO_RESULT) return { error: "是公式，但文件中没有保存它的计算结果：请用 Excel 或 WPS 打开、保存后再导入，或直接填写数值" };
+    // A formula's error result (#REF! where the rows it pointed at were deleted) is not what was filled in:
+    // refused, naming the cell, as zhinan.sheets.readback refuses it (FORMULA_ERROR).
+    if (typeof raw === "string" && FORMULA_ERRORS.indexOf(raw) >= 0) {
+      return { error: "显示的是公式出错的结果“" + raw + "”（公式引用的行或单元格已被删除，或找不到），不是填写的内容：请改正公式或直接填写后再导入" };
+    }
     // Amounts and dates typed as text are read as selfcheck-money.js reads them on the page:
     // "1.5万元" is 15,000 元; "壹万" and 2026/02/30 are refused, naming the cell.
     if (field.kind === "number") {
