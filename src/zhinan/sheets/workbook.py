@@ -754,9 +754,14 @@ def _print_setup(ws: Worksheet, sc: SectorContent, titles: str | None, area: str
     ws.page_margins.left = ws.page_margins.right = 0.3
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.25
-    # Numbered per sheet: "&P" restarts on each sheet (firstPageNumber), but LibreOffice counts "&N" over
-    # the whole workbook ("第 1 页 共 17 页" on a one-page sheet), so the footer names the sheet instead of
-    # a total that would be wrong there.
+    # Numbered per sheet. Measured with LibreOffice 7.4 (PDF of a 26-page workbook, read page by page,
+    # tests/test_footers_per_sheet.py): "&P" restarts at 1 on each sheet only with useFirstPageNumber
+    # (without it 1…26 run across the workbook); "&N" is 26 on every page whatever the page setup, and
+    # LibreOffice has no code for one sheet's pages. ECMA-376 / [MS-OI29500] 2.1.619 define &P as "the
+    # current page number" and &N as "the total number of pages" without saying of what, and
+    # firstPageNumber as the first page number "when this sheet is printed": Excel restarts &P as well;
+    # what it totals under &N when the workbook is printed whole is not stated (and not tried here). So
+    # the footer names the sheet and its page, "<表名> 第 n 页", with no total that could be the workbook's.
     for part, text in ((ws.oddHeader.center, _header_text(sc.sector.name, ws.title)),
                        (ws.oddFooter.center, f"{ws.title}　第 &P 页")):
         part.text = text
