@@ -174,3 +174,20 @@ def test_formulas_showing_ref_errors(page: Any, content: Content, tmp_path: Path
         wb["整改清单"][f"{rl['funds']}4"] = "#REF!"
 
     assert both(page, content, filled(content, tmp_path, "funds.xlsx", funds)) == ("refused", [f"整改清单!{rl['funds']}4"])
+
+
+def test_a_row_copied_in_excel_with_its_number(page: Any, content: Content, tmp_path: Path) -> None:
+    """A row copied and inserted (Ctrl+C, 插入复制的单元格) keeps the 隐患编号 it was copied with: two
+    hazards, or two rectifications, under one number. Refused at the second row's 编号, in both readers."""
+    rl, fl = letters(content, "rectifications"), letters(content, "findings")
+
+    def copied(sheet: str) -> Callable[[Any], None]:
+        def edit(wb: Any) -> None:
+            ws = wb[sheet]
+            ws.insert_rows(5)
+            for col in range(1, ws.max_column + 1):
+                ws.cell(5, col).value = ws.cell(4, col).value  # YH-002 again, on row 5
+        return edit
+
+    assert both(page, content, filled(content, tmp_path, "cf.xlsx", copied("隐患清单"))) == ("refused", [f"隐患清单!{fl['id']}5"])
+    assert both(page, content, filled(content, tmp_path, "cr.xlsx", copied("整改清单"))) == ("refused", [f"整改清单!{rl['finding']}5"])

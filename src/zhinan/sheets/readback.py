@@ -390,12 +390,19 @@ class _Reader:
         letters = _letters(FINDING_COLUMNS)
         aspects = {it.id: it.aspect for it in self.sc.items}
         out = []
+        row_of: dict[str, int] = {}
         first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
         for r in range(first, max(last, self.last_row(ws)) + 1):
             values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
             if not any(v for n, v in values.items() if n != "id"):
                 continue
             fid = values["id"]  # a row inserted in Excel has none: numbered below, after every other row
+            if fid in row_of:  # a row copied in Excel brings its number along
+                self.error(ws.title, f"{letters['id']}{r}", f"隐患编号 {fid} 与第 {row_of[fid]} 行重复（在 Excel 中复制的行？），"
+                                                            "请清空这一格（导入时自动编号）或改为新的编号")
+                continue
+            if fid:
+                row_of[fid] = r
             item = re.sub(r"\s+", "", values["item"]).upper()
             aspect = self.choice(ws, f"{letters['aspect']}{r}", _record_title(Finding, "aspect"), ASPECTS) or aspects.get(item, "")
             level = self.choice(ws, f"{letters['level']}{r}", _record_title(Finding, "level"), HAZARD_LEVELS)
@@ -426,6 +433,7 @@ class _Reader:
         out = []
         first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
         orphans = []
+        row_of: dict[str, int] = {}
         for r in range(first, max(last, self.last_row(ws)) + 1):
             fid = self.text(ws, f"{letters['finding']}{r}")
             own = {n: self.value(ws, f"{c}{r}") for n, c in letters.items() if n != "finding"}
@@ -447,6 +455,10 @@ class _Reader:
             if not fid:  # a row inserted in Excel: which hazard it belongs to is not known
                 self.error(ws.title, f"{letters['finding']}{r}", "这一行填了整改，但没有隐患编号")
                 continue
+            if fid in row_of:
+                self.error(ws.title, f"{letters['finding']}{r}", f"隐患 {fid} 已有第 {row_of[fid]} 行的整改，一条隐患只有一条整改")
+                continue
+            row_of[fid] = r
             if fid not in found:
                 # The hazard's row was deleted from the 隐患清单 only: the hazard is gone, so is its
                 # rectification (as the page's import reads it: its cells checked, then left out), named in the notes.

@@ -479,6 +479,7 @@
       var ls = sheet(list.name);
       var end = Math.max(list.last_row, ls.lastRow());
       var over = [];
+      var rowOf = {};  // 隐患编号 → the row that has it: a row copied in Excel brings its number along
       for (var row = list.first_row; row <= end; row++) {
         var r = {};
         var filled = false;
@@ -488,6 +489,13 @@
         });
         if (!filled && !(x[0] === "rectifications" && found[r.finding])) continue;
         if (row > list.last_row) { over.push(row); continue; }
+        if (r[x[3]] && rowOf[r[x[3]]]) {
+          problems.push(list.name + "!" + letters[x[3]] + row + "：" + (x[0] === "findings"
+            ? "隐患编号 " + r.id + " 与第 " + rowOf[r.id] + " 行重复（在 Excel 中复制的行？），请清空这一格（导入时自动编号）或改为新的编号"
+            : "隐患 " + r.finding + " 已有第 " + rowOf[r.finding] + " 行的整改，一条隐患只有一条整改"));
+          continue;
+        }
+        if (r[x[3]]) rowOf[r[x[3]]] = row;
         if (!r[x[3]]) {
           if (x[0] === "rectifications") { problems.push(list.name + "!" + letters.finding + row + "：这一行填了整改，但没有隐患编号"); continue; }
           unnumbered.push({ row: row, r: r, ref: list.name + "!" + letters.id + row });
