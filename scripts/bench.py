@@ -627,6 +627,7 @@ def pdf_figures(run: Json) -> Json:
 
 SKIPPABLE = {
     "R3-R4": ("R3", "R4"), "R5": ("R5",), "R6": ("R6",), "preview": ("preview",), "network": ("network",),
+    "print": ("print",),
 }
 """The parts `--skip` leaves out, and the figures each gives: R3 and R4 come from the same five
 PDF-only builds (and the sector PDFs row), R5 from two rebuilds, R6 from the weasyprint command on
@@ -670,7 +671,7 @@ class Bench:
             self.engine_floor_pass("构建之后 after the build")
         steps: list[tuple[str | None, Callable[[], None]]] = [
             (None, lambda: self.measure_site_overhead(full)), ("R6", lambda: self.measure_engine_floor(full)),
-            ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
+            ("print", self.measure_print_pages), ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
             # Both edit the content: last.
             ("R5", lambda: self.measure_incremental(full)), ("preview", self.measure_preview),
             ("network", self.measure_network),
@@ -687,6 +688,42 @@ class Bench:
         self.result["speed_after_s"] = machine_speed()
         self.save()
         return self.result
+
+    def measure_print_pages(self) -> None:
+        """Every page of the full build's guide.pdf and blank forms measured as the tests measure the
+        frozen edition (tests/printpages.py, issue 32): stranded headings, pages less than half full
+        inside a part, ids past their cell's rule, full Chinese lines short of the margin, repeated
+        or missing folios, pages with no content. guide.pdf binds the volumes, so they are measured
+        in it. Read in `jobs` processes (pdfplumber: about 0.1–0.3 s CPU a page)."""
+        self.log("逐页测量合订本和检查表（版面）")
+        sys.path.insert(0, str(HERE.parent / "tests"))
+        try:
+            import printpages
+        finally:
+            sys.path.pop(0)
+        pdf = self.work / "out-full" / "pdf"
+        names = ["guide.pdf", *sorted(p.name for p in pdf.glob("*-form.pdf"))]
+        wall, cpu = time.perf_counter(), _children_cpu() + time.process_time()
+        try:
+            found = printpages.measure({n: printpages.read_pages_in(pdf / n, self.jobs) for n in names})
+        except Exception as exc:  # reported, the run goes on
+            self.result["print"] = {"error": _error(exc)}
+            return
+        problems = printpages.failures(found)
+        flush = found["flush"]
+        self.result["print"] = {
+            "ok": not problems, "problems": problems, "files": found["files"], "pages": found["pages"],
+            "guide_pages": found["guide_pages"], "content_free_pages": len(found["content_free_pages"]),
+            "content_free_share": round(len(found["content_free_pages"]) / max(1, found["guide_pages"]), 4),
+            **{key: len(found[key]) for key in ("stranded_headings", "underfull_pages", "id_overruns",
+                                                  "repeated_folios", "unnumbered_pages")},
+            "full_lines": sum(f["full_lines"] for f in flush.values()),
+            "flush_share": round(sum(f["flush"] for f in flush.values()) / max(1, sum(f["full_lines"] for f in flush.values())), 4),
+            "examples": {key: found[key][:5] for key in ("stranded_headings", "underfull_pages", "id_overruns",
+                                                          "repeated_folios", "unnumbered_pages") if found[key]},
+            "wall_s": round(time.perf_counter() - wall, 2),
+            "cpu_s": round(_children_cpu() + time.process_time() - cpu, 2),
+        }
 
     def measure_network(self) -> None:
         """Home, a checklist page and a self-check page of the full build's site under Fast 3G and
@@ -1033,10 +1070,20 @@ def render_table(r: Json) -> str:
                      f"{_num(fig.get('cpu_ratio')):>14}  {_verdict(fig.get('value'), fig.get('target'), fig.get('reason'))}")
     lines += ["", f"网站 site: {json.dumps(f.get('site'), ensure_ascii=False)}",
               f"PDF: {json.dumps(f.get('pdf'), ensure_ascii=False)}", *r6_lines(r.get("R6", {})),
-              *preview_lines(r.get("preview_first_s"), r.get("preview", {}))]
+              *preview_lines(r.get("preview_first_s"), r.get("preview", {})), *print_lines(r.get("print", {}))]
     if "pages" in r.get("network", {}):
         lines += ["", render_links(r["network"])]
     return "\n".join(lines)
+
+
+def print_lines(p: Json) -> list[str]:
+    if "pages" not in p:
+        return [f"版面 print: {p['error']}"] if p.get("error") else []
+    return [f"版面 print: {p['files']} 个文件 {p['pages']} 页（合订本 {p['guide_pages']} 页，无内容 {p['content_free_pages']} 页 = "
+            f"{p['content_free_share']:.1%}）；标题落在页底 {p['stranded_headings']}，部分内半空页 {p['underfull_pages']}，"
+            f"编号出格 {p['id_overruns']}，页码重复 {p['repeated_folios']}、缺页码 {p['unnumbered_pages']}，"
+            f"满行齐右 {p['flush_share']:.1%}（{p['full_lines']} 行）；测量 {_num(p['wall_s'])} s、CPU {_num(p['cpu_s'])} s"
+            f"  {'达标 ok' if p['ok'] else '未达标: ' + '; '.join(p['problems'])}"]
 
 
 def r6_lines(r6: Json) -> list[str]:
@@ -1247,7 +1294,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SKIPPABLE), metavar="PART",
                         help="不测这一部分（可重复）：R3-R4（五次只生成 PDF 的构建）、R5（两次增量构建）、"
-                             "R6（weasyprint 命令排版抽样）、preview（zhinan serve）、network（Fast 3G / Slow 3G 下的加载用时）；"
+                             "R6（weasyprint 命令排版抽样）、preview（zhinan serve）、network（Fast 3G / Slow 3G 下的加载用时）、"
+                             "print（逐页测量合订本和检查表的版面）；"
                              "冒烟测试用它省时间")
     parser.add_argument("--no-incremental", action="store_true", help="即 --skip R5")
     parser.add_argument("--sample", type=int, default=3, metavar="N",

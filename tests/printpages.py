@@ -94,22 +94,51 @@ def _lines(chars: list[dict[str, Any]], number: int, height: float) -> list[Line
         sizes = [round(c["size"], 1) for c in cs]
         main = max(set(sizes), key=sizes.count)
         sans = sum("Sans" in c["fontname"] for c in cs) * 2 > len(cs)
+        # A character keeps only what the measures read: a city-scale book has millions of them.
+        slim = [{k: c[k] for k in CHAR_KEYS} for c in cs]
         out.append(Line(number, key / 2, min(c["top"] for c in cs), max(c["bottom"] for c in cs),
-                        cs[0]["x0"], cs[-1]["x1"], main, sans, "".join(c["text"] for c in cs), cs))
+                        cs[0]["x0"], cs[-1]["x1"], main, sans, "".join(c["text"] for c in cs), slim))
     return out
 
 
-def read_pages(path: Path) -> list[Page]:
+CHAR_KEYS = ("text", "x0", "x1", "top", "bottom")
+EDGE_KEYS = ("x0", "top", "bottom")
+
+
+def read_pages(path: Path, first: int = 1, last: int | None = None) -> list[Page]:
+    """Pages first…last (1-based, inclusive; all by default) of a PDF, each released once read."""
     pages = []
     with pdfplumber.open(path) as pdf:
-        for number, pg in enumerate(pdf.pages, 1):
+        for pg in pdf.pages[first - 1:last]:
+            number = pg.page_number
             lines = _lines(pg.chars, number, float(pg.height))
             head = [ln for ln in lines[:1] if ln.baseline < 0.1 * pg.height and ln.size <= 10.5 and ln.sans]
             foot = [ln for ln in lines[-1:] if ln.top > 0.9 * pg.height and ln.size <= 10.5 and ln not in head]
             body = [ln for ln in lines if ln not in head and ln not in foot]
-            edges = [e for e in pg.edges if e["orientation"] == "v"]
+            edges = [{k: e[k] for k in EDGE_KEYS} for e in pg.edges if e["orientation"] == "v"]
             pages.append(Page(number, float(pg.width), float(pg.height), head, body, foot, edges))
+            pg.close()
     return pages
+
+
+def _read_part(part: tuple[Path, int, int]) -> list[Page]:
+    return read_pages(*part)
+
+
+def read_pages_in(path: Path, processes: int, chunk: int = 100) -> list[Page]:
+    """read_pages over `processes` processes, `chunk` pages at a time (a city-scale book)."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        count = len(pdf.pages)
+    if processes <= 1 or count <= chunk:
+        return read_pages(path)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    parts = [(path, first, min(first + chunk - 1, count)) for first in range(1, count + 1, chunk)]
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [page for part in pool.map(_read_part, parts) for page in part]
 
 
 def _area(pages: list[Page]) -> dict[tuple[int, int], tuple[float, float, float, float]]:
@@ -241,3 +270,42 @@ def content_free(pages: list[Page]) -> list[int]:
         if page.blank or (page.cover and covers > 1) or (is_toc and tocs > 1):
             free.append(page.number)
     return free
+
+
+def measure(files: dict[str, list[Page]]) -> dict[str, Any]:
+    """The measures of issue 32 over every page of a set of PDFs (a build's pdf/ folder), as
+    tests/test_print_pages.py judges them, with what each finds: the bench applies them to a
+    city-scale build. guide.pdf's folios must be unique and printed on every page with text but the
+    cover and its verso, and at most one page in ten of it may carry no content; ids are checked in
+    every file but guide.pdf (which binds the volumes: the same tables)."""
+    found: dict[str, Any] = {"files": len(files), "pages": sum(len(p) for p in files.values())}
+    found["stranded_headings"] = [x for name, pages in files.items() for x in stranded_headings(pages, name)]
+    found["underfull_pages"] = [x for name, pages in files.items() for x in underfull_pages(pages, name)]
+    found["id_overruns"] = [x for name, pages in files.items() if name != "guide.pdf" for x in id_overruns(pages, name)]
+    flush = {}
+    for name, pages in files.items():
+        if name.endswith("-form.pdf"):
+            continue
+        lines = list(full_cjk_lines(pages))
+        flush[name] = {"full_lines": len(lines), "flush": sum(ln.short <= 1 for ln in lines),
+                       "share": round(flush_share(lines), 4)}
+    found["flush"] = flush
+    guide = files.get("guide.pdf", [])
+    folios = [p.folio for p in guide if p.folio is not None]
+    found["guide_pages"] = len(guide)
+    found["repeated_folios"] = sorted({f for f in folios if folios.count(f) > 1})
+    found["unnumbered_pages"] = [p.number for p in guide if p.body and not p.cover and not p.folio
+                                 and "发布信息" not in p.body[0].text]
+    found["content_free_pages"] = content_free(guide)
+    return found
+
+
+def failures(found: dict[str, Any], share: float = 0.95, min_lines: int = 20) -> list[str]:
+    """What `measure` found that the issue does not allow, in words (empty: all met)."""
+    out = [f"{key}: {len(found[key])}" for key in ("stranded_headings", "underfull_pages", "id_overruns",
+                                                      "repeated_folios", "unnumbered_pages") if found[key]]
+    out += [f"{name}: {f['share']:.1%} of {f['full_lines']} full lines flush" for name, f in found["flush"].items()
+            if f["full_lines"] >= min_lines and f["share"] < share]
+    if len(found["content_free_pages"]) * 10 > found["guide_pages"]:
+        out.append(f"guide.pdf: {len(found['content_free_pages'])} of {found['guide_pages']} pages carry no content")
+    return out

@@ -100,6 +100,19 @@ def test_bench_small_reports_every_stage_and_ratio(tmp_path: Path) -> None:
     assert isinstance(report["full_build"]["wall_s"], float)
     assert_engine_floor(report["R6"], work)
     assert_preview(report, work)
+    assert_print_pages(report["print"], work)
+
+
+def assert_print_pages(found: dict[str, Any], work: Path) -> None:
+    """The print measures ran over every page of guide.pdf and of every form, and the generated
+    corpus's book meets them (the same measures the frozen edition's tests hold to)."""
+    pdf = work / "out-full" / "pdf"
+    forms = list(pdf.glob("*-form.pdf"))
+    assert found["files"] == 1 + len(forms) > 1
+    assert found["pages"] == sum(len(PdfReader(p).pages) for p in [pdf / "guide.pdf", *forms])
+    assert found["guide_pages"] == len(PdfReader(pdf / "guide.pdf").pages)
+    assert found["full_lines"] > 100 and isinstance(found["cpu_s"], float)
+    assert found["ok"] is True and found["problems"] == [], found
 
 
 def assert_engine_floor(r6: dict[str, Any], work: Path) -> None:
