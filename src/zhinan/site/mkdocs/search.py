@@ -166,6 +166,14 @@ _WORKER_MENDS = (
     # …and the results inside the sector the query names.
     (re.compile(r"=this\.index\.search\((\w)\)\.reduce\("),
      lambda m: f"=__zhinan.narrow(this.index.search({m.group(1)}),this.map).reduce("),
+    # Results are grouped by page and all but the best section of a page folded under "N more on
+    # this page": the item asked for was hidden behind another item of its checklist. Each item
+    # of a checklist page is a result of its own, under its page's title (search-words.js group).
+    (re.compile(r"let (\w)=(\w)\.parent\?\2\.parent\.location:\2\.location;"),
+     lambda m: f"let {m.group(1)}=__zhinan.group({m.group(2)});"),
+    (re.compile(r"if\(!(\w)\.find\((\w)=>\2\.location===(\w)\)\)\{let (\w)=this\.map\.get\(\3\);"),
+     lambda m: f"if(!{m.group(1)}.find({m.group(2)}=>{m.group(2)}.location===__zhinan.page({m.group(3)})))"
+               f"{{let {m.group(4)}=this.map.get(__zhinan.page({m.group(3)}));"),
 )
 """Mends to mkdocs-material's search worker (9.x); the build fails if a version no longer has
 the code they mend, so that they are looked at again."""

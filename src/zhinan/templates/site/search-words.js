@@ -9,7 +9,9 @@
    words(found, run, index): the index words of one run of Chinese characters, without question
    words and particles; where the theme finds no segmentation, the longest index words from left
    to right.
-   narrow(results): the results inside the sector the query named, without the sector's page. */
+   narrow(results): the results inside the sector the query named, without the sector's page.
+   group(doc), page(key): the result group of an entry (a checklist item is a group of its own)
+   and the page it is shown under. */
 var __zhinan = (function (table) {
   "use strict";
   var fold = {};
@@ -148,5 +150,16 @@ var __zhinan = (function (table) {
     return inside.length ? inside : results;
   }
 
-  return { query: query, words: wordsOf, narrow: narrow, HAN: HAN };
+  // The theme groups the results by page and folds every section of a page but the best under
+  // "N more on this page": on a checklist page the other items are separate answers, and the item
+  // the reader asked for was hidden behind another item of its sector. Each section of a sector's
+  // page is a group of its own, shown under its page's title, in the order of its score.
+  var CHECKLIST = /^sectors\/[^/]+\/#/;
+  function group(doc) {
+    if (!doc.parent) return doc.location;
+    return CHECKLIST.test(doc.location) ? doc.parent.location + "\n" + doc.location : doc.parent.location;
+  }
+  function page(key) { return key.split("\n")[0]; }
+
+  return { query: query, words: wordsOf, narrow: narrow, group: group, page: page, HAN: HAN };
 })(__zhinanTable);
