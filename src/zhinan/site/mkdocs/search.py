@@ -96,6 +96,11 @@ COORDINATION = 3.0
 of their score when the query names no sector."""
 """An entry where the query's words stand next to each other as the reader typed them ranks up to
 this much higher (all pairs of neighbouring words found side by side: twice the score)."""
+PRACTICE_AFTER = 0.99
+"""A sample enterprise's practice whose title's query words are all in the own requirements of a
+checklist item it meets (对应检查项), found with that item, ranks just below it, and so does its
+enterprise's page (search-words.js exemplify/after): the item is the answer, the practice one
+example of meeting it."""
 
 
 @functools.cache
@@ -128,7 +133,7 @@ def readers_table(readers: dict[str, Any], chars: str | None = None) -> str:
     fold = "".join(k + v for k, v in sorted(traditional_to_simplified().items())
                    if k <= "\uffff" and v <= "\uffff" and (wanted is None or v in wanted))
     table = {"fold": fold, "stop": list(QUESTION_WORDS), "how": HOW_TO_BOOST, "examples": EXAMPLES_BOOST,
-             "near": NEAR_BOOST, "nearTitle": NEAR_TITLE, "twins": TWINS_BOOST, **readers}
+             "near": NEAR_BOOST, "after": PRACTICE_AFTER, "nearTitle": NEAR_TITLE, "twins": TWINS_BOOST, **readers}
     return json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
@@ -163,9 +168,19 @@ _WORKER_MENDS = (
     # title. It gains four times (COORDINATION).
     (re.compile(r"score:(\w)\*\(1\+(\w)\((\w),2\)\)"),
      lambda m: f"score:{m.group(1)}*(1+{COORDINATION:g}*{m.group(2)}({m.group(3)},2))"),
-    # …and the results inside the sector the query names.
+    # …and the results inside the sector the query names, scored, a practice after the item it
+    # meets (search-words.js after).
     (re.compile(r"=this\.index\.search\((\w)\)\.reduce\("),
-     lambda m: f"=__zhinan.narrow(this.index.search({m.group(1)}),this.map).reduce("),
+     lambda m: f"=__zhinan.after(__zhinan.narrow(this.index.search({m.group(1)}),this.map).reduce("),
+    (re.compile(r"\}return (\w)\},\[\]\)\.sort\("), lambda m: f"}}return {m.group(1)}}},[]),this.map).sort("),
+    # Results are grouped by page and all but the best section of a page folded under "N more on
+    # this page": the item asked for was hidden behind another item of its checklist. Each item
+    # of a checklist page is a result of its own, under its page's title (search-words.js group).
+    (re.compile(r"let (\w)=(\w)\.parent\?\2\.parent\.location:\2\.location;"),
+     lambda m: f"let {m.group(1)}=__zhinan.group({m.group(2)});"),
+    (re.compile(r"if\(!(\w)\.find\((\w)=>\2\.location===(\w)\)\)\{let (\w)=this\.map\.get\(\3\);"),
+     lambda m: f"if(!{m.group(1)}.find({m.group(2)}=>{m.group(2)}.location===__zhinan.page({m.group(3)})))"
+               f"{{let {m.group(4)}=this.map.get(__zhinan.page({m.group(3)}));"),
 )
 """Mends to mkdocs-material's search worker (9.x); the build fails if a version no longer has
 the code they mend, so that they are looked at again."""

@@ -9,7 +9,10 @@
    words(found, run, index): the index words of one run of Chinese characters, without question
    words and particles; where the theme finds no segmentation, the longest index words from left
    to right.
-   narrow(results): the results inside the sector the query named, without the sector's page. */
+   narrow(results): the results inside the sector the query named, without the sector's page.
+   after(results): the scored results, a practice after the item it exemplifies.
+   group(doc), page(key): the result group of an entry (a checklist item is a group of its own)
+   and the page it is shown under. */
 var __zhinan = (function (table) {
   "use strict";
   var fold = {};
@@ -24,7 +27,7 @@ var __zhinan = (function (table) {
   names.sort(function (a, b) { return b[0].length - a[0].length; });
   var ids = new RegExp("(^|[^A-Za-z])(" + table.prefixes.join("|") + ")[\\s\\-_]*(\\d{3})(?!\\d)", "gi");
   var HAN = /\p{sc=Han}/u;
-  var state = { sector: null, how: false, examples: false, pairs: [] };
+  var state = { sector: null, how: false, examples: false, pairs: [], after: {} };
   var HOW = /怎么|怎样|如何|步骤|流程|区别|从哪里|哪些内容/;
   var EXAMPLES = /标杆|做法|经验|案例/;
 
@@ -123,6 +126,7 @@ var __zhinan = (function (table) {
 
   function narrow(results, docs) {
     var url = state.sector;
+    exemplify(results, docs);
     if (!url) twins(results, docs);
     if (state.pairs.length) {
       // The query's words next to each other in an entry, as the reader typed them (安全文明施工费
@@ -148,5 +152,65 @@ var __zhinan = (function (table) {
     return inside.length ? inside : results;
   }
 
-  return { query: query, words: wordsOf, narrow: narrow, HAN: HAN };
+  // A sample enterprise's practice shows one way of meeting the checklist items it names
+  // (对应检查项). Where the query's words in its title are all words of such an item's own
+  // requirements (not only of the item's line naming the practice), the item is the answer and
+  // the practice an example: the practice and its enterprise's page come right after the item
+  // (窑 finds GM-016 before 窑炉燃气泄漏报警与紧急切断联动), unless the query asks for examples.
+  // A practice's own words (a slogan: 一瓶一码) still find it first.
+  var PRACTICE = /^((sectors\/[^/]+\/)enterprises\/[^/]+\/)#/;
+  var MEETS = /对应检查项：([^<]*)/;
+  var NAMES_PRACTICES = /<p>\u200b?标杆\u200b?做法[\s\S]*?<\/p>/g;
+  function own(doc) {
+    return (doc.title + " " + doc.text).replace(NAMES_PRACTICES, "").replace(/\u200b/g, "").toLowerCase();
+  }
+  function exemplify(results, docs) {
+    state.after = {};
+    if (state.examples || !docs) return;
+    var found = {};
+    results.forEach(function (r) { found[r.ref] = true; });
+    results.forEach(function (r) {
+      var practice = PRACTICE.exec(r.ref), doc = practice && docs.get(r.ref);
+      var meets = doc && MEETS.exec(doc.text.replace(/\u200b/g, ""));
+      if (!meets) return;
+      var metadata = r.matchData.metadata;
+      var words = Object.keys(metadata).filter(function (w) { return metadata[w].title; });
+      var items = (meets[1].match(/[A-Za-z]+-\d+/g) || []).map(function (id) {
+        return practice[2] + "#" + id.toLowerCase();
+      }).filter(function (ref) {
+        if (!found[ref] || !docs.get(ref)) return false;
+        var text = own(docs.get(ref));
+        return words.every(function (w) { return text.indexOf(w) >= 0; });
+      });
+      if (items.length) state.after[r.ref] = items;
+    });
+  }
+  function after(results) {
+    var score = {}, cap = {};
+    results.forEach(function (r) { score[r.location] = r.score; });
+    results.forEach(function (r) {
+      var items = state.after[r.location];
+      if (!items) return;
+      var best = Math.max.apply(null, items.map(function (ref) { return score[ref] || 0; }));
+      if (!best) return;
+      var page = PRACTICE.exec(r.location)[1];
+      r.score = Math.min(r.score, best * table.after);
+      cap[page] = Math.max(cap[page] || 0, best * table.after);
+    });
+    results.forEach(function (r) { if (cap[r.location]) r.score = Math.min(r.score, cap[r.location]); });
+    return results;
+  }
+
+  // The theme groups the results by page and folds every section of a page but the best under
+  // "N more on this page": on a checklist page the other items are separate answers, and the item
+  // the reader asked for was hidden behind another item of its sector. Each section of a sector's
+  // page is a group of its own, shown under its page's title, in the order of its score.
+  var CHECKLIST = /^sectors\/[^/]+\/#/;
+  function group(doc) {
+    if (!doc.parent) return doc.location;
+    return CHECKLIST.test(doc.location) ? doc.parent.location + "\n" + doc.location : doc.parent.location;
+  }
+  function page(key) { return key.split("\n")[0]; }
+
+  return { query: query, words: wordsOf, narrow: narrow, after: after, group: group, page: page, HAN: HAN };
 })(__zhinanTable);
