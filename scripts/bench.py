@@ -1223,9 +1223,13 @@ def bench_tally(argv: list[str]) -> int:
                       "--files", str(opts.new), "--seed", "2", "--first", str(opts.files * 10)])
         rerun = run_measured([*cmd, str(work / "inbox-new")])[0]
         again = run_measured([*cmd, str(work / "inbox-new")])[0]  # nothing new: the fixed cost (content, 简报 PDF)
+        import pikepdf
+
+        with pikepdf.open(work / "office" / "进展简报.pdf") as pdf:
+            pages = len(pdf.pages)
         result = {"files": opts.files, "new": opts.new, "jobs": opts.jobs, "machine_speed_s": machine_speed(),
                   "load_avg": os.getloadavg(), "generate": {"corpus": gen, "inbox": inbox}, "cold": cold, "rerun": rerun,
-                  "nothing_new": again,
+                  "nothing_new": again, "brief_pages": pages,
                   "cpu_per_file_s": round((cold["cpu_s"] - again["cpu_s"]) / max(opts.files, 1), 4),
                   "targets": TALLY_TARGETS,
                   "met": {"cold_s": cold["wall_s"] <= TALLY_TARGETS["cold_s"], "rerun_s": rerun["wall_s"] <= TALLY_TARGETS["rerun_s"],

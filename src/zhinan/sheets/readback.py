@@ -414,6 +414,12 @@ class _Reader:
         except opening.WorkbookProblem as exc:
             raise RecordError([f"{exc.where}: 错误: {exc.text}"]) from None
 
+    @staticmethod
+    def filled_rows(ws: Any) -> set[int]:
+        """The rows holding any value: a row without one reads as no hazard and no rectification
+        whichever way, and the lists are 500 prepared rows of which a few are filled."""
+        return {r for (r, _), c in ws._cells.items() if c.value is not None and c.value != ""}
+
     def error(self, sheet: str, ref: str, message: str) -> None:
         self.messages.append(f"{sheet}!{ref}: 错误: {message}")
 
@@ -537,7 +543,10 @@ class _Reader:
         aspects = {it.id: it.aspect for it in self.sc.items}
         out = []
         first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        filled = self.filled_rows(ws)
         for r in range(first, max(last, self.last_row(ws)) + 1):
+            if r not in filled:
+                continue
             values = {n: self.text(ws, f"{c}{r}") for n, c in letters.items()}
             if not any(v for n, v in values.items() if n != "id"):
                 continue
@@ -553,7 +562,7 @@ class _Reader:
         # Not the number of its position, which the row pushed down still holds, but the next free one.
         used = {f.id for f in out if f.id}
         rows = iter(r for r in range(first, max(last, self.last_row(ws)) + 1)
-                    if not self.text(ws, f"{letters['id']}{r}")
+                    if r in filled and not self.text(ws, f"{letters['id']}{r}")
                     and any(self.text(ws, f"{c}{r}") for n, c in letters.items() if n != "id"))
         numbered = []
         for f in out:
@@ -570,7 +579,10 @@ class _Reader:
         letters = {n: c for n, c in _letters(RECTIFICATION_COLUMNS).items() if not n.startswith("finding.")}
         out = []
         first, last = _rows(LIST_HEAD_ROW, PREPARED_ROWS)
+        filled = self.filled_rows(ws)
         for r in range(first, max(last, self.last_row(ws)) + 1):
+            if r not in filled:
+                continue
             fid = self.text(ws, f"{letters['finding']}{r}")
             own = {n: ws[f"{c}{r}"].value for n, c in letters.items() if n != "finding"}
             if fid not in found and all(v in (None, "") for v in own.values()):
