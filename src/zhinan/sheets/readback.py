@@ -1,6 +1,9 @@
 """Reading an enterprise's filled workbook back into its record (`read_record`): the cells
 `enterprise_layout` names, checked as the page checks them (amounts, dates, 隐患编号, the identity), with
-the inflated size bounded before anything is unzipped; every problem as 文件:表!单元格.
+the inflated size bounded before anything is unzipped; every problem as 文件:表!单元格. The four sheets'
+values are read from their XML by `SheetXml` (the standard library's zipfile and ElementTree), not by
+openpyxl, whose full load stays the reference the tests compare it with (tests/test_readback_values.py,
+tests/test_readback_xml.py): it made an object of every row and cell, 0.09 s of a workbook's 0.11 s.
 """
 
 from __future__ import annotations
