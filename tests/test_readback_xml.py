@@ -162,3 +162,17 @@ def test_the_hostile_cases_are_what_they_claim(every_workbook: dict[str, bytes],
     assert read["1904"][1].date == datetime.date(1904, 1, 1) + datetime.timedelta(days=46350)
     assert read["serial-in-general-cell"][0] == "refused"  # a number where the date is, not formatted as one
 
+
+
+def test_entities_that_expand_are_refused(content: Content) -> None:  # noqa: F811
+    """A sheet whose DTD expands an entity a billionfold is refused as unreadable, in a moment."""
+    laughs = '<!DOCTYPE worksheet [<!ENTITY l0 "ha">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)) + "]>"
+
+    def bomb(text: str) -> str:
+        text = text.replace("<worksheet", laughs + "<worksheet", 1)
+        return cell(text, "C1", '<c r="C1" t="inlineStr"><is><t>&l9;</t></is></c>')
+
+    sc = content.sectors[0]
+    data = parts(workbook.workbook_bytes(sc, content, filled(sc.id)), {"xl/worksheets/sheet1.xml": bomb})
+    assert outcome(data, content, None) == ("refused", ["错误: 无法读取工作簿：只支持 .xlsx 文件（Excel 2007 及以后、WPS 另存为 .xlsx）"])
