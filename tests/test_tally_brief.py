@@ -77,3 +77,25 @@ def test_overdue_by_enterprise_in_the_brief(tree: Path, content: Any, tmp_path: 
     assert order == sorted(order)
     assert ("其余 2 家见 XLSX" in section) == (shown == 2)
     assert "隐患1（示例）" not in section  # no item-level rows in the 简报's overdue section
+
+
+def test_the_sector_chart_of_a_city_fits_a_page(tmp_path: Path) -> None:
+    """46 sectors (the city's) made a chart 391 mm tall, which WeasyPrint left out: the page after
+    “二、分行业情况” was blank. Now it is drawn on one page, every sector named."""
+    import re
+
+    from weasyprint import HTML
+
+    from zhinan.pdf.fonts import require_cjk_font, use_print_fonts
+
+    labels = [f"行业{n:02d}" for n in range(46)]
+    svg = outputs.bars_svg(labels, [n for n in range(46)], [2 * n for n in range(46)])
+    height = float(re.search(r'height="([0-9.]+)mm"', svg)[1])  # type: ignore[index]
+    assert height <= outputs.CHART_MAX_H
+    require_cjk_font()
+    use_print_fonts()
+    html = f'<html><body><h2>二、分行业情况</h2><div style="break-inside: avoid">{svg}</div></body></html>'
+    HTML(string=html).write_pdf(tmp_path / "chart.pdf")
+    text = subprocess.run(["pdftotext", str(tmp_path / "chart.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert all(label in text for label in labels)
+    assert text.count("\f") == 1  # one page

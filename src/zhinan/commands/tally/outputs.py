@@ -155,9 +155,17 @@ def _cn(iso: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+CHART_MAX_H = 220
+"""The tallest the bar chart may be (mm; an A4 page's text block is 265): taller, WeasyPrint could not
+place it (it is kept whole) and the page after its heading came out blank, as with the city's 46 sectors."""
+
+
 def bars_svg(labels: Sequence[str], done: Sequence[int], open_: Sequence[int], width: float = 170, bar_h: float = 6) -> str:
-    """Horizontal stacked bars (mm): 已销号 and not, per label."""
+    """Horizontal stacked bars (mm): 已销号 and not, per label; the bars thinner when there are many,
+    so that the chart stays within `CHART_MAX_H`."""
     label_w, gap = 28, 2.5
+    row = min(bar_h + gap, (CHART_MAX_H - 10) / max(len(labels), 1))
+    bar_h, gap = row * bar_h / (bar_h + gap), row * gap / (bar_h + gap)
     top = max([d + o for d, o in zip(done, open_, strict=True)] + [1])
     scale = (width - label_w - 14) / top
     h = len(labels) * (bar_h + gap) + 10
