@@ -1,4 +1,4 @@
-"""`readback.values_of` (the tally's fast path: the record's four sheets, values only, read-only mode)
+"""`readback.values_of` (the tally's fast path: the record's four sheets' XML read by `SheetXml`)
 reads exactly what openpyxl's full `load_workbook(data_only=True)` read before: the same record, the
 same notes, the same refusals word for word, over workbooks written every way an enterprise returns
 them — blank, zhinan's writer, filled with openpyxl as in Excel, the page's export (inline strings,
