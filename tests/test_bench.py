@@ -205,6 +205,15 @@ def test_pages_sample_draws_files_by_their_pages() -> None:
     assert pages_sample({}, 3) == []
 
 
+def test_every_part_that_can_be_skipped_has_its_figures_and_target() -> None:
+    """`--skip PART` reports each of its figures as skipped with the part's target: a part whose
+    figure had no target entry (print) ended a city run after its full build with a KeyError."""
+    bench = bench_module()
+    for part, keys in bench.SKIPPABLE.items():
+        for key in keys:
+            assert key in bench.TARGETS, (part, key)
+
+
 def test_pdf_ratios_mirror_their_builds_in_time(tmp_path: Path) -> None:
     """R3 and R4's five PDF-only builds run with, without, -j 1, without, with guide.pdf, each into
     an emptied folder; each side is the sum of its runs, so a steady drift of the machine's speed
