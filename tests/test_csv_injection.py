@@ -9,6 +9,7 @@ import csv
 import io
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import yaml
@@ -59,21 +60,19 @@ def test_built_csvs_open_as_text_in_libreoffice(minimal_tree: Path, tmp_path: Pa
         assert any("HYPERLINK" in t for t in texts), texts
 
 
-def test_the_self_check_pages_csv_cells_too() -> None:
+def test_the_self_check_pages_csv_cells_too(browser: Any) -> None:
     """The self-check page writes the enterprise's own lists as CSV in the browser: its `csvCell`,
     taken from the shipped script and run in Chromium, neutralises the same cells."""
     import re
 
-    from playwright.sync_api import sync_playwright
-
     script = (Path(__file__).resolve().parent.parent / "src/zhinan/assets/zhinan/selfcheck-common.js").read_text(encoding="utf-8")
     found = re.search(r"^  function csvCell\(v\) \{\n.*?^  \}\n", script, re.S | re.M)
     assert found is not None
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
+    page = browser.new_page()  # the session's Chromium (a second Playwright in one process fails)
+    try:
         got = page.evaluate(f"values => {{ {found.group(0)}; return values.map(csvCell); }}",
                             [*FORMULAS, "甲=1", 5, -3])
-        browser.close()
+    finally:
+        page.close()
     rows = table(("\ufeff" + ",".join(got) + "\r\n").encode("utf-8"))[0]
     assert rows == ["'" + v for v in FORMULAS] + ["甲=1", "5", "-3"], rows

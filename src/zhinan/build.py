@@ -19,6 +19,7 @@ import gc
 import signal
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -147,12 +148,19 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
         # writes into is removed; after Ctrl+C wait no longer than that.
         thread.join(1.0 if isinstance(exc, KeyboardInterrupt) else 30.0)
         pdf_error = future.exception() if future.done() else None
-        if isinstance(exc, _PdfStageFailed) and pdf_error is not None:
-            exc.__traceback__ = None  # what it interrupted is freed here, not at exit
+        # The interruption may reach here as itself, or turned into another error by code that
+        # catches everything (openpyxl's descriptors turn it into "TypeError: expected bool"), or
+        # wrapped by `_run`: in each case it is the PDF stage's failure that is said.
+        if pdf_error is not None and any(isinstance(e, _PdfStageFailed) for e in _chain(exc)):
             with warnings.catch_warnings():
-                # Files the interrupted stage had open are closed by their finalizers here; that
-                # they were not closed explicitly is the interruption's doing, not a leak to report.
+                # Files the interrupted stage had open are closed by their finalizers here, as its
+                # frames are cleared; that they were not closed explicitly is the interruption's
+                # doing, not a leak to report.
                 warnings.simplefilter("ignore", ResourceWarning)
+                for e in _chain(exc):  # what it interrupted is freed here, not at exit
+                    if e.__traceback__ is not None:
+                        traceback.clear_frames(e.__traceback__)
+                        e.__traceback__ = None
                 gc.collect()
             raise pdf_error from None  # the interruption was the PDF stage's failure
         raise
@@ -169,6 +177,18 @@ class _PdfStageFailed(BaseException):
 
 def _pdf_stage_failed(signum: int, frame: object) -> None:
     raise _PdfStageFailed
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and every one it was raised from or while handling, each once."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) not in seen:
+            seen.add(id(e))
+            yield e
+            todo += [c for c in (e.__cause__, e.__context__) if c is not None]
 
 
 _ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
