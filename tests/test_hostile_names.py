@@ -174,26 +174,32 @@ def test_no_page_navigates_or_opens_a_dialog(browser: Any, hostile: tuple[str, P
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site_dir)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/" if scheme == "http" else site_dir.as_uri() + "/"
-    page = browser.new_page()
+    # Every page open at once, each in its own tab: one wait then covers a 0 s meta refresh on any
+    # of them (a wait per page made this the suite's slowest module).
+    context = browser.new_context()
     dialogs: list[str] = []
     outside: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
-               if not route.request.url.startswith(base) else route.continue_())
+    context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+                  if not route.request.url.startswith(base) else route.continue_())
     try:
+        opened = []
         for path in pages(site_dir):
             rel = path.relative_to(site_dir).as_posix()
             url = base + (rel if scheme == "file" else rel.removesuffix("index.html"))
+            page = context.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(url)
             page.wait_for_load_state("load")
-            page.wait_for_timeout(300)  # a meta refresh of 0 s has fired by now
+            opened.append((rel, url, page))
+        opened[-1][2].wait_for_timeout(300)  # a meta refresh of 0 s has fired on every page by now
+        for rel, url, page in opened:
             assert page.url == url, (rel, page.url)
             center = page.evaluate("""() => {
               const el = document.elementFromPoint(innerWidth / 2, innerHeight / 2);
               return el && el.closest('a[style]') ? el.outerHTML : null; }""")
             assert center is None, (rel, center)
     finally:
-        page.close()
+        context.close()
         httpd.shutdown()
         httpd.server_close()
     assert dialogs == [] and outside == []
