@@ -414,6 +414,8 @@ def tally_cmd(root: Path, inbox: tuple[Path, ...], out: Path, db: Path | None, a
         click.echo(f"退回 {f}：{reason}", err=True)
     for f, note in result.data["notes_now"]:
         click.echo(f"注意 {f}：{note}", err=True)
+    for f, error in result.data["errors_now"]:
+        click.echo(f"内部错误 {f}：{error}（已退回；请把这一行和文件发给维护者）", err=True)
     for p in result.written:
         click.echo(f"已写入 {p}", err=True)
     if as_json:
