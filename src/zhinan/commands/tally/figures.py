@@ -134,6 +134,7 @@ def tally(store: Store, content: Content, as_of: datetime.date, week: str, refus
                 open_major.append(line)
             if deadline and datetime.date.fromisoformat(deadline) < as_of:
                 overdue.append(line)
+    open_major.sort(key=urgency)
     deadlines = _deadlines(rows, as_of, content, expected)
     overdue_enterprises = by_enterprise(overdue)
     trend = []
@@ -159,6 +160,12 @@ def tally(store: Store, content: Content, as_of: datetime.date, week: str, refus
             "deadlines": deadlines, "trend": trend,
             "change": change, "missing": missing, "expected": list(expected), "refused_now": refused_now,
             "sector_names": names}
+
+
+def urgency(line: dict[str, Any]) -> tuple[str, ...]:
+    """Most urgent first: the earliest 整改时限 (the longest overdue), those without one after all others,
+    then by enterprise and 隐患编号."""
+    return (line["deadline"] or "9999-99-99", line["enterprise"], line["credit_code"], line["finding"])
 
 
 def by_enterprise(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
