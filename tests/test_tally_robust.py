@@ -131,3 +131,25 @@ def test_a_file_written_just_before_the_run_is_hashed_again(tree: Path, content:
     _json_file(inbox, e, "2026-11-21")
     os.utime(p, ns=(mtime, mtime))
     assert run(tree, content, inbox, tmp_path / "out").read == 1
+
+
+def test_the_content_is_kept_in_the_store_until_a_content_file_changes(tree: Path, tmp_path: Path) -> None:  # noqa: F811
+    import shutil
+    import sqlite3
+
+    from zhinan.content.validate import load_content
+
+    root = tmp_path / "edition"
+    shutil.copytree(tree, root)
+    db = tmp_path / "office" / "tally.sqlite"
+    first = tally.load(root, db)
+    assert first == load_content(root)
+    rows = sqlite3.connect(db).execute("SELECT key FROM content").fetchall()
+    assert rows == [(tally.content_key(root),)]
+    assert tally.load(root, db) == first  # from the store
+    guide = root / "guides" / "guide.yml"
+    guide.write_text(guide.read_text(encoding="utf-8").replace(first.guide.issuer, "某市安全生产委员会办公室（示例）"),
+                     encoding="utf-8")
+    changed = tally.load(root, db)
+    assert changed.guide.issuer == "某市安全生产委员会办公室（示例）" and changed == load_content(root)
+    assert sqlite3.connect(db).execute("SELECT key FROM content").fetchall() == [(tally.content_key(root),)]

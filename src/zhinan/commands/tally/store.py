@@ -62,6 +62,10 @@ MIGRATIONS: tuple[str, ...] = (
         inode INTEGER NOT NULL,
         hash TEXT NOT NULL
     );
+    CREATE TABLE content (
+        key TEXT PRIMARY KEY,           -- SHA-256 of the content files and of zhinan's content code
+        body BLOB NOT NULL              -- the loaded content, pickled (`tally.load`): one row, the latest
+    );
     """,
 )
 """The schema, one script per version: a store at user_version n runs scripts n+1…"""
@@ -144,6 +148,15 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (hash_, key["credit_code"], key["sector"], key["enterprise"], key["county"], key["date"], key["version"],
                  key["edition"], json.dumps(body, ensure_ascii=False)))
+
+    def cached_content(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT body FROM content WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def cache_content(self, key: str, body: bytes) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM content")
+            self.db.execute("INSERT INTO content VALUES (?, ?)", (key, body))
 
     def commit(self) -> None:
         self.db.commit()
