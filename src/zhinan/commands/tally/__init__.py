@@ -139,7 +139,7 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
         stats: dict[str, tuple[int, int, int]] = {}
         skipped = 0
         for f, label in files:
-            path = str(f.resolve())
+            path = str(f)
             st = os.stat(path)
             stats[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
             was = seen.get(path)

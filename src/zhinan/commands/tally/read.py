@@ -73,12 +73,13 @@ class Outcome:
 
 
 def inbox_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """Every file under the given folders and files, in a stable order, without lock and hidden files,
-    each with its name as the 退回清单 shows it (the inbox folder's name and the path inside it)."""
+    """Every file under the given folders and files (absolute), in a stable order, without lock and hidden
+    files, each with its name as the 退回清单 shows it (the inbox folder's name and the path inside it)."""
     found: list[tuple[Path, str]] = []
     for p in paths:
+        p = p.resolve()  # once: each file's path is made from it (resolving 5,000 paths took 1-2 s of a rerun)
         if p.is_dir():
-            found.extend((f, (Path(p.resolve().name) / f.relative_to(p)).as_posix()) for f in sorted(p.rglob("*"))
+            found.extend((f, (Path(p.name) / f.relative_to(p)).as_posix()) for f in sorted(p.rglob("*"))
                          if f.is_file() and not any(SKIPPED_NAMES.match(part) for part in f.relative_to(p).parts))
         elif p.is_file():
             found.append((p, p.name))
