@@ -153,3 +153,22 @@ def test_the_content_is_kept_in_the_store_until_a_content_file_changes(tree: Pat
     changed = tally.load(root, db)
     assert changed.guide.issuer == "某市安全生产委员会办公室（示例）" and changed == load_content(root)
     assert sqlite3.connect(db).execute("SELECT key FROM content").fetchall() == [(tally.content_key(root),)]
+
+
+def test_with_two_processes_the_brief_is_made_beside_the_sheets(tree: Path, content: Any, tmp_path: Path) -> None:  # noqa: F811
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    for e in ENTERPRISES:
+        write(tmp_path / "inbox", content, e)
+    (tmp_path / "inbox" / "broken.json").write_bytes(b"{ not json")
+    out = tmp_path / "office"
+    result = tally.run([tmp_path / "inbox"], content, tree, out, out / "t.sqlite", AS_OF, "2026-W50", jobs=2)
+    assert sorted(p.name for p in result.written) == ["进展简报-数据.xlsx", "进展简报.pdf", "退回清单.xlsx"]
+    rows = list(load_workbook(out / "进展简报-数据.xlsx")["按行业"].iter_rows(values_only=True))
+    assert rows[-1][:2] == ("合计", len(ENTERPRISES))
+    returns = list(load_workbook(out / "退回清单.xlsx")["退回清单"].iter_rows(values_only=True))
+    assert [r[0] for r in returns[1:]] == ["inbox/broken.json"]
+    text = subprocess.run(["pdftotext", str(out / "进展简报.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert ENTERPRISES[0]["name"] in text

@@ -8,6 +8,7 @@ where the office says (`--out`, default `tally/`), never in build/ or the site.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
@@ -192,16 +193,25 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
                                               "county": ins.county, "date": ins.date.isoformat(), "version": o.version,
                                               "edition": o.edition}, to_json(ins, o.edition))
         store.commit()
-        number = store.issue_number(week, as_of) if write else 0
-        data: dict[str, Any] = tally(store, content, as_of, week, refused_now, expected)
-        data["number"] = number
-        data["notes_now"] = notes_now
-        data["errors_now"] = errors_now
-        written: list[Path] = []
-        if write:
-            from .outputs import write_outputs
+        with contextlib.ExitStack() as stack:
+            writer = None
+            if write and workers > 1:  # the 简报 PDF is made in a process of its own while the XLSX files are written here
+                from zhinan.pipeline import workers as worker_pools
 
-            written = write_outputs(data, content, out)
+                from .outputs import warm
+
+                writer = stack.enter_context(worker_pools.pool(1))
+                writer.submit(warm)  # started now: its interpreter and imports while the figures are counted
+            number = store.issue_number(week, as_of) if write else 0
+            data: dict[str, Any] = tally(store, content, as_of, week, refused_now, expected)
+            data["number"] = number
+            data["notes_now"] = notes_now
+            data["errors_now"] = errors_now
+            written: list[Path] = []
+            if write:
+                from .outputs import write_outputs
+
+                written = write_outputs(data, content, out, writer)
         return Result(data=data, read=read, skipped=skipped, written=written)
     finally:
         store.close()
