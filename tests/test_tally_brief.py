@@ -19,7 +19,7 @@ from zhinan.commands import tally
 from zhinan.commands.tally import outputs
 
 # (name, sector, county, [(level, status, deadline)]): overdue = not 已销号, deadline before AS_OF (12-10)
-RETURNS = [
+RETURNS: list[tuple[str, str, str, list[tuple[str, str, str | None]]]] = [
     ("一号化工有限公司（示例）", CHEM, "鲤城区", [("一般", "整改中", "2026-12-01"), ("一般", "待整改", "2026-11-20"),
                                            ("重大", "整改中", "2026-12-09"), ("一般", "已销号", "2026-11-01")]),
     ("二号矿业有限公司（示例）", MINE, "丰泽区", [("一般", "待验收", "2026-11-15"), ("一般", "整改中", "2026-12-10")]),
@@ -29,10 +29,13 @@ RETURNS = [
 ]
 
 
-def write(inbox: Path) -> None:
+def write(inbox: Path, returns: list[tuple[str, str, str, list[tuple[str, str, str | None]]]] = RETURNS, first: int = 11,
+          text: str = "隐患{k}（示例）") -> None:
+    """Each return as its JSON export; the hazards' texts `text` with {name} (the first two characters
+    of the enterprise's name) and {k} (its number)."""
     inbox.mkdir(parents=True)
-    for n, (name, sector, county, hz) in enumerate(RETURNS, 11):
-        findings = [{"id": f"YH-{k:03d}", "item": "", "aspect": "基础管理", "location": "", "text": f"隐患{k}（示例）",
+    for n, (name, sector, county, hz) in enumerate(returns, first):
+        findings = [{"id": f"YH-{k:03d}", "item": "", "aspect": "基础管理", "location": "", "text": text.format(name=name[:2], k=k),
                      "level": level, "basis": "", "level_note": ""} for k, (level, _, _) in enumerate(hz, 1)]
         rects = [{"finding": f"YH-{k:03d}", "measure": "整改（示例）", "department": "安全部", "owner": "", "funds": 100,
                   "deadline": deadline, "done": None, "acceptor": "", "accepted": None, "opinion": "", "status": status}

@@ -390,8 +390,9 @@ def tally_cmd(root: Path, inbox: tuple[Path, ...], out: Path, db: Path | None, a
 
     from zhinan.commands import tally  # openpyxl and WeasyPrint are slow to import; only this command needs them
 
+    store = db or out / "tally.sqlite"
     try:
-        content = load_content(root)
+        content = tally.load(root, store)
     except ContentError as exc:
         fail(exc)
     try:
@@ -406,7 +407,7 @@ def tally_cmd(root: Path, inbox: tuple[Path, ...], out: Path, db: Path | None, a
             raise click.BadParameter(str(exc), param_hint="--week") from None
     label = week or tally.week_of(day)
     listed = tally.read_expected(expected, content) if expected else ()
-    result = tally.run(inbox, content, root, out, db or out / "tally.sqlite", day, label, listed, jobs)
+    result = tally.run(inbox, content, root, out, store, day, label, listed, jobs)
     s = result.data["summary"]
     click.echo(f"读入 {result.read} 个新文件（{result.skipped} 个已读过）：采用 {s['files']['accepted']}，退回 {s['files']['refused']}，"
                f"{s['enterprises']} 家企业。", err=True)
@@ -414,6 +415,8 @@ def tally_cmd(root: Path, inbox: tuple[Path, ...], out: Path, db: Path | None, a
         click.echo(f"退回 {f}：{reason}", err=True)
     for f, note in result.data["notes_now"]:
         click.echo(f"注意 {f}：{note}", err=True)
+    for f, error in result.data["errors_now"]:
+        click.echo(f"内部错误 {f}：{error}（已退回；请把这一行和文件发给维护者）", err=True)
     for p in result.written:
         click.echo(f"已写入 {p}", err=True)
     if as_json:

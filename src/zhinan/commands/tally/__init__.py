@@ -8,9 +8,11 @@ where the office says (`--out`, default `tally/`), never in build/ or the site.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -24,7 +26,7 @@ from .figures import tally, week_end, week_of
 from .read import Expected, Outcome, inbox_files, read_expected, read_file
 from .store import Store, digest
 
-__all__ = ["Expected", "TallyError", "read_expected", "run", "week_end", "week_of"]
+__all__ = ["Expected", "TallyError", "load", "read_expected", "run", "week_end", "week_of"]
 
 PARALLEL_FROM = 64
 """Fewer new files than this are read in this process (starting workers costs more than it saves)."""
@@ -44,20 +46,75 @@ class Result:
 
 _CONTENT: Content | None = None
 _EXPECTED: Sequence[Expected] = ()
+_KNOWN: frozenset[str] = frozenset()
+"""What a worker needs, set before the workers are forked (or by `_init` in a spawned one)."""
+
+RACY_NS = 2_000_000_000
+"""A file modified this recently when hashed may change again within its mtime's resolution without
+its stat changing (git's "racy" entries): its stat is not remembered, so the next run hashes it again."""
 
 
-def _init(root: Path, expected: Sequence[Expected]) -> None:
-    global _CONTENT, _EXPECTED
+def _init(root: Path, expected: Sequence[Expected], known: frozenset[str]) -> None:
+    global _CONTENT, _EXPECTED, _KNOWN
     from zhinan.content.validate import load_content
 
-    _CONTENT, _EXPECTED = load_content(root), expected
+    _CONTENT, _EXPECTED, _KNOWN = load_content(root), expected, known
 
 
-def _read_one(job: tuple[str, str, str]) -> tuple[str, str, int, Outcome]:
-    path, label, _ = job
+def _read_one(job: tuple[str, str]) -> tuple[str, str, int, Outcome | None]:
+    """Hash one file and read it unless a file of the same bytes was read before (then no outcome)."""
+    path, label = job
     data = Path(path).read_bytes()
+    h = digest(data)
+    if h in _KNOWN:
+        return h, label, len(data), None
     assert _CONTENT is not None
-    return digest(data), label, len(data), read_file(Path(path), data, _CONTENT, label, _EXPECTED)
+    return h, label, len(data), read_file(Path(path), data, _CONTENT, label, _EXPECTED)
+
+
+def content_key(root: Path) -> str:
+    """What the loaded content depends on: every file under sectors/ and guides/ (name and bytes) and
+    zhinan's content code (a changed model or rule makes a different Content)."""
+    import hashlib
+
+    import zhinan
+    import zhinan.content
+
+    h = hashlib.sha256(zhinan.__version__.encode())
+    code = Path(zhinan.content.__file__).parent
+    for base, folder in ((code, code), (root, root / "sectors"), (root, root / "guides")):
+        for p in sorted(folder.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(p.relative_to(base).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def load(root: Path, db: Path) -> Content:
+    """The validated content (ContentError as `load_content`), from the store when neither the content
+    files nor zhinan's content code changed since it was loaded: validating the city's 46 sectors took
+    2.6–5 s of every rerun, unpickling them takes 0.3 s. The store is the office's own file (a pickle
+    runs what it says: never point --db at a store from elsewhere)."""
+    import pickle
+
+    from zhinan.content.validate import load_content
+
+    guard(db, root)
+    key = content_key(root)
+    store = Store(db)
+    try:
+        body = store.cached_content(key)
+        if body is not None:
+            try:
+                found = pickle.loads(body)
+            except Exception:  # a cache that no longer unpickles is rebuilt
+                found = None
+            if isinstance(found, Content):
+                return found
+        content = load_content(root)
+        store.cache_content(key, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
+        return content
+    finally:
+        store.close()
 
 
 def guard(path: Path, root: Path) -> None:
@@ -76,22 +133,26 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
     files = inbox_files(inboxes)
     store = Store(db)
     try:
+        global _CONTENT, _EXPECTED, _KNOWN
         known = store.known()
-        new: list[tuple[str, str, str]] = []
-        seen: set[str] = set()
+        seen = store.seen()
+        new: list[tuple[str, str]] = []
+        stats: dict[str, tuple[int, int, int]] = {}
         skipped = 0
         for f, label in files:
-            h = digest(f.read_bytes())
-            if h in known or h in seen:
-                skipped += 1
+            path = str(f)
+            st = os.stat(path)
+            stats[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            was = seen.get(path)
+            if was is not None and was[:3] == stats[path] and was[3] in known:
+                skipped += 1  # unchanged since it was hashed: not even read
                 continue
-            seen.add(h)
-            new.append((str(f), label, h))
+            new.append((path, label))
         refused_now: list[tuple[str, str]] = []
         notes_now: list[tuple[str, str]] = []
+        errors_now: list[tuple[str, str]] = []
         workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-        global _CONTENT, _EXPECTED
-        _CONTENT, _EXPECTED = content, tuple(expected)
+        _CONTENT, _EXPECTED, _KNOWN = content, tuple(expected), frozenset(known)
         if len(new) >= PARALLEL_FROM and workers > 1:
             import multiprocessing
 
@@ -99,15 +160,31 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
             forked = "fork" in multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if forked else "spawn")
             pool = (ProcessPoolExecutor(workers, mp_context=context) if forked
-                    else ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(root, tuple(expected))))
+                    else ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
+                                             initargs=(root, tuple(expected), _KNOWN)))
             with pool:
                 outcomes = list(pool.map(_read_one, new, chunksize=8))
         else:
             outcomes = [_read_one(job) for job in new]
+        retry = store.failed()
+        now = time.time_ns()
+        store.see([(path, *stats[path], h) for (path, _), (h, *_rest) in zip(new, outcomes, strict=True)
+                   if stats[path][1] < now - RACY_NS])
+        done: set[str] = set()
+        read = 0
         for h, label, size, o in outcomes:
+            if o is None or h in done:  # the same bytes as a file read before, or earlier in this run
+                skipped += 1
+                continue
+            done.add(h)
+            read += 1
+            if h in retry:
+                store.forget(h)
             if o.inspection is None:
                 store.add_refused(h, label, size, o.reason)
                 refused_now.append((label, o.reason))
+                if o.error:
+                    errors_now.append((label, o.error))
                 continue
             ins = o.inspection
             notes_now.extend((label, n) for n in o.notes)
@@ -116,15 +193,25 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
                                               "county": ins.county, "date": ins.date.isoformat(), "version": o.version,
                                               "edition": o.edition}, to_json(ins, o.edition))
         store.commit()
-        number = store.issue_number(week, as_of) if write else 0
-        data: dict[str, Any] = tally(store, content, as_of, week, refused_now, expected)
-        data["number"] = number
-        data["notes_now"] = notes_now
-        written: list[Path] = []
-        if write:
-            from .outputs import write_outputs
+        with contextlib.ExitStack() as stack:
+            writer = None
+            if write and workers > 1:  # the 简报 PDF is made in a process of its own while the XLSX files are written here
+                from zhinan.pipeline import workers as worker_pools
 
-            written = write_outputs(data, content, out)
-        return Result(data=data, read=len(new), skipped=skipped, written=written)
+                from .outputs import warm
+
+                writer = stack.enter_context(worker_pools.pool(1))
+                writer.submit(warm)  # started now: its interpreter and imports while the figures are counted
+            number = store.issue_number(week, as_of) if write else 0
+            data: dict[str, Any] = tally(store, content, as_of, week, refused_now, expected)
+            data["number"] = number
+            data["notes_now"] = notes_now
+            data["errors_now"] = errors_now
+            written: list[Path] = []
+            if write:
+                from .outputs import write_outputs
+
+                written = write_outputs(data, content, out, writer)
+        return Result(data=data, read=read, skipped=skipped, written=written)
     finally:
         store.close()

@@ -12,7 +12,9 @@ dated on or before the second gives every hazard a 责任部门, 整改措施, �
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from zhinan.content.model import HAZARD_LEVELS, Content
@@ -66,17 +68,44 @@ def _status(rect: dict[str, Any] | None) -> str:
     return rect["status"] if rect and rect.get("status") in STATUSES else STATUSES[0]
 
 
-def _add(fig: dict[str, Any], row: Row, as_of: datetime.date) -> None:
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What `_add` counts of one record, worked out once: the tally counts the same records as of ten
+    days (this week, the week before, the trend's eight), and walking their hazards each time was most
+    of its time."""
+
+    levels: Counter[str]
+    statuses: Counter[str]
+    open_deadlines: tuple[datetime.date, ...]  # of the hazards not 已销号 that have a 整改时限
+    open_major: int
+
+
+def _facts(row: Row, known: dict[int, _Facts]) -> _Facts:
+    held = known.get(row.id)
+    if held is None:
+        levels: Counter[str] = Counter()
+        statuses: Counter[str] = Counter()
+        deadlines, major = [], 0
+        for f, r in _hazards(row):
+            levels[f["level"]] += 1
+            status = _status(r)
+            statuses[status] += 1
+            if status != DONE_STATUS:
+                if r and r.get("deadline"):
+                    deadlines.append(datetime.date.fromisoformat(r["deadline"]))
+                major += f["level"] == MAJOR
+        held = known[row.id] = _Facts(levels, statuses, tuple(deadlines), major)
+    return held
+
+
+def _add(fig: dict[str, Any], facts: _Facts, as_of: datetime.date) -> None:
     fig["enterprises"] += 1
-    for f, r in _hazards(row):
-        fig["findings"][f["level"]] = fig["findings"].get(f["level"], 0) + 1
-        status = _status(r)
-        fig["rectifications"][status] += 1
-        if status != DONE_STATUS:
-            if r and r.get("deadline") and datetime.date.fromisoformat(r["deadline"]) < as_of:
-                fig["overdue"] += 1
-            if f["level"] == MAJOR:
-                fig["open_major"] += 1
+    for level, n in facts.levels.items():
+        fig["findings"][level] = fig["findings"].get(level, 0) + n
+    for status, n in facts.statuses.items():
+        fig["rectifications"][status] += n
+    fig["overdue"] += sum(1 for d in facts.open_deadlines if d < as_of)
+    fig["open_major"] += facts.open_major
 
 
 def _rate(fig: dict[str, Any]) -> None:
@@ -90,15 +119,17 @@ def planned(row: Row) -> bool:
                for _, r in _hazards(row))
 
 
-def figures(rows: Sequence[Row], as_of: datetime.date, content: Content) -> dict[str, Any]:
-    """Totals, by sector and by county, of the current records as of `as_of`."""
+def figures(rows: Sequence[Row], as_of: datetime.date, content: Content, known: dict[int, _Facts] | None = None) -> dict[str, Any]:
+    """Totals, by sector and by county, of the current records as of `as_of` (`known`: the facts of
+    records counted before, kept across calls)."""
+    known = {} if known is None else known
     now = current(r for r in rows if r.date <= as_of)
     total = _blank()
     by_sector = {sc.id: _blank() for sc in content.sectors}
     by_county = {c: _blank() for c in content.guide.counties}
     for row in now.values():
         for fig in (total, by_sector.setdefault(row.sector, _blank()), by_county.setdefault(row.county, _blank())):
-            _add(fig, row, as_of)
+            _add(fig, _facts(row, known), as_of)
     for fig in (total, *by_sector.values(), *by_county.values()):
         _rate(fig)
     return {"total": total, "by_sector": by_sector, "by_county": by_county, "current": now}
@@ -108,8 +139,9 @@ def tally(store: Store, content: Content, as_of: datetime.date, week: str, refus
           expected: Sequence[Expected] = ()) -> dict[str, Any]:
     """Everything the 简报 shows; `summary` is the `--json` shape."""
     rows = list(store.records())
-    now = figures(rows, as_of, content)
-    before = figures(rows, as_of - datetime.timedelta(days=7), content)
+    known: dict[int, _Facts] = {}
+    now = figures(rows, as_of, content, known)
+    before = figures(rows, as_of - datetime.timedelta(days=7), content, known)
     cur: dict[tuple[str, str], Row] = now["current"]
     accepted = store.accepted_count()
     refused = store.refused()
@@ -134,12 +166,13 @@ def tally(store: Store, content: Content, as_of: datetime.date, week: str, refus
                 open_major.append(line)
             if deadline and datetime.date.fromisoformat(deadline) < as_of:
                 overdue.append(line)
+    open_major.sort(key=urgency)
     deadlines = _deadlines(rows, as_of, content, expected)
     overdue_enterprises = by_enterprise(overdue)
     trend = []
     for n in range(TREND_WEEKS - 1, -1, -1):
         day = as_of - datetime.timedelta(days=7 * n)
-        t = figures(rows, day, content)["total"]
+        t = figures(rows, day, content, known)["total"]
         trend.append({"week": week_of(day), "as_of": day.isoformat(), "enterprises": t["enterprises"],
                       "findings": sum(t["findings"].values()), "done": t["rectifications"][DONE_STATUS],
                       "completion_rate": t["completion_rate"], "open_major": t["open_major"]})
@@ -159,6 +192,12 @@ def tally(store: Store, content: Content, as_of: datetime.date, week: str, refus
             "deadlines": deadlines, "trend": trend,
             "change": change, "missing": missing, "expected": list(expected), "refused_now": refused_now,
             "sector_names": names}
+
+
+def urgency(line: dict[str, Any]) -> tuple[str, ...]:
+    """Most urgent first: the earliest 整改时限 (the longest overdue), those without one after all others,
+    then by enterprise and 隐患编号."""
+    return (line["deadline"] or "9999-99-99", line["enterprise"], line["credit_code"], line["finding"])
 
 
 def by_enterprise(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,7 +2,9 @@
 PRAGMA user_version and migrated forward.
 
 Files are keyed by the SHA-256 of their bytes: a file already read (accepted or refused) is not
-read again, whatever its name. Each accepted file is one record (its JSON export, `record.to_json`),
+read again, whatever its name. A file's hash is not even computed again while its path, size, mtime
+and inode are those the store saw when it hashed it (`seen`, as git's index does); the hash stays the
+identity. A file refused for an error of the program itself (`read.INTERNAL_ERROR`) is read again. Each accepted file is one record (its JSON export, `record.to_json`),
 with the columns the tally selects on; which record is an enterprise's current one is decided when
 counting (latest 检查日期 per credit code and sector, as of a date), so earlier ones stay as history.
 """
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from zhinan.errors import ZhinanError
+
+from .read import INTERNAL_ERROR
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -48,6 +52,19 @@ MIGRATIONS: tuple[str, ...] = (
         week TEXT PRIMARY KEY,          -- ISO week, YYYY-Www: one 简报 a week, numbered in order
         as_of TEXT NOT NULL,
         made_at TEXT NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE seen (
+        path TEXT PRIMARY KEY,          -- where a file was found (absolute)
+        size INTEGER NOT NULL,          -- its size, mtime and inode when it was hashed (as git's index):
+        mtime_ns INTEGER NOT NULL,      --   unchanged, the file is taken to still have that hash
+        inode INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE content (
+        key TEXT PRIMARY KEY,           -- SHA-256 of the content files and of zhinan's content code
+        body BLOB NOT NULL              -- the loaded content, pickled (`tally.load`): one row, the latest
     );
     """,
 )
@@ -101,7 +118,24 @@ class Store:
         self.db.close()
 
     def known(self) -> set[str]:
-        return {h for (h,) in self.db.execute("SELECT hash FROM files")}
+        """The hashes of the files read, but those refused for an error of the program (read again)."""
+        return {h for (h,) in self.db.execute("SELECT hash FROM files WHERE reason IS NULL OR reason != ?", (INTERNAL_ERROR,))}
+
+    def failed(self) -> set[str]:
+        """The hashes of the files refused for an error of the program."""
+        return {h for (h,) in self.db.execute("SELECT hash FROM files WHERE reason = ?", (INTERNAL_ERROR,))}
+
+    def forget(self, hash_: str) -> None:
+        """A file refused for an error of the program, before it is stored as read again."""
+        self.db.execute("DELETE FROM files WHERE hash = ? AND reason = ?", (hash_, INTERNAL_ERROR))
+
+    def seen(self) -> dict[str, tuple[int, int, int, str]]:
+        """Path → (size, mtime_ns, inode, hash) of every file hashed before."""
+        return {p: (size, mtime, inode, h) for p, size, mtime, inode, h in self.db.execute("SELECT * FROM seen")}
+
+    def see(self, rows: list[tuple[str, int, int, int, str]]) -> None:
+        """Remember (path, size, mtime_ns, inode, hash) of files just hashed."""
+        self.db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?, ?)", rows)
 
     def add_refused(self, hash_: str, name: str, size: int, reason: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?)", (hash_, name, size, _now(), reason))
@@ -114,6 +148,15 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (hash_, key["credit_code"], key["sector"], key["enterprise"], key["county"], key["date"], key["version"],
                  key["edition"], json.dumps(body, ensure_ascii=False)))
+
+    def cached_content(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT body FROM content WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def cache_content(self, key: str, body: bytes) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM content")
+            self.db.execute("INSERT INTO content VALUES (?, ?)", (key, body))
 
     def commit(self) -> None:
         self.db.commit()
