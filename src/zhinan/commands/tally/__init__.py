@@ -117,6 +117,44 @@ def load(root: Path, db: Path) -> Content:
         store.close()
 
 
+class _Kept:
+    """The files read, stored one by one as they come back from the readers."""
+
+    def __init__(self, store: Store, stats: dict[str, tuple[int, int, int]]) -> None:
+        self.store, self.stats = store, stats
+        self.retry = store.failed()
+        self.now = time.time_ns()
+        self.done: set[str] = set()
+        self.read = self.skipped = 0
+        self.refused: list[tuple[str, str]] = []
+        self.notes: list[tuple[str, str]] = []
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, path: str, outcome: tuple[str, str, int, Outcome | None]) -> None:
+        h, label, size, o = outcome
+        if self.stats[path][1] < self.now - RACY_NS:
+            self.store.see([(path, *self.stats[path], h)])
+        if o is None or h in self.done:  # the same bytes as a file read before, or earlier in this run
+            self.skipped += 1
+            return
+        self.done.add(h)
+        self.read += 1
+        if h in self.retry:
+            self.store.forget(h)
+        if o.inspection is None:
+            self.store.add_refused(h, label, size, o.reason)
+            self.refused.append((label, o.reason))
+            if o.error:
+                self.errors.append((label, o.error))
+            return
+        ins = o.inspection
+        self.notes.extend((label, n) for n in o.notes)
+        assert ins.date is not None
+        self.store.add_record(h, label, size, {"credit_code": ins.credit_code, "sector": ins.sector, "enterprise": ins.enterprise,
+                                               "county": ins.county, "date": ins.date.isoformat(), "version": o.version,
+                                               "edition": o.edition}, to_json(ins, o.edition))
+
+
 def guard(path: Path, root: Path) -> None:
     """Refuse a store or output inside the build, the site or the content tree (guides/ is MkDocs'
     docs_dir): they hold enterprise names and findings."""
@@ -148,11 +186,9 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
                 skipped += 1  # unchanged since it was hashed: not even read
                 continue
             new.append((path, label))
-        refused_now: list[tuple[str, str]] = []
-        notes_now: list[tuple[str, str]] = []
-        errors_now: list[tuple[str, str]] = []
         workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
         _CONTENT, _EXPECTED, _KNOWN = content, tuple(expected), frozenset(known)
+        kept = _Kept(store, stats)
         if len(new) >= PARALLEL_FROM and workers > 1:
             import multiprocessing
 
@@ -162,36 +198,14 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
             pool = (ProcessPoolExecutor(workers, mp_context=context) if forked
                     else ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
                                              initargs=(root, tuple(expected), _KNOWN)))
-            with pool:
-                outcomes = list(pool.map(_read_one, new, chunksize=8))
+            with pool:  # each file stored as it comes back, while the workers read the next ones
+                for job, outcome in zip(new, pool.map(_read_one, new, chunksize=8), strict=True):
+                    kept.add(job[0], outcome)
         else:
-            outcomes = [_read_one(job) for job in new]
-        retry = store.failed()
-        now = time.time_ns()
-        store.see([(path, *stats[path], h) for (path, _), (h, *_rest) in zip(new, outcomes, strict=True)
-                   if stats[path][1] < now - RACY_NS])
-        done: set[str] = set()
-        read = 0
-        for h, label, size, o in outcomes:
-            if o is None or h in done:  # the same bytes as a file read before, or earlier in this run
-                skipped += 1
-                continue
-            done.add(h)
-            read += 1
-            if h in retry:
-                store.forget(h)
-            if o.inspection is None:
-                store.add_refused(h, label, size, o.reason)
-                refused_now.append((label, o.reason))
-                if o.error:
-                    errors_now.append((label, o.error))
-                continue
-            ins = o.inspection
-            notes_now.extend((label, n) for n in o.notes)
-            assert ins.date is not None
-            store.add_record(h, label, size, {"credit_code": ins.credit_code, "sector": ins.sector, "enterprise": ins.enterprise,
-                                              "county": ins.county, "date": ins.date.isoformat(), "version": o.version,
-                                              "edition": o.edition}, to_json(ins, o.edition))
+            for job in new:
+                kept.add(job[0], _read_one(job))
+        skipped += kept.skipped
+        refused_now, notes_now, errors_now, read = kept.refused, kept.notes, kept.errors, kept.read
         store.commit()
         with contextlib.ExitStack() as stack:
             writer = None
