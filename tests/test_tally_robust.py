@@ -172,3 +172,10 @@ def test_with_two_processes_the_brief_is_made_beside_the_sheets(tree: Path, cont
     assert [r[0] for r in returns[1:]] == ["inbox/broken.json"]
     text = subprocess.run(["pdftotext", str(out / "进展简报.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert ENTERPRISES[0]["name"] in text
+
+
+def test_content_with_errors_makes_no_store(minimal_tree: Path, tmp_path: Path) -> None:
+    (minimal_tree / "guides" / "guide.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["tally", "--root", str(minimal_tree), str(tmp_path), "--out", str(tmp_path / "office")])
+    assert res.exit_code == 1 and "guide.yml" in res.output
+    assert not (tmp_path / "office").exists()

@@ -100,9 +100,12 @@ def load(root: Path, db: Path) -> Content:
 
     guard(db, root)
     key = content_key(root)
-    store = Store(db)
-    try:
-        body = store.cached_content(key)
+    if db.is_file():
+        store = Store(db)
+        try:
+            body = store.cached_content(key)
+        finally:
+            store.close()
         if body is not None:
             try:
                 found = pickle.loads(body)
@@ -110,11 +113,13 @@ def load(root: Path, db: Path) -> Content:
                 found = None
             if isinstance(found, Content):
                 return found
-        content = load_content(root)
+    content = load_content(root)  # content with errors: no store is made
+    store = Store(db)
+    try:
         store.cache_content(key, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
-        return content
     finally:
         store.close()
+    return content
 
 
 class _Kept:
