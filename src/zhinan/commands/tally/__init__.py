@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import hmac
 import os
+import secrets
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -92,34 +94,60 @@ def content_key(root: Path) -> str:
 def load(root: Path, db: Path) -> Content:
     """The validated content (ContentError as `load_content`), from the store when neither the content
     files nor zhinan's content code changed since it was loaded: validating the city's 46 sectors took
-    2.6–5 s of every rerun, unpickling them takes 0.3 s. The store is the office's own file (a pickle
-    runs what it says: never point --db at a store from elsewhere)."""
+    2.6–5 s of every rerun, unpickling them takes 0.3 s.
+
+    The pickle is signed with a key kept in this user's cache folder (`_cache_key`) and is only
+    unpickled when the signature holds: a store copied from elsewhere, or edited, has its cached
+    content ignored (loaded again), never run."""
     import pickle
 
     from zhinan.content.validate import load_content
 
     guard(db, root)
     key = content_key(root)
-    if db.is_file():
+    secret = _cache_key()
+    if db.is_file() and secret is not None:
         store = Store(db)
         try:
             body = store.cached_content(key)
         finally:
             store.close()
-        if body is not None:
+        if body is not None and hmac.compare_digest(body[:32], hmac.digest(secret, body[32:], "sha256")):
             try:
-                found = pickle.loads(body)
+                found = pickle.loads(body[32:])
             except Exception:  # a cache that no longer unpickles is rebuilt
                 found = None
             if isinstance(found, Content):
                 return found
     content = load_content(root)  # content with errors: no store is made
-    store = Store(db)
-    try:
-        store.cache_content(key, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
-    finally:
-        store.close()
+    if secret is not None:
+        pickled = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        store = Store(db)
+        try:
+            store.cache_content(key, hmac.digest(secret, pickled, "sha256") + pickled)
+        finally:
+            store.close()
     return content
+
+
+def _cache_key() -> bytes | None:
+    """This user's key for signing the content cache ($XDG_CACHE_HOME or ~/.cache, zhinan/tally.key,
+    made on first use, readable by this user only); None where it cannot be kept (no cache then)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zhinan"
+    path = folder / "tally.key"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            secret = path.read_bytes()
+            return secret if len(secret) == 32 else None
+        with os.fdopen(fd, "wb") as fh:
+            secret = secrets.token_bytes(32)
+            fh.write(secret)
+        return secret
+    except OSError:
+        return None
 
 
 class _Kept:
