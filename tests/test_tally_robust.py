@@ -172,3 +172,50 @@ def test_with_two_processes_the_brief_is_made_beside_the_sheets(tree: Path, cont
     assert [r[0] for r in returns[1:]] == ["inbox/broken.json"]
     text = subprocess.run(["pdftotext", str(out / "进展简报.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert ENTERPRISES[0]["name"] in text
+
+
+def test_content_with_errors_makes_no_store(minimal_tree: Path, tmp_path: Path) -> None:
+    (minimal_tree / "guides" / "guide.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["tally", "--root", str(minimal_tree), str(tmp_path), "--out", str(tmp_path / "office")])
+    assert res.exit_code == 1 and "guide.yml" in res.output
+    assert not (tmp_path / "office").exists()
+
+
+class _Planted:
+    """What a store from elsewhere could hold in place of the content: unpickled, it writes a file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_cached_content_not_signed_here_is_never_unpickled(tree: Path, tmp_path: Path,  # noqa: F811
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The content cache is a pickle: one not signed with this user's key (a store copied from
+    elsewhere, or edited) is loaded again from the content files, never unpickled."""
+    import pickle
+    import shutil
+
+    from zhinan.commands.tally.store import Store
+    from zhinan.content.validate import load_content
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "edition"
+    shutil.copytree(tree, root)
+    db = tmp_path / "office" / "tally.sqlite"
+    first = tally.load(root, db)
+    marker = tmp_path / "ran"
+    for body in (pickle.dumps(_Planted(marker)), bytes(32) + pickle.dumps(_Planted(marker))):
+        store = Store(db)
+        try:
+            store.cache_content(tally.content_key(root), body)
+        finally:
+            store.close()
+        assert tally.load(root, db) == first == load_content(root)
+        assert not marker.exists()
+    # Signed here, it is the cache (what the store holds again after the reload above), with a key
+    # only this user can read.
+    assert tally.load(root, db) == first
+    assert (tmp_path / "cache" / "zhinan" / "tally.key").stat().st_mode & 0o077 == 0

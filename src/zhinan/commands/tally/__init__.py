@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import hmac
 import os
+import secrets
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -92,29 +94,98 @@ def content_key(root: Path) -> str:
 def load(root: Path, db: Path) -> Content:
     """The validated content (ContentError as `load_content`), from the store when neither the content
     files nor zhinan's content code changed since it was loaded: validating the city's 46 sectors took
-    2.6–5 s of every rerun, unpickling them takes 0.3 s. The store is the office's own file (a pickle
-    runs what it says: never point --db at a store from elsewhere)."""
+    2.6–5 s of every rerun, unpickling them takes 0.3 s.
+
+    The pickle is signed with a key kept in this user's cache folder (`_cache_key`) and is only
+    unpickled when the signature holds: a store copied from elsewhere, or edited, has its cached
+    content ignored (loaded again), never run."""
     import pickle
 
     from zhinan.content.validate import load_content
 
     guard(db, root)
     key = content_key(root)
-    store = Store(db)
-    try:
-        body = store.cached_content(key)
-        if body is not None:
+    secret = _cache_key()
+    if db.is_file() and secret is not None:
+        store = Store(db)
+        try:
+            body = store.cached_content(key)
+        finally:
+            store.close()
+        if body is not None and hmac.compare_digest(body[:32], hmac.digest(secret, body[32:], "sha256")):
             try:
-                found = pickle.loads(body)
+                found = pickle.loads(body[32:])
             except Exception:  # a cache that no longer unpickles is rebuilt
                 found = None
             if isinstance(found, Content):
                 return found
-        content = load_content(root)
-        store.cache_content(key, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
-        return content
-    finally:
-        store.close()
+    content = load_content(root)  # content with errors: no store is made
+    if secret is not None:
+        pickled = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        store = Store(db)
+        try:
+            store.cache_content(key, hmac.digest(secret, pickled, "sha256") + pickled)
+        finally:
+            store.close()
+    return content
+
+
+def _cache_key() -> bytes | None:
+    """This user's key for signing the content cache ($XDG_CACHE_HOME or ~/.cache, zhinan/tally.key,
+    made on first use, readable by this user only); None where it cannot be kept (no cache then)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zhinan"
+    path = folder / "tally.key"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            secret = path.read_bytes()
+            return secret if len(secret) == 32 else None
+        with os.fdopen(fd, "wb") as fh:
+            secret = secrets.token_bytes(32)
+            fh.write(secret)
+        return secret
+    except OSError:
+        return None
+
+
+class _Kept:
+    """The files read, stored one by one as they come back from the readers."""
+
+    def __init__(self, store: Store, stats: dict[str, tuple[int, int, int]]) -> None:
+        self.store, self.stats = store, stats
+        self.retry = store.failed()
+        self.now = time.time_ns()
+        self.done: set[str] = set()
+        self.read = self.skipped = 0
+        self.refused: list[tuple[str, str]] = []
+        self.notes: list[tuple[str, str]] = []
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, path: str, outcome: tuple[str, str, int, Outcome | None]) -> None:
+        h, label, size, o = outcome
+        if self.stats[path][1] < self.now - RACY_NS:
+            self.store.see([(path, *self.stats[path], h)])
+        if o is None or h in self.done:  # the same bytes as a file read before, or earlier in this run
+            self.skipped += 1
+            return
+        self.done.add(h)
+        self.read += 1
+        if h in self.retry:
+            self.store.forget(h)
+        if o.inspection is None:
+            self.store.add_refused(h, label, size, o.reason)
+            self.refused.append((label, o.reason))
+            if o.error:
+                self.errors.append((label, o.error))
+            return
+        ins = o.inspection
+        self.notes.extend((label, n) for n in o.notes)
+        assert ins.date is not None
+        self.store.add_record(h, label, size, {"credit_code": ins.credit_code, "sector": ins.sector, "enterprise": ins.enterprise,
+                                               "county": ins.county, "date": ins.date.isoformat(), "version": o.version,
+                                               "edition": o.edition}, to_json(ins, o.edition))
 
 
 def guard(path: Path, root: Path) -> None:
@@ -148,11 +219,9 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
                 skipped += 1  # unchanged since it was hashed: not even read
                 continue
             new.append((path, label))
-        refused_now: list[tuple[str, str]] = []
-        notes_now: list[tuple[str, str]] = []
-        errors_now: list[tuple[str, str]] = []
         workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
         _CONTENT, _EXPECTED, _KNOWN = content, tuple(expected), frozenset(known)
+        kept = _Kept(store, stats)
         if len(new) >= PARALLEL_FROM and workers > 1:
             import multiprocessing
 
@@ -162,36 +231,14 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
             pool = (ProcessPoolExecutor(workers, mp_context=context) if forked
                     else ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
                                              initargs=(root, tuple(expected), _KNOWN)))
-            with pool:
-                outcomes = list(pool.map(_read_one, new, chunksize=8))
+            with pool:  # each file stored as it comes back, while the workers read the next ones
+                for job, outcome in zip(new, pool.map(_read_one, new, chunksize=8), strict=True):
+                    kept.add(job[0], outcome)
         else:
-            outcomes = [_read_one(job) for job in new]
-        retry = store.failed()
-        now = time.time_ns()
-        store.see([(path, *stats[path], h) for (path, _), (h, *_rest) in zip(new, outcomes, strict=True)
-                   if stats[path][1] < now - RACY_NS])
-        done: set[str] = set()
-        read = 0
-        for h, label, size, o in outcomes:
-            if o is None or h in done:  # the same bytes as a file read before, or earlier in this run
-                skipped += 1
-                continue
-            done.add(h)
-            read += 1
-            if h in retry:
-                store.forget(h)
-            if o.inspection is None:
-                store.add_refused(h, label, size, o.reason)
-                refused_now.append((label, o.reason))
-                if o.error:
-                    errors_now.append((label, o.error))
-                continue
-            ins = o.inspection
-            notes_now.extend((label, n) for n in o.notes)
-            assert ins.date is not None
-            store.add_record(h, label, size, {"credit_code": ins.credit_code, "sector": ins.sector, "enterprise": ins.enterprise,
-                                              "county": ins.county, "date": ins.date.isoformat(), "version": o.version,
-                                              "edition": o.edition}, to_json(ins, o.edition))
+            for job in new:
+                kept.add(job[0], _read_one(job))
+        skipped += kept.skipped
+        refused_now, notes_now, errors_now, read = kept.refused, kept.notes, kept.errors, kept.read
         store.commit()
         with contextlib.ExitStack() as stack:
             writer = None

@@ -205,28 +205,45 @@ CHART_MAX_H = 220
 """The tallest the bar chart may be (mm; an A4 page's text block is 265): taller, WeasyPrint could not
 place it (it is kept whole) and the page after its heading came out blank, as with the city's 46 sectors."""
 
+ONE_COLUMN = 16
+"""Up to this many sectors the bar chart is one column; more, two side by side, so that it still fits
+on page 1 under the summary (the city's 46 sectors in one column were 220 mm: the chart went to
+page 2 and page 1 was two thirds empty)."""
+
+
+TWO_COLUMNS_MAX_H = 130
+"""The tallest the two-column chart may be (mm): what page 1 has left under the masthead, the summary
+of five sentences and the heading."""
+
 
 def bars_svg(labels: Sequence[str], done: Sequence[int], open_: Sequence[int], width: float = 170, bar_h: float = 6) -> str:
-    """Horizontal stacked bars (mm): 已销号 and not, per label; the bars thinner when there are many,
-    so that the chart stays within `CHART_MAX_H`."""
-    label_w, gap = 28, 2.5
-    row = min(bar_h + gap, (CHART_MAX_H - 10) / max(len(labels), 1))
+    """Horizontal stacked bars (mm): 已销号 and not, per label, in one column or two (`ONE_COLUMN`); the
+    bars thinner when there are many, so that the chart stays within `CHART_MAX_H`."""
+    columns = 1 if len(labels) <= ONE_COLUMN else 2
+    per_column = -(-len(labels) // columns) or 1
+    col_w = width / columns
+    label_w, gap = (28, 2.5) if columns == 1 else (24, 1.2)
+    if columns == 2:
+        bar_h = 3.8
+    row = min(bar_h + gap, ((CHART_MAX_H if columns == 1 else TWO_COLUMNS_MAX_H) - 10) / per_column)
     bar_h, gap = row * bar_h / (bar_h + gap), row * gap / (bar_h + gap)
     top = max([d + o for d, o in zip(done, open_, strict=True)] + [1])
-    scale = (width - label_w - 14) / top
-    h = len(labels) * (bar_h + gap) + 10
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{h}mm" viewBox="0 0 {width} {h}" '
-             'font-family="Noto Sans CJK SC" font-size="3.2">']
+    scale = (col_w - label_w - (14 if columns == 1 else 12)) / top
+    h = per_column * (bar_h + gap) + 10
+    size = 3.2 if columns == 1 else 2.9
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{h:.2f}mm" viewBox="0 0 {width} {h:.2f}" '
+             f'font-family="Noto Sans CJK SC" font-size="{size}">']
     for i, (lab, d, o) in enumerate(zip(labels, done, open_, strict=True)):
-        y = i * (bar_h + gap)
-        parts.append(f'<text x="{label_w - 1.5}" y="{y + bar_h * 0.72}" text-anchor="end">{escape(lab)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{d * scale:.2f}" height="{bar_h}" fill="#333"/>')
-        parts.append(f'<rect x="{label_w + d * scale:.2f}" y="{y}" width="{o * scale:.2f}" height="{bar_h}" fill="#bbb" stroke="#333" stroke-width="0.2"/>')
-        parts.append(f'<text x="{label_w + (d + o) * scale + 1.5:.2f}" y="{y + bar_h * 0.72}">{d + o}</text>')
-    y = len(labels) * (bar_h + gap) + 3
-    parts.append(f'<rect x="{label_w}" y="{y}" width="4" height="3" fill="#333"/><text x="{label_w + 5.5}" y="{y + 2.7}">已销号</text>')
-    parts.append(f'<rect x="{label_w + 24}" y="{y}" width="4" height="3" fill="#bbb" stroke="#333" stroke-width="0.2"/>'
-                 f'<text x="{label_w + 29.5}" y="{y + 2.7}">未销号</text>')
+        x, y = (i // per_column) * col_w + label_w, (i % per_column) * (bar_h + gap)
+        parts.append(f'<text x="{x - 1.5:.2f}" y="{y + bar_h * 0.72:.2f}" text-anchor="end">{escape(lab)}</text>')
+        parts.append(f'<rect x="{x:.2f}" y="{y:.2f}" width="{d * scale:.2f}" height="{bar_h:.2f}" fill="#333"/>')
+        parts.append(f'<rect x="{x + d * scale:.2f}" y="{y:.2f}" width="{o * scale:.2f}" height="{bar_h:.2f}" fill="#bbb" '
+                     'stroke="#333" stroke-width="0.2"/>')
+        parts.append(f'<text x="{x + (d + o) * scale + 1.5:.2f}" y="{y + bar_h * 0.72:.2f}">{d + o}</text>')
+    y = per_column * (bar_h + gap) + 3
+    parts.append(f'<rect x="{label_w}" y="{y:.2f}" width="4" height="3" fill="#333"/><text x="{label_w + 5.5}" y="{y + 2.7:.2f}">已销号</text>')
+    parts.append(f'<rect x="{label_w + 24}" y="{y:.2f}" width="4" height="3" fill="#bbb" stroke="#333" stroke-width="0.2"/>'
+                 f'<text x="{label_w + 29.5}" y="{y + 2.7:.2f}">未销号</text>')
     parts.append("</svg>")
     return "".join(parts)
 
