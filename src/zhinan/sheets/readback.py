@@ -359,10 +359,13 @@ class SheetXml:
 
 _CELL = re.compile(rb"<c(?=[\s/>])")
 _ADDRESSED = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"')
-_WHOLE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[^>]*?(?:/>|>.*?</c>)', re.S)
 _EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: [a-z]+="[^"<>]*")*\s*(?:/>|></c>)')
 _KEPT_ROWS = max(CHECKLIST_HEAD_ROW, LIST_HEAD_ROW)
 """Every cell of the rows down to the headings is kept (the cover, the headings themselves)."""
+assert _KEPT_ROWS < 9  # `_dropped` spells the rows below it as one digit or more
+_MAYBE_BEYOND = re.compile(rb'<c r="(?:([A-Z]{2,3})([1-9][0-9]{0,6})|([A-Z])([1-9][0-9]{3,6}))"')
+"""The cells whose address may lie past `opening.MAX_ROWS`/`MAX_COLUMNS` (two or more letters, or a
+row of four digits or more): few in a workbook of this guide, each then compared exactly."""
 
 
 @functools.cache
@@ -375,6 +378,24 @@ def _read_columns() -> dict[str, frozenset[bytes]]:
             RECTIFICATIONS_SHEET: frozenset(c.encode() for n, c in rect.items() if not n.startswith("finding."))}
 
 
+@functools.cache
+def _dropped(columns: frozenset[bytes]) -> re.Pattern[bytes]:
+    """A whole cell below the headings (`_KEPT_ROWS`) in a column not among `columns`: matched with no
+    Python call per cell (a callback deciding each cell was a third of a workbook's reading)."""
+    kept = b"|".join(sorted(columns))
+    return re.compile(rb'<c r="(?!(?:' + kept + rb')[0-9])[A-Z]{1,3}(?:[' + str(_KEPT_ROWS + 1).encode()
+                      + rb'-9]|[1-9][0-9]{1,6})"[^>]*?(?:/>|>.*?</c>)', re.S)
+
+
+def _beyond(xml: bytes) -> bool:
+    """Whether a cell's address lies past `opening.MAX_ROWS`/`MAX_COLUMNS`."""
+    for m in _MAYBE_BEYOND.finditer(xml):
+        letters, row = (m[1], m[2]) if m[1] else (m[3], m[4])
+        if int(row) > opening.MAX_ROWS or column_index_from_string(letters.decode()) > opening.MAX_COLUMNS:
+            return True
+    return False
+
+
 def _only(xml: bytes, columns: frozenset[bytes] | None) -> bytes:
     """A sheet's XML with only the cells `_Reader` can look at: the columns it reads (with every cell
     of the cover and headings rows), and of those only the cells holding something. The others read
@@ -384,20 +405,10 @@ def _only(xml: bytes, columns: frozenset[bytes] | None) -> bytes:
     cell lies past `opening.MAX_ROWS`/`MAX_COLUMNS` (`opening.data_extent` must see it to refuse it)."""
     if len(_CELL.findall(xml)) != len(_ADDRESSED.findall(xml)):
         return xml
-    beyond = False
-
-    def keep(m: re.Match[bytes]) -> bytes:
-        nonlocal beyond
-        row = int(m[2])
-        if row > opening.MAX_ROWS or column_index_from_string(m[1].decode()) > opening.MAX_COLUMNS:
-            beyond = True
-        return m[0] if row <= _KEPT_ROWS or m[1] in columns else b""  # type: ignore[operator]
-
     if columns is not None:
-        fewer = _WHOLE_CELL.sub(keep, xml)
-        if beyond:
+        if _beyond(xml):
             return xml
-        xml = fewer
+        xml = _dropped(columns).sub(b"", xml)
     return _EMPTY_CELL.sub(b"", xml)
 
 
