@@ -210,9 +210,8 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
         new: list[tuple[str, str]] = []
         stats: dict[str, tuple[int, int, int]] = {}
         skipped = 0
-        for f, label in files:
+        for f, label, st in files:
             path = str(f)
-            st = os.stat(path)
             stats[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
             was = seen.get(path)
             if was is not None and was[:3] == stats[path] and was[3] in known:

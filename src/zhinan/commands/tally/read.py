@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -72,18 +73,34 @@ class Outcome:
     """What went wrong inside the program (type, message, where), when the reason is `INTERNAL_ERROR`."""
 
 
-def inbox_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """Every file under the given folders and files (absolute), in a stable order, without lock and hidden
-    files, each with its name as the 退回清单 shows it (the inbox folder's name and the path inside it)."""
-    found: list[tuple[Path, str]] = []
+def inbox_files(paths: Iterable[Path]) -> list[tuple[Path, str, os.stat_result]]:
+    """Every file under the given folders and files (absolute), in a stable order (by path, as sorting
+    them would), without lock and hidden files nor what is inside hidden folders, each with its name as
+    the 退回清单 shows it (the inbox folder's name and the path inside it) and its stat. A folder is
+    walked with `os.scandir`, whose entries know whether they are files and keep their stat: the rerun
+    looks at every file's stat, and walking, resolving and stat-ing 5,000 paths one by one took 0.5 s."""
+    found: list[tuple[Path, str, os.stat_result]] = []
     for p in paths:
-        p = p.resolve()  # once: each file's path is made from it (resolving 5,000 paths took 1-2 s of a rerun)
+        p = p.resolve()
         if p.is_dir():
-            found.extend((f, (Path(p.name) / f.relative_to(p)).as_posix()) for f in sorted(p.rglob("*"))
-                         if f.is_file() and not any(SKIPPED_NAMES.match(part) for part in f.relative_to(p).parts))
+            _walk(p, p.name, found)
         elif p.is_file():
-            found.append((p, p.name))
+            found.append((p, p.name, p.stat()))
     return found
+
+
+def _walk(folder: Path, label: str, found: list[tuple[Path, str, os.stat_result]]) -> None:
+    """`inbox_files` under one folder: symbolic links to folders are not followed (as `Path.rglob`)."""
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for e in entries:
+        if SKIPPED_NAMES.match(e.name):
+            continue
+        name = f"{label}/{e.name}" if label else e.name
+        if e.is_dir(follow_symlinks=False):
+            _walk(folder / e.name, name, found)
+        elif e.is_file():
+            found.append((folder / e.name, name, e.stat()))
 
 
 def filed_under(path: Path, content: Content) -> SectorContent | None:
