@@ -200,6 +200,16 @@ def test_totals_by_sector_and_county(tree: Path, content: Any, tmp_path: Path) -
     assert (dl["findings_on_time"], dl["planned_on_time"]) == (2, 3)
     # the week before (12-03): 丁 (12-07) had not reported
     assert result.data["change"]["enterprises"] == 1
+    # the trend: eight weeks ending on the as-of day, each counted as of its own day
+    trend = result.data["trend"]
+    days = [AS_OF - datetime.timedelta(days=7 * n) for n in range(7, -1, -1)]
+    assert [t["as_of"] for t in trend] == [d.isoformat() for d in days]
+    for t, day in zip(trend, days, strict=True):
+        fig = expected_figures([e for e in ENTERPRISES if e["date"] <= day.isoformat()], day)
+        assert (t["enterprises"], t["findings"], t["done"], t["completion_rate"], t["open_major"]) == (
+            fig["enterprises"], sum(fig["findings"].values()), fig["rectifications"]["已销号"], fig["completion_rate"],
+            fig["open_major"]), t["week"]
+    assert [t["enterprises"] for t in trend[-4:]] == [0, 2, 3, 4]  # the weeks differ: each week's own records
 
 
 def test_as_of_an_earlier_day_counts_what_was_dated_by_then(tree: Path, content: Any, tmp_path: Path) -> None:

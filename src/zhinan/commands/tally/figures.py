@@ -119,17 +119,22 @@ def planned(row: Row) -> bool:
                for _, r in _hazards(row))
 
 
-def figures(rows: Sequence[Row], as_of: datetime.date, content: Content, known: dict[int, _Facts] | None = None) -> dict[str, Any]:
+def figures(rows: Sequence[Row], as_of: datetime.date, content: Content, known: dict[int, _Facts] | None = None,
+            totals_only: bool = False) -> dict[str, Any]:
     """Totals, by sector and by county, of the current records as of `as_of` (`known`: the facts of
-    records counted before, kept across calls)."""
+    records counted before, kept across calls; `totals_only`: the totals, as the trend needs, and
+    empty groups)."""
     known = {} if known is None else known
     now = current(r for r in rows if r.date <= as_of)
     total = _blank()
-    by_sector = {sc.id: _blank() for sc in content.sectors}
-    by_county = {c: _blank() for c in content.guide.counties}
+    by_sector = {} if totals_only else {sc.id: _blank() for sc in content.sectors}
+    by_county = {} if totals_only else {c: _blank() for c in content.guide.counties}
     for row in now.values():
-        for fig in (total, by_sector.setdefault(row.sector, _blank()), by_county.setdefault(row.county, _blank())):
-            _add(fig, _facts(row, known), as_of)
+        facts = _facts(row, known)
+        _add(total, facts, as_of)
+        if not totals_only:
+            _add(by_sector.setdefault(row.sector, _blank()), facts, as_of)
+            _add(by_county.setdefault(row.county, _blank()), facts, as_of)
     for fig in (total, *by_sector.values(), *by_county.values()):
         _rate(fig)
     return {"total": total, "by_sector": by_sector, "by_county": by_county, "current": now}
@@ -172,7 +177,7 @@ def tally(store: Store, content: Content, as_of: datetime.date, week: str, refus
     trend = []
     for n in range(TREND_WEEKS - 1, -1, -1):
         day = as_of - datetime.timedelta(days=7 * n)
-        t = figures(rows, day, content, known)["total"]
+        t = now["total"] if n == 0 else before["total"] if n == 1 else figures(rows, day, content, known, totals_only=True)["total"]
         trend.append({"week": week_of(day), "as_of": day.isoformat(), "enterprises": t["enterprises"],
                       "findings": sum(t["findings"].values()), "done": t["rectifications"][DONE_STATUS],
                       "completion_rate": t["completion_rate"], "open_major": t["open_major"]})
