@@ -138,9 +138,35 @@ def write_sheets(tables: dict[str, tuple[list[str], list[list[Any]]]], refused: 
     write_bytes(out / RETURNS, _xlsx({"退回清单": (["文件", "退回原因"], [[r["file"], r["reason"]] for r in refused])}, when))
 
 
-def write_brief(data: dict[str, Any], guide: Guide, tables: dict[str, tuple[list[str], list[list[Any]]]], out: Path) -> None:
+def write_brief(data: dict[str, Any], tables: dict[str, tuple[list[str], list[list[Any]]]], guide: Guide, out: Path) -> None:
     """The 简报 PDF (run in the writer process when there is one, `write_outputs`)."""
     write_bytes(out / BRIEF, brief_pdf(data, guide, tables))
+
+
+def brief_rows() -> dict[str, int]:
+    """The lists the 简报 prints only the first rows of, and how many."""
+    return {MAJOR_SHEET: MAJOR_SHOWN, OVERDUE_BY_ENTERPRISE: OVERDUE_SHOWN}
+
+LEDGER_ONLY = ("逾期未整改",)
+"""The sheets the 简报 does not print at all (each hazard overdue: the office's ledger)."""
+
+
+def for_brief(data: dict[str, Any], tables: dict[str, tuple[list[str], list[list[Any]]]]
+              ) -> tuple[dict[str, Any], dict[str, tuple[list[str], list[list[Any]]]]]:
+    """What the 简报 prints of the figures: each list cut to the rows it shows (`brief_rows`, the counts
+    kept in `counts`), without the lists only the XLSX holds. This is what goes to the writer process:
+    the whole figures were 2.3 MB to pickle at 5,000 files, and formatting their 85,000 cells came
+    before the PDF, which is the last thing a rerun waits for."""
+    if "counts" in data:  # cut already
+        return data, tables
+    major = data["open_major"]
+    small = {k: v for k, v in data.items() if k not in ("open_major", "overdue", "overdue_enterprises")}
+    small["counts"] = {k: len(rows) for k, (_, rows) in tables.items()}
+    small["major_enterprises"] = len({(r["credit_code"], r["sector"]) for r in major})
+    small["major_overdue"] = sum(1 for r in major if r["deadline"] and r["deadline"] < data["summary"]["as_of"])
+    shown = brief_rows()
+    cut = {k: (head, rows[:shown.get(k, len(rows))]) for k, (head, rows) in tables.items() if k not in LEDGER_ONLY}
+    return small, cut
 
 
 def warm() -> None:
@@ -161,10 +187,10 @@ def write_outputs(data: dict[str, Any], content: Content, out: Path, writer: Exe
     XLSX files 3 s, made here meanwhile), the figures' XLSX and the 退回清单."""
     when = datetime.date.fromisoformat(data["summary"]["as_of"])
     tables = _tables(data)
-    brief = writer.submit(write_brief, data, content.guide, tables, out) if writer is not None else None
+    brief = writer.submit(write_brief, *for_brief(data, tables), content.guide, out) if writer is not None else None
     write_sheets(tables, data["summary"]["refused"], when, out)
     if brief is None:
-        write_brief(data, content.guide, tables, out)
+        write_brief(data, tables, content.guide, out)
     else:
         brief.result()
     return [out / FIGURES, out / RETURNS, out / BRIEF]
@@ -281,6 +307,7 @@ def brief_pdf(data: dict[str, Any], guide: Guide, tables: dict[str, tuple[list[s
     from zhinan.pdf.fonts import require_cjk_font, use_print_fonts
     from zhinan.pdf.typeset import jinja_env
 
+    data, tables = for_brief(data, tables)
     s = data["summary"]
     names = data["sector_names"]
     sectors = [(names.get(k, k), v) for k, v in s["by_sector"].items()]
@@ -300,8 +327,7 @@ def brief_pdf(data: dict[str, Any], guide: Guide, tables: dict[str, tuple[list[s
         guide=guide, s=s, number=data["number"], as_of=_cn(s["as_of"]), words=words(data), tables=view,
         sector_chart=Markup(chart), trend_chart=Markup(trend_svg(data["trend"])), shown=OVERDUE_SHOWN,
         overdue_sheet=OVERDUE_BY_ENTERPRISE, major_shown=MAJOR_SHOWN, major_sheet=MAJOR_SHEET,
-        major_enterprises=len({(r["credit_code"], r["sector"]) for r in data["open_major"]}),
-        major_overdue=sum(1 for r in data["open_major"] if r["deadline"] and r["deadline"] < s["as_of"]), figures_file=FIGURES,
+        major_enterprises=data["major_enterprises"], major_overdue=data["major_overdue"], counts=data["counts"], figures_file=FIGURES,
         made=_cn(datetime.date.today().isoformat()))
     require_cjk_font()
     use_print_fonts()
