@@ -93,6 +93,10 @@ def hostile(content: Content) -> dict[str, bytes]:  # noqa: F811
     def finding_string(text: str) -> str:
         return cell(text, f"{text_col}3", f'<c r="{text_col}3" t="s"><v>1</v></c>')
 
+    def hidden_cells(text: str) -> str:  # a cell's start inside a CDATA section and inside a comment, before cells read
+        text = cell(text, f"{text_col}4", f'<c r="{text_col}4" t="inlineStr"><is><t><![CDATA[<c r="Z4">]]></t></is></c>')
+        return cell(text, f"{place}4", f'<!-- <c r="Z4"> --><c r="{place}4" t="inlineStr"><is><t>东区</t></is></c>')
+
     page = workbook.workbook_bytes(sc, content)
     page = parts(page, {"xl/worksheets/sheet1.xml": lambda t: cell(t, "G1", '<c r="G1" s="0"><v>46350</v></c>')})
     return {
@@ -108,6 +112,7 @@ def hostile(content: Content) -> dict[str, bytes]:  # noqa: F811
                                                               'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
                                                               'Target="sharedStrings.xml"/></Relationships>')},
             {"xl/sharedStrings.xml": strings}),
+        "cells-hidden-in-markup": parts(writer, {"xl/worksheets/sheet2.xml": hidden_cells}),
         "1904": parts(as_the_page_exports(content), {"xl/workbook.xml": lambda t: t.replace("<workbookPr/>", '<workbookPr date1904="1"/>')}),
         "serial-in-general-cell": page,
     }
@@ -164,6 +169,8 @@ def test_the_hostile_cases_are_what_they_claim(every_workbook: dict[str, bytes],
         workbook.workbook_bytes(content.sectors[0], content, filled(content.sectors[0].id)), content, None)[1].findings
     assert read["1904"][1].date == datetime.date(1904, 1, 1) + datetime.timedelta(days=46350)
     assert read["serial-in-general-cell"][0] == "refused"  # a number where the date is, not formatted as one
+    hidden = read["cells-hidden-in-markup"][1].findings[1]  # as openpyxl reads it (`same_cells`), and read, not refused
+    assert (hidden.text, hidden.location) == ('<c r="Z4">', "东区"), hidden
 
 
 

@@ -363,6 +363,10 @@ _EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: [a-z]+="[^"<>]*"
 _KEPT_ROWS = max(CHECKLIST_HEAD_ROW, LIST_HEAD_ROW)
 """Every cell of the rows down to the headings is kept (the cover, the headings themselves)."""
 assert _KEPT_ROWS < 9  # `_dropped` spells the rows below it as one digit or more
+_UNUSUAL = re.compile(rb"<!\[CDATA\[|<!--|<\?(?!xml\s)|<[A-Za-z_][\w.-]*:c[\s/>]")
+"""What no spreadsheet program writes into a sheet, and in which a cell's start could be hidden from
+the patterns (a CDATA section, a comment, a processing instruction, a cell with a namespace prefix):
+such a sheet is parsed whole, unfiltered."""
 _MAYBE_BEYOND = re.compile(rb'<c r="(?:([A-Z]{2,3})([1-9][0-9]{0,6})|([A-Z])([1-9][0-9]{3,6}))"')
 """The cells whose address may lie past `opening.MAX_ROWS`/`MAX_COLUMNS` (two or more letters, or a
 row of four digits or more): few in a workbook of this guide, each then compared exactly."""
@@ -401,9 +405,10 @@ def _only(xml: bytes, columns: frozenset[bytes] | None) -> bytes:
     of the cover and headings rows), and of those only the cells holding something. The others read
     as None whichever way: the 检查清单's item texts and the 整改清单's looked-up hazards are most of a
     workbook's cells, and openpyxl spends most of its time on each cell it parses. Nothing is taken
-    away when a cell does not name its own address (it is placed after the one before it), nor when a
-    cell lies past `opening.MAX_ROWS`/`MAX_COLUMNS` (`opening.data_extent` must see it to refuse it)."""
-    if len(_CELL.findall(xml)) != len(_ADDRESSED.findall(xml)):
+    away when a cell does not name its own address (it is placed after the one before it), when a
+    cell lies past `opening.MAX_ROWS`/`MAX_COLUMNS` (`opening.data_extent` must see it to refuse it),
+    nor when the sheet holds markup a cell could hide in (`_UNUSUAL`)."""
+    if len(_CELL.findall(xml)) != len(_ADDRESSED.findall(xml)) or _UNUSUAL.search(xml):
         return xml
     if columns is not None:
         if _beyond(xml):
