@@ -133,8 +133,10 @@ def figures(rows: Sequence[Row], as_of: datetime.date, content: Content, known: 
         facts = _facts(row, known)
         _add(total, facts, as_of)
         if not totals_only:
-            _add(by_sector.setdefault(row.sector, _blank()), facts, as_of)
-            _add(by_county.setdefault(row.county, _blank()), facts, as_of)
+            for groups, key in ((by_sector, row.sector), (by_county, row.county)):
+                if key not in groups:  # a sector or county no longer in the content
+                    groups[key] = _blank()
+                _add(groups[key], facts, as_of)
     for fig in (total, *by_sector.values(), *by_county.values()):
         _rate(fig)
     return {"total": total, "by_sector": by_sector, "by_county": by_county, "current": now}
