@@ -18,6 +18,8 @@ from zhinan.content.validate import load_content
 from zhinan.pipeline.progress import Progress
 from zhinan.site import downloads as site_downloads
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 
 def _files(folder: Path) -> dict[Path, bytes]:
     return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

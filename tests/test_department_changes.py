@@ -26,6 +26,8 @@ from zhinan import sheets
 from zhinan.content.validate import load_content
 from zhinan.sheets.workbook import CHECKLIST_HEAD_ROW
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 NEW_ITEM = "进入有限空间作业前，严格执行“先通风、再检测、后作业”，并设专人监护。"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 import test_selfcheck_v2 as v2
@@ -19,6 +20,8 @@ from zhinan.content.model import Content
 from zhinan.formats import record
 from zhinan.sheets import readback, workbook
 from zhinan.sheets.workbook import RecordError
+
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
 
 tree, content, page = v2.tree, v2.content, v2.page  # the module's site, built once, and a tab on its page
 import_xlsx, rec = v2.import_xlsx, v2.rec

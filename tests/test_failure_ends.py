@@ -25,6 +25,8 @@ import yaml
 
 from conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 BIN = Path(sys.executable).parent
 SRC = Path(__file__).resolve().parent.parent / "src"
 SECTORS = 5

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 import test_selfcheck_v2 as v2
@@ -21,6 +22,8 @@ from test_printed_workbook import SENTENCE, to_pdf
 from zhinan.content.validate import load_content
 from zhinan.formats.record import Finding, Inspection, Rectification
 from zhinan.sheets import workbook
+
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHEETS = ("检查清单", "隐患清单", "整改清单", "汇总", "自评")

@@ -27,6 +27,8 @@ from zhinan.build import BuildOptions, build
 from zhinan.pipeline.progress import Progress
 from zhinan.site import selfcheck
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 BIN = Path(sys.executable).parent
 
 HOSTILE = {

@@ -29,6 +29,8 @@ from sheetkit import SMALL, build_stages, copy_content
 from zhinan.cli import main
 from zhinan.sheets.workbook import CHECKLIST_HEAD_ROW
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MEMORY = 1536 * 1024 * 1024
 """The child's address space: a reader that fills the sheet's declared rectangle runs out of it."""

@@ -9,11 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
 from zhinan.cli import main
 from zhinan.content.validate import collect
+
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
 
 E = "sectors/demo/enterprises/sample-a.yml"
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 160, 0)

@@ -22,6 +22,8 @@ from zhinan.cli import main
 from zhinan.content.validate import collect, load_content
 from zhinan.sheets.workbook import CHECKLIST_HEAD_ROW
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 Quirk = Callable[[Worksheet], None]
 CHECKLIST = "sectors/paint/checklist.yml"
 HEADER = "、".join(c.title for c in sheets.checklist_columns())

@@ -27,6 +27,8 @@ from zhinan.content.validate import load_content
 from zhinan.pdf import jobs, render, stage
 from zhinan.pipeline import hashcache, transaction
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 EDITION = Path(__file__).resolve().parent / "fixtures" / "edition"  # the frozen copy, not the live content
 MAJOR, MINOR = "重大", "一般"
 

@@ -30,6 +30,8 @@ from zhinan.formats.record import Finding, Rectification
 from zhinan.pdf import bind, fonts, jobs, render, stage, typeset
 from zhinan.pipeline.progress import Progress
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 FIXTURE = Path(__file__).parent / "fixtures" / "pdf"
 CLOSING = set("，。、；：？！）」』》〉】〕”’…·")
 A4_TEXT_WIDTH_PT = (210 - 2 * 20) / 25.4 * 72

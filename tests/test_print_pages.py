@@ -28,6 +28,8 @@ from zhinan.pdf import stage, typeset
 from zhinan.pipeline.progress import Progress
 from zhinan.site import selfcheck
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 EDITION = Path(__file__).parent / "fixtures" / "edition"
 SITE = "https://example.org/zhinan/"
 DOCUMENT_NUMBER = "示例〔2026〕1号"

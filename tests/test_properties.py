@@ -37,6 +37,8 @@ from zhinan.formats.names import file_name_part, published_name
 from zhinan.formats.record import CHECK_RESULTS, STATUSES, Finding, Inspection, ItemResult, Rectification
 from zhinan.sheets import readback, workbook
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 NO_SHRINK = (Phase.explicit, Phase.generate)
 """A failing example is reported as found: shrinking a workbook example takes minutes on a busy machine."""
 FEW = settings(max_examples=8, deadline=None, derandomize=True, database=None, phases=NO_SHRINK,

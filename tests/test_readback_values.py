@@ -25,6 +25,8 @@ from zhinan.content.validate import load_content
 from zhinan.formats.record import Finding, Inspection, ItemResult, Member, Rectification
 from zhinan.sheets import readback, workbook
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

@@ -23,6 +23,8 @@ from test_readback_values import as_the_page_exports, columns, content, filled, 
 from zhinan.content.model import Content
 from zhinan.sheets import readback, workbook
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 

@@ -11,11 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from zhinan.content.validate import load_content
 from zhinan.formats.record import Finding, Inspection, ItemResult, Member, Rectification
 from zhinan.sheets import workbook
+
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
 STATEMENT = "存在未销号的重大隐患，暂不具备申请定级的条件"

@@ -17,6 +17,8 @@ from test_site_search import BOX, EDITION, ranked, serve
 from zhinan.content.synonyms import SYNONYMS_FILE
 from zhinan.content.validate import collect
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 ADDED = "灭火瓶"
 """A reader's word for 灭火器 that the content never uses and the shipped table does not hold: the
 test adds it, so only the table can make the search find XF-014."""

@@ -32,6 +32,8 @@ from zhinan.content.validate import collect, load_content
 from zhinan.pdf import fonts, render
 from zhinan.pipeline.progress import Progress
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 SECRET = "SECRET-OUTSIDE-THE-ROOT-7f3a"
 OUTSIDE_SVG = f'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="0" y="20">{SECRET}</text></svg>'
 

@@ -40,6 +40,8 @@ from zhinan.formats import record
 from zhinan.sheets import workbook
 from zhinan.site import selfcheck
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 REPO = Path(__file__).resolve().parent.parent
 EDITION = REPO / "tests" / "fixtures" / "edition"  # the frozen copy of the content
 ASSETS = REPO / "src" / "zhinan" / "assets" / "zhinan"

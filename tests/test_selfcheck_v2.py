@@ -25,6 +25,8 @@ from zhinan.content.validate import load_content
 from zhinan.formats import record
 from zhinan.sheets import readback, workbook
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COUNTIES = ["甲县", "乙区"]
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -30,6 +30,8 @@ from zhinan.content.validate import load_content
 from zhinan.formats.record import Finding, Inspection, ItemResult, Rectification
 from zhinan.sheets import readback, workbook
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 MM = 72 / 25.4
 """Points per millimetre."""
 

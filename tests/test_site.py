@@ -30,6 +30,8 @@ from zhinan.content.model import ASPECTS, CheckItem, Content
 from zhinan.content.problems import ContentError
 from zhinan.content.validate import load_content
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 BIN = Path(sys.executable).parent

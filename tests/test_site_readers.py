@@ -20,6 +20,8 @@ from zhinan import site
 from zhinan.content.model import Content, SectorContent
 from zhinan.content.validate import collect
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 # ---- 重大隐患 coverage ------------------------------------------------------------------------
 
 DEMO = "sectors/demo/sector.yml"

@@ -20,6 +20,8 @@ from zhinan.cli import main
 from zhinan.commands import tally
 from zhinan.commands.tally.read import INTERNAL_ERROR, TEST_FAIL
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 OLD = 1_700_000_000 * 10**9
 """An mtime long past (ns): a file written by the test is otherwise too fresh for its stat to be trusted."""
 

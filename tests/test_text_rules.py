@@ -13,6 +13,8 @@ import pytest
 
 from zhinan.content import textrules
 
+pytestmark = pytest.mark.slow  # outside the quick subset: see CONTRIBUTING.md
+
 BIN = Path(sys.executable).parent
 CHECKLIST = "sectors/demo/checklist.yml"
 ENTERPRISE = "sectors/demo/enterprises/sample-a.yml"
