@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -352,6 +353,27 @@ def test_outputs_never_go_into_build_or_the_site(tree: Path, content: Any, tmp_p
     with pytest.raises(tally.TallyError, match="不能放在 build/ 下"):
         tally.run([tmp_path / "inbox"], content, tree, tree / "build" / "tally", tmp_path / "t.sqlite", AS_OF, "2026-W50")
     assert not (tree / "build").exists()
+
+
+def test_a_folder_that_cannot_be_listed_stops_the_tally_before_anything_is_written(
+        tree: Path, content: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Path.rglob` skipped such a folder silently (its returns missing from the counts); the walk with
+    os.scandir raised a traceback. The tests run as root, which no permission stops: the refusal is
+    what os.scandir raises for a folder without read permission."""
+    for e in ENTERPRISES[:2]:
+        write(tmp_path / "inbox" / "locked", content, e)
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "out"
+    with pytest.raises(tally.TallyError, match="locked: 无法读取收件箱中的这个文件夹（Permission denied）"):
+        tally.run([tmp_path / "inbox"], content, tree, out, out / "tally.sqlite", AS_OF, "2026-W50")
+    assert not out.exists()
 
 
 def test_many_new_files_are_read_in_worker_processes(tree: Path, content: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

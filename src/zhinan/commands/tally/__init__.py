@@ -201,7 +201,11 @@ def run(inboxes: Sequence[Path], content: Content, root: Path, out: Path, db: Pa
         expected: Sequence[Expected] = (), jobs: int | None = None, write: bool = True) -> Result:
     guard(out, root)
     guard(db, root)
-    files = inbox_files(inboxes)
+    try:
+        files = inbox_files(inboxes)
+    except OSError as exc:  # a folder that cannot be listed: its files would be missing from the counts unseen
+        raise TallyError(f"{exc.filename}: 无法读取收件箱中的这个文件夹（{exc.strerror}）：请检查权限后重新运行，"
+                         "否则其中报送的文件不会被统计") from exc
     store = Store(db)
     try:
         global _CONTENT, _EXPECTED, _KNOWN

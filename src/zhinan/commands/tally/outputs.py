@@ -147,6 +147,7 @@ def brief_rows() -> dict[str, int]:
     """The lists the 简报 prints only the first rows of, and how many."""
     return {MAJOR_SHEET: MAJOR_SHOWN, OVERDUE_BY_ENTERPRISE: OVERDUE_SHOWN}
 
+
 LEDGER_ONLY = ("逾期未整改",)
 """The sheets the 简报 does not print at all (each hazard overdue: the office's ledger)."""
 
