@@ -45,3 +45,35 @@ def test_page_one_holds_the_summary_and_the_sector_chart(tree: Path, content: An
         import subprocess
 
         subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+
+
+def test_long_names_wrap_in_their_cells(tree: Path, content: Any, tmp_path: Path) -> None:  # noqa: F811
+    """The figure tables and the overdue list have given column widths: a name longer than its column,
+    with no place to break (a Latin word), wraps inside its cell instead of running over the next
+    cells' numbers. Read back from the PDF: no two glyphs of a line overlap."""
+    import itertools
+
+    import pdfplumber
+
+    for e in ENTERPRISES:
+        write(tmp_path / "inbox", content, e)
+    data = tally.run([tmp_path / "inbox"], content, tree, tmp_path / "out", tmp_path / "out" / "t.sqlite", AS_OF,
+                     tally.week_of(AS_OF), jobs=1, write=False).data
+    sector = next(iter(data["summary"]["by_sector"]))
+    data["sector_names"][sector] = "ChemicalAndHazardousMaterialsSectorWithALongName"
+    county = next(iter(data["summary"]["by_county"]))
+    data["summary"]["by_county"]["ACountyNameWithoutAnySpaceInItAtAll"] = data["summary"]["by_county"].pop(county)
+    assert data["overdue_enterprises"]
+    data["overdue_enterprises"][0]["enterprise"] = "X" * 70
+    pdf = tmp_path / "brief.pdf"
+    pdf.write_bytes(outputs.brief_pdf(data, content.guide, outputs._tables(data)))
+    overlaps = []
+    with pdfplumber.open(pdf) as doc:
+        text = "".join(page.extract_text() or "" for page in doc.pages)
+        for page in doc.pages:  # every glyph of every line: one running over the next cell lands on its digits
+            glyphs = sorted(page.chars, key=lambda c: (round(c["top"]), c["x0"]))
+            for a, b in itertools.pairwise(glyphs):
+                if abs(a["top"] - b["top"]) < 1 and b["x0"] < a["x1"] - 1:
+                    overlaps.append((page.page_number, a["text"], b["text"], round(a["x0"])))
+    assert "XXXXXXXXXX" in text and "ACountyName" in text
+    assert not overlaps, overlaps[:5]
