@@ -552,6 +552,12 @@ MUTANTS: tuple[Mutant, ...] = (
       '        for name in STAGES:\n            src = self.out / name',
       '        for name in self.stages:\n            src = self.out / name',
       'tests/test_transaction_faults.py::test_every_published_folder_is_one_whole_edition_after_any_fault'),
+    # interrupt-in-exec-dies-by-sigint: a Ctrl+C or SIGTERM that lands in exec'd code ends `python -m zhinan build` by SIGINT (-2), not 130/143
+    m('build: a signal landing in exec()\'d code ends the build by SIGINT instead of exit 130/143',
+      'src/zhinan/cli.py',
+      '    _forget_the_interrupt()\n    sys.exit(',
+      '    sys.exit(',
+      'tests/test_integrity.py::test_a_signal_that_lands_in_code_run_by_exec_still_exits_128_plus_the_signal'),
     # tx-abort-removes-published: Ctrl+C just after the switch deletes the generation just published: build/site and build/pdf point at nothing
     m('build: Ctrl+C just after the switch deletes what it published',
       'src/zhinan/pipeline/transaction.py',

@@ -178,7 +178,16 @@ def interrupted(exc: KeyboardInterrupt, out: Path) -> NoReturn:
     published = isinstance(exc, Interrupted) and exc.published
     what = "本次构建已经发布完毕" if published else f"本次构建没有发布任何输出，{out} 中上一次的输出原样保留"
     click.echo(f"\n已中断：{what}。", err=True)
+    _forget_the_interrupt()
     sys.exit(143 if "SIGTERM" in exc.args else 130)
+
+
+def _forget_the_interrupt() -> None:
+    """CPython remembers a KeyboardInterrupt that ended code run by exec() or eval() of a string
+    (code that dataclasses and namedtuple generate, for one), even once it was handled; under
+    `python -m zhinan` the process then kills itself with SIGINT on exit (status -2) instead of
+    exiting 130 or 143. Evaluating a string clears what it remembers: the last one decides."""
+    eval("None")  # a constant string, evaluated only for the side effect described above
 
 
 @main.command("serve")
