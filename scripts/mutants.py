@@ -558,6 +558,12 @@ MUTANTS: tuple[Mutant, ...] = (
       '    _forget_the_interrupt()\n    sys.exit(',
       '    sys.exit(',
       'tests/test_integrity.py::test_a_signal_that_lands_in_code_run_by_exec_still_exits_128_plus_the_signal'),
+    # hostile-name-raw-in-titles: a sector name with markup goes into titles and navigation unescaped: its meta refresh takes readers to another site
+    m('site: a name with markup is put unescaped into titles and navigation',
+      'src/zhinan/site/pages.py',
+      '    return str(escape(str(value)))',
+      '    return str(value)',
+      'tests/test_hostile_names.py::test_no_page_navigates_or_opens_a_dialog'),
     # tx-abort-removes-published: Ctrl+C just after the switch deletes the generation just published: build/site and build/pdf point at nothing
     m('build: Ctrl+C just after the switch deletes what it published',
       'src/zhinan/pipeline/transaction.py',

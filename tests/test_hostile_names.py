@@ -1,8 +1,13 @@
 """Names are text wherever they land (issue 35): a sector's name, its department, an enterprise's
-name, a checklist item's title and a hazard, each set to a hostile value in a copy of the minimal
-tree, pass `zhinan check` and build a site in which every page has exactly the elements a plain name
-gives, shows the name as text, and keeps its front matter out of sight (the self-check page stays out
-of search). Then Chromium opens every page over http and file://: no navigation, no dialog.
+name, a checklist item's title and a hazard, each set to a hostile value, pass `zhinan check` and
+build a site in which every page has exactly the elements plain names give, shows each name as
+text, and keeps its front matter out of sight (the self-check page stays out of search). Then
+Chromium opens every page over http and file://: no navigation, no dialog.
+
+One tree holds every hostile value, each in a sector of its own (the minimal tree's sector copied
+once per value), beside the same tree with plain names: two builds, and every page opened once per
+scheme, instead of a build and a round of pages per value. The site-wide pages (home, indexes,
+navigation) then carry all the values at once.
 """
 
 from __future__ import annotations
@@ -45,24 +50,33 @@ HOSTILE = {
 PLAIN = "示例行业"
 
 
-def write_tree(dest: Path, name: str) -> Path:
-    """A copy of the minimal tree with `name` in every name-like field."""
+def write_tree(dest: Path, names: dict[str, str]) -> Path:
+    """A copy of the minimal tree whose sector is copied once per entry of `names` (a sector id and
+    the name it carries), with the name in every name-like field of its copy."""
     import shutil
 
     shutil.copytree(FIXTURES / "minimal", dest)
     demo = dest / "sectors/demo"
-    sector = yaml.safe_load((demo / "sector.yml").read_text(encoding="utf-8"))
-    sector.update(name=name, department=f"{name}局")
-    (demo / "sector.yml").write_text(yaml.safe_dump(sector, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    checklist = yaml.safe_load((demo / "checklist.yml").read_text(encoding="utf-8"))
-    checklist["items"][0]["item"] = name
-    checklist["items"][0]["hazards"][0]["text"] = f"{name}。"
-    (demo / "checklist.yml").write_text(yaml.safe_dump(checklist, allow_unicode=True, sort_keys=False),
-                                        encoding="utf-8")
-    ent_file = demo / "enterprises/sample-a.yml"
-    ent = yaml.safe_load(ent_file.read_text(encoding="utf-8"))
-    ent["name"] = f"{name}（示例）"
-    ent_file.write_text(yaml.safe_dump(ent, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for n, (sector_id, name) in enumerate(names.items()):
+        prefix = "HN" + chr(ord("A") + n)  # item ids follow their sector's prefix: DM-001 → HNA-001
+        folder = dest / "sectors" / sector_id
+        shutil.copytree(demo, folder)
+        sector = yaml.safe_load((folder / "sector.yml").read_text(encoding="utf-8"))
+        sector.update(id=sector_id, name=name, department=f"{name}局", prefix=prefix, order=n + 1)
+        (folder / "sector.yml").write_text(yaml.safe_dump(sector, allow_unicode=True, sort_keys=False),
+                                           encoding="utf-8")
+        checklist = yaml.safe_load((folder / "checklist.yml").read_text(encoding="utf-8").replace("DM-", f"{prefix}-"))
+        checklist["items"][0]["item"] = name
+        checklist["items"][0]["hazards"][0]["text"] = f"{name}。"
+        (folder / "checklist.yml").write_text(yaml.safe_dump(checklist, allow_unicode=True, sort_keys=False),
+                                              encoding="utf-8")
+        ent_file = folder / "enterprises/sample-a.yml"
+        ent = yaml.safe_load(ent_file.read_text(encoding="utf-8").replace("DM-", f"{prefix}-"))
+        ent.update(id=f"sample-{sector_id}", name=f"{name}（示例）")
+        ent_file.unlink()
+        (folder / f"enterprises/sample-{sector_id}.yml").write_text(
+            yaml.safe_dump(ent, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    shutil.rmtree(demo)
     return dest
 
 
@@ -117,49 +131,62 @@ def _build(root: Path, out: Path) -> Path:
     return out / "site"
 
 
+SECTORS = {key: f"name-{key}" for key in sorted(HOSTILE)}
+"""The sector that carries each hostile value (the same sector ids in the plain tree)."""
+
+
 @pytest.fixture(scope="module")
 def plain_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("plain")
-    return _build(write_tree(base / "content", PLAIN), base / "build")
+    names = {sector: f"{PLAIN}{n}" for n, sector in enumerate(SECTORS.values())}
+    return _build(write_tree(base / "content", names), base / "build")
 
 
-@pytest.fixture(scope="module", params=sorted(HOSTILE))
-def hostile(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    base = tmp_path_factory.mktemp(request.param)
-    name = HOSTILE[request.param]
-    return name, _build(write_tree(base / "content", name), base / "build")
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("hostile")
+    return _build(write_tree(base / "content", {SECTORS[key]: HOSTILE[key] for key in SECTORS}), base / "build")
 
 
 def pages(site_dir: Path) -> list[Path]:
     return sorted(p for p in site_dir.rglob("*.html") if p.name != "404.html")
 
 
-def test_every_page_has_the_elements_a_plain_name_gives(hostile: tuple[str, Path], plain_site: Path) -> None:
-    _, site_dir = hostile
+def test_every_page_has_the_elements_plain_names_give(hostile_site: Path, plain_site: Path) -> None:
+    site_dir = hostile_site
     assert [p.relative_to(site_dir) for p in pages(site_dir)] == [p.relative_to(plain_site) for p in pages(plain_site)]
+    assert len(pages(site_dir)) > 4 * len(HOSTILE)  # each sector's pages are there
     for page in pages(site_dir):
         got, want = shape_of(page), shape_of(plain_site / page.relative_to(site_dir))
         assert got.found == [], (page, got.found)
         assert got.shape == want.shape, (page, (got.shape - want.shape), (want.shape - got.shape))
 
 
-def test_the_name_reads_as_text_and_front_matter_stays_hidden(hostile: tuple[str, Path]) -> None:
-    name, site_dir = hostile
-    one_line = " ".join(name.split())
-    self_check = shape_of(site_dir / "sectors/demo" / selfcheck.PAGE / "index.html")
+@pytest.mark.parametrize("key", sorted(HOSTILE))
+def test_the_name_reads_as_text(hostile_site: Path, key: str) -> None:
+    one_line = " ".join(HOSTILE[key].split())
+    self_check = shape_of(hostile_site / "sectors" / SECTORS[key] / selfcheck.PAGE / "index.html")
     assert " ".join(self_check.title.split()).startswith(f"{one_line}在线自查 - "), self_check.title
-    for page in pages(site_dir):
+    sector = shape_of(hostile_site / "sectors" / SECTORS[key] / "index.html")
+    assert one_line in " ".join("".join(sector.text).split())
+
+
+def test_front_matter_stays_out_of_sight(hostile_site: Path) -> None:
+    for page in pages(hostile_site):
         if page.parent.name == "reference":  # the field reference explains the files' keys
             continue
         text = "".join(shape_of(page).text)
-        for part in name.splitlines():  # the name's own words, wherever it is shown
-            text = text.replace(part, "")
+        for name in HOSTILE.values():  # the names' own words, wherever they are shown
+            for part in name.splitlines():
+                text = text.replace(part, "")
         assert "exclude" not in text and "search:" not in text and "title:" not in text, page
-    sector = shape_of(site_dir / "sectors/demo/index.html")
-    assert one_line in " ".join("".join(sector.text).split())
-    index = json.loads((site_dir / "search/search_index.json").read_text(encoding="utf-8"))
+
+
+def test_the_self_check_pages_stay_out_of_search(hostile_site: Path) -> None:
+    index = json.loads((hostile_site / "search/search_index.json").read_text(encoding="utf-8"))
     locations = [doc["location"] for doc in index["docs"]]
-    assert locations and not [loc for loc in locations if f"/{selfcheck.PAGE}/" in f"/{loc}"], locations
+    assert len({loc.split("/")[1] for loc in locations if loc.startswith("sectors/")}) == len(HOSTILE), locations
+    assert not [loc for loc in locations if f"/{selfcheck.PAGE}/" in f"/{loc}"], locations
 
 
 # ---- In Chromium ------------------------------------------------------------------------------
@@ -171,8 +198,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.mark.parametrize("scheme", ["http", "file"])
-def test_no_page_navigates_or_opens_a_dialog(browser: Any, hostile: tuple[str, Path], scheme: str) -> None:
-    _, site_dir = hostile
+def test_no_page_navigates_or_opens_a_dialog(browser: Any, hostile_site: Path, scheme: str) -> None:
+    site_dir = hostile_site
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site_dir)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/" if scheme == "http" else site_dir.as_uri() + "/"
