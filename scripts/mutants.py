@@ -564,6 +564,12 @@ MUTANTS: tuple[Mutant, ...] = (
       '    return str(escape(str(value)))',
       '    return str(value)',
       'tests/test_hostile_names.py::test_no_page_navigates_or_opens_a_dialog'),
+    # interrupt-converted-is-a-failure: SIGTERM turned into a TypeError by code that catches everything is reported as a failed stage with a traceback, exit 1
+    m('build: Ctrl+C or SIGTERM turned into another error by a stage is said as that stage failing',
+      'src/zhinan/pipeline/transaction.py',
+      '                if stop is None:\n                    raise\n',
+      '                raise\n',
+      'tests/test_interrupted_stage.py::test_sigterm_turned_into_another_error_by_the_stage_is_still_an_interruption'),
     # tx-abort-removes-published: Ctrl+C just after the switch deletes the generation just published: build/site and build/pdf point at nothing
     m('build: Ctrl+C just after the switch deletes what it published',
       'src/zhinan/pipeline/transaction.py',

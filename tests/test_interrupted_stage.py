@@ -11,6 +11,8 @@ the timing is fixed: the PDF stage fails only once the stage beside it is inside
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import threading
 import time
 import warnings
@@ -23,6 +25,7 @@ from click.testing import CliRunner
 from zhinan import build
 from zhinan.cli import main
 from zhinan.errors import ZhinanError
+from zhinan.pipeline import workers
 
 
 class _Failed(ZhinanError):
@@ -76,3 +79,39 @@ def test_what_the_interruption_left_open_is_closed_by_the_build(minimal_tree: Pa
         warnings.simplefilter("always")
         gc.collect()
     assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_sigterm_turned_into_another_error_by_the_stage_is_still_an_interruption(
+        minimal_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM (or Ctrl+C) landing inside code that catches everything reaches the build as that
+    code's error: the build still says it was interrupted and exits 143, not "出错" with a traceback."""
+    entered = threading.Event()
+
+    def pdf_stage(content: Any, opts: Any) -> None:
+        while not opts.stop.wait(0.05):  # renders until the build stops
+            pass
+
+    def catches_everything(content: Any, opts: Any) -> None:
+        try:
+            entered.set()
+            for _ in range(600):  # SIGTERM comes here
+                time.sleep(0.1)
+        except:  # noqa: E722 — as openpyxl's descriptors do
+            raise TypeError("expected <class 'bool'>") from None
+
+    def terminate() -> None:
+        assert entered.wait(60)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setitem(build.STAGE_BUILDS, "pdf", pdf_stage)
+    monkeypatch.setitem(build.STAGE_BUILDS, "sheets", catches_everything)
+    threading.Thread(target=terminate, daemon=True).start()
+    out = tmp_path / "out"
+    try:
+        result = CliRunner().invoke(main, ["build", "--root", str(minimal_tree), "--out", str(out), "-j", "2", "-q",
+                                           "--only", "pdf,sheets"])
+    finally:
+        workers.signalled.clear()  # one build per process outside the tests: set for good once signalled
+    assert result.exit_code == 143, result.output
+    assert result.output.strip().splitlines()[-1] == f"已中断：本次构建没有发布任何输出，{out.resolve()} 中上一次的输出原样保留。"
+    assert "TypeError" not in result.output and "出错" not in result.output, result.output

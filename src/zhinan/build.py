@@ -32,7 +32,7 @@ from zhinan.content.validate import load_content
 from zhinan.errors import ZhinanError
 from zhinan.pipeline import workers
 from zhinan.pipeline.stage import STAGES, Alongside, BuildError, BuildOptions, StageFailed
-from zhinan.pipeline.transaction import transaction
+from zhinan.pipeline.transaction import causes, transaction
 
 __all__ = ["STAGES", "Alongside", "BuildError", "BuildOptions", "build", "harfbuzz_subset_available"]
 """The shared types live in `zhinan.pipeline.stage`; they are re-exported here for callers of `build`."""
@@ -151,13 +151,13 @@ def _build(content: Content, opts: BuildOptions, results: dict[str, Any]) -> dic
         # The interruption may reach here as itself, or turned into another error by code that
         # catches everything (openpyxl's descriptors turn it into "TypeError: expected bool"), or
         # wrapped by `_run`: in each case it is the PDF stage's failure that is said.
-        if pdf_error is not None and any(isinstance(e, _PdfStageFailed) for e in _chain(exc)):
+        if pdf_error is not None and any(isinstance(e, _PdfStageFailed) for e in causes(exc)):
             with warnings.catch_warnings():
                 # Files the interrupted stage had open are closed by their finalizers here, as its
                 # frames are cleared; that they were not closed explicitly is the interruption's
                 # doing, not a leak to report.
                 warnings.simplefilter("ignore", ResourceWarning)
-                for e in _chain(exc):  # what it interrupted is freed here, not at exit
+                for e in causes(exc):  # what it interrupted is freed here, not at exit
                     if e.__traceback__ is not None:
                         traceback.clear_frames(e.__traceback__)
                         e.__traceback__ = None
@@ -179,16 +179,6 @@ def _pdf_stage_failed(signum: int, frame: object) -> None:
     raise _PdfStageFailed
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and every one it was raised from or while handling, each once."""
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        e = todo.pop()
-        if id(e) not in seen:
-            seen.add(id(e))
-            yield e
-            todo += [c for c in (e.__cause__, e.__context__) if c is not None]
 
 
 _ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})

@@ -355,12 +355,26 @@ def transaction(out: Path, stages: tuple[str, ...], *, wait: bool, progress: Pro
             try:
                 yield tx.begin()
                 tx.commit()
-            except KeyboardInterrupt as exc:
+            except BaseException as exc:
                 tx.abort()
-                name = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "SIGINT"
+                # Ctrl+C or SIGTERM, as itself or turned into another error by code that catches
+                # everything (openpyxl's descriptors: "TypeError: expected bool"): not a failure.
+                stop = next((e for e in causes(exc) if isinstance(e, KeyboardInterrupt)), None)
+                if stop is None:
+                    raise
+                name = stop.args[0] if stop.args and isinstance(stop.args[0], str) else "SIGINT"
                 raise Interrupted(tx.published, name) from None
-            except BaseException:
-                tx.abort()
-                raise
     except OSError as exc:
         raise environment_error(exc, out) from exc
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and every one it was raised from or while handling, each once."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) not in seen:
+            seen.add(id(e))
+            yield e
+            todo += [c for c in (e.__cause__, e.__context__) if c is not None]
