@@ -209,7 +209,7 @@ MUTANTS: tuple[Mutant, ...] = (
       "    _widths_of = (content, widths)\n", "",
       "tests/test_pdf_jobs_measured_once.py"),
     m("build: a PDF failure is said as the error the interrupted stage turned it into", "src/zhinan/build.py",
-      "any(isinstance(e, _PdfStageFailed) for e in _chain(exc))", "isinstance(exc, _PdfStageFailed)",
+      "any(isinstance(e, _PdfStageFailed) for e in causes(exc))", "isinstance(exc, _PdfStageFailed)",
       "tests/test_interrupted_stage.py::test_the_pdf_failure_is_said_when_the_interrupted_stage_converts_the_interruption"),
     m("pdf: the PDF/A guide.pdf is bound without the front's XMP and output intent", "src/zhinan/pdf/bind.py",
       '("/OutputIntents", "/Metadata") if pdfa else ()', "()",
