@@ -555,8 +555,8 @@ MUTANTS: tuple[Mutant, ...] = (
     # interrupt-in-exec-dies-by-sigint: a Ctrl+C or SIGTERM that lands in exec'd code ends `python -m zhinan build` by SIGINT (-2), not 130/143
     m('build: a signal landing in exec()\'d code ends the build by SIGINT instead of exit 130/143',
       'src/zhinan/cli.py',
-      '    _forget_the_interrupt()\n    sys.exit(',
-      '    sys.exit(',
+      '    _forget_the_interrupt()\n    published = isinstance',
+      '    published = isinstance',
       'tests/test_integrity.py::test_a_signal_that_lands_in_code_run_by_exec_still_exits_128_plus_the_signal'),
     # hostile-name-raw-in-titles: a sector name with markup goes into titles and navigation unescaped: its meta refresh takes readers to another site
     m('site: a name with markup is put unescaped into titles and navigation',
@@ -570,10 +570,29 @@ MUTANTS: tuple[Mutant, ...] = (
       '                if stop is None:\n                    raise\n',
       '                raise\n',
       'tests/test_interrupted_stage.py::test_sigterm_turned_into_another_error_by_the_stage_is_still_an_interruption'),
+    # tx-signal-after-rename: a signal between the rename that publishes and the line after it deletes the published edition and says the old one is kept
+    m('build: a signal just after the publishing rename deletes what it published',
+      'src/zhinan/pipeline/transaction.py',
+      'return self.published or (self.staging is not None and self.published_generation() == self.staging.resolve())',
+      'return self.published',
+      'tests/test_transaction_faults.py::test_every_published_folder_is_one_whole_edition_after_any_fault'),
+    # interrupt-reader-gone: `zhinan build 2>&1 | tee log` and Ctrl+C: the message meets a closed pipe and the build exits 1
+    m('build: Ctrl+C with the reader of its output gone exits 1 (BrokenPipeError)',
+      'src/zhinan/cli.py',
+      '        sys.stdout.flush()\n    except OSError:',
+      '        sys.stdout.flush()\n    except ValueError:',
+      'tests/test_integrity.py::test_a_signal_after_the_reader_of_its_output_is_gone_still_exits_128_plus_the_signal'),
+    # site-forked-renderers-waited: SIGTERM to `zhinan build --only site` waits for every forked sector renderer (left running if one hangs)
+    m("site: the forked sector renderers are waited for after SIGTERM",
+      'src/zhinan/site/pages.py',
+      'pipeline_workers.pool(min(workers, len(todo)), start="fork") as pool',
+      '__import__("concurrent.futures").futures.ProcessPoolExecutor(min(workers, len(todo)), '
+      'mp_context=__import__("multiprocessing").get_context("fork")) as pool',
+      'tests/test_integrity.py::test_sigterm_stops_the_sites_forked_renderers_too'),
     # tx-abort-removes-published: Ctrl+C just after the switch deletes the generation just published: build/site and build/pdf point at nothing
     m('build: Ctrl+C just after the switch deletes what it published',
       'src/zhinan/pipeline/transaction.py',
-      'if self.staging is not None and not self.published:',
+      'if self.staging is not None and not self.is_published():',
       'if self.staging is not None:',
       'tests/test_transaction_faults.py::test_every_published_folder_is_one_whole_edition_after_any_fault'),
     # tx-verify-accepts-truncated-pdf: a PDF cut off before its %%EOF passes verification and is published

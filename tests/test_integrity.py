@@ -10,6 +10,7 @@ process of the build is still alive (found by a tag in their environment, throug
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -142,10 +143,17 @@ def _no_build_left_running() -> Iterator[None]:
     """A test that fails half-way must not leave its build running into the next test."""
     yield
     while _started:
-        proc = _started.pop().proc
+        b = _started.pop()
+        proc = b.proc
         if proc.poll() is None:
             proc.kill()
-        proc.communicate()
+        for pid in tagged(b.tag):  # its workers too: they would hold its stderr open
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if proc.stderr is not None and proc.stderr.closed:  # closed by the test, as a reader that went
+            proc.wait()
+        else:
+            proc.communicate()
 
 
 class Build:
@@ -353,6 +361,39 @@ def test_a_signal_that_lands_in_code_run_by_exec_still_exits_128_plus_the_signal
     assert code == exit_code, err
     assert err.splitlines()[-1] == f"已中断：本次构建没有发布任何输出，{out} 中上一次的输出原样保留。"
     assert published(out) == env.old
+
+
+@pytest.mark.parametrize(("sig", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_signal_after_the_reader_of_its_output_is_gone_still_exits_128_plus_the_signal(
+        content_b: Env, sig: int, exit_code: int) -> None:
+    """`zhinan build 2>&1 | tee build.log`, then Ctrl+C: tee ends with the same keystroke, and
+    saying what became of the outputs finds the pipe closed (BrokenPipeError)."""
+    env = content_b
+    out = env.fresh_out(f"no-reader-{sig}")
+    b = Build(env, out, pause="verified")
+    b.read_until("ZHINAN_TEST_PAUSED verified")
+    assert b.proc.stderr is not None
+    b.proc.stderr.close()
+    b.kill(sig)
+    assert b.proc.wait(10) == exit_code
+    assert published(out) == env.old
+
+
+def test_sigterm_stops_the_sites_forked_renderers_too(tmp_path: Path) -> None:
+    """`zhinan build --only site` renders the sectors in forked processes; SIGTERM sent to the
+    build alone (a cancelled CI job) ends them at once instead of waiting for each page."""
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURES / "edition", root)  # several sectors
+    out = tmp_path / "build"
+    b = Build(Env(root, {}, {}, out, tmp_path), out, "--only", "site", pause="site-sector")
+    b.read_until("ZHINAN_TEST_PAUSED site-sector")  # each forked renderer waits there
+    assert len(tagged(b.tag)) > 1  # the build and its renderers
+    b.kill(signal.SIGTERM)
+    code, err = b.finish(timeout=10)
+    assert code == 143, err
+    assert err.splitlines()[-1] == f"已中断：本次构建没有发布任何输出，{out} 中上一次的输出原样保留。"
+    assert_gone(b.tag, 2.0)
+    assert not (out / ".current").exists()
 
 
 def test_ctrl_c_between_the_switch_and_the_cleanup_says_the_build_was_published(content_b: Env) -> None:

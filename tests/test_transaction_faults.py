@@ -28,8 +28,9 @@ from zhinan.pipeline import transaction as tx
 from zhinan.pipeline.progress import Progress
 from zhinan.pipeline.stage import STAGES, BuildError
 
-FAULTS = ("none", "in-stage", "staged", "verified", "switched", "link", "remove-previous")
-"""Where a build is stopped: the named points of `transaction()`, in order."""
+FAULTS = ("none", "in-stage", "staged", "verified", "renamed", "switched", "link", "remove-previous")
+"""Where a build is stopped: the named points of `transaction()`, in order. "renamed" is the moment
+between the rename that publishes and the next line (only a signal can land there)."""
 ERRORS = ("ctrl-c", "disk-full")
 
 
@@ -83,7 +84,7 @@ def faulted(monkeypatch: pytest.MonkeyPatch, where: str, error: str) -> Iterator
         if fired:
             return
         fired.append(True)
-        if error == "ctrl-c":
+        if error == "ctrl-c" or where == "renamed":
             raise KeyboardInterrupt("SIGINT")
         raise OSError(errno.ENOSPC, "No space left on device", "x")
 
@@ -97,6 +98,15 @@ def faulted(monkeypatch: pytest.MonkeyPatch, where: str, error: str) -> Iterator
                 real(name)
 
             mp.setattr(tx, "checkpoint", checkpoint)
+        elif where == "renamed":
+            real_replace = tx.os.replace
+
+            def replace(src: object, dst: object) -> None:
+                real_replace(src, dst)  # type: ignore[arg-type]
+                if Path(str(dst)).name == tx.CURRENT:
+                    boom()
+
+            mp.setattr(tx.os, "replace", replace)
         elif where == "link":
             real_link = tx.Transaction._link
             calls = []
@@ -171,7 +181,7 @@ def test_every_published_folder_is_one_whole_edition_after_any_fault(
         refused = truncated and "pdf" in stages and where not in ("in-stage", "staged")
         # The specification: a build is published exactly when it got past the switch (one
         # rename); a truncated PDF never passes verification, which comes before it.
-        expect = where in ("none", "switched", "link", "remove-previous") and not (truncated and "pdf" in stages)
+        expect = where in ("none", "renamed", "switched", "link", "remove-previous") and not (truncated and "pdf" in stages)
         if expect:
             model.update(dict.fromkeys(stages, version))
         if where == "none" and not refused:

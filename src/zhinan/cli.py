@@ -175,10 +175,18 @@ def interrupted(exc: KeyboardInterrupt, out: Path) -> NoReturn:
     """Ctrl+C or SIGTERM: say what became of the outputs, exit 130 (143 for SIGTERM) as shells do."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut this short
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _forget_the_interrupt()
     published = isinstance(exc, Interrupted) and exc.published
     what = "本次构建已经发布完毕" if published else f"本次构建没有发布任何输出，{out} 中上一次的输出原样保留"
-    click.echo(f"\n已中断：{what}。", err=True)
-    _forget_the_interrupt()
+    try:
+        click.echo(f"\n已中断：{what}。", err=True)
+        sys.stdout.flush()
+    except OSError:
+        # The reader went with the same Ctrl+C (`zhinan build 2>&1 | tee build.log`): the message
+        # has nowhere to go, and what is left unwritten must not fail the exit below.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
     sys.exit(143 if "SIGTERM" in exc.args else 130)
 
 

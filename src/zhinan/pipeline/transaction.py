@@ -248,8 +248,13 @@ class Transaction:
             link_tree(published / CACHE, staging / CACHE)
         return staging
 
+    def is_published(self) -> bool:
+        """Whether this build's generation is the published one. `.current` says so from the
+        rename on; `published` is set one line later, and a signal can land in between."""
+        return self.published or (self.staging is not None and self.published_generation() == self.staging.resolve())
+
     def abort(self) -> None:
-        if self.staging is not None and not self.published:
+        if self.staging is not None and not self.is_published():
             shutil.rmtree(self.staging, ignore_errors=True)
 
     def commit(self) -> None:
@@ -363,7 +368,7 @@ def transaction(out: Path, stages: tuple[str, ...], *, wait: bool, progress: Pro
                 if stop is None:
                     raise
                 name = stop.args[0] if stop.args and isinstance(stop.args[0], str) else "SIGINT"
-                raise Interrupted(tx.published, name) from None
+                raise Interrupted(tx.is_published(), name) from None
     except OSError as exc:
         raise environment_error(exc, out) from exc
 

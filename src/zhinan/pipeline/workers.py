@@ -52,10 +52,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 @contextmanager
-def pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
-    """A pool of `jobs` spawned workers that die with this process, and are killed (not waited
-    for) when the block is left by an exception."""
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+def pool(jobs: int, start: str = "spawn") -> Iterator[ProcessPoolExecutor]:
+    """A pool of `jobs` workers (started by `start`: "spawn", or "fork" to inherit what the
+    parent holds) that die with this process, and are killed (not waited for) when the block is
+    left by an exception."""
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
                                    initializer=_die_with_parent, initargs=(os.getpid(),))
     with _pools_lock:
         _pools.add(executor)

@@ -12,12 +12,10 @@ import functools
 import html as html_module
 import importlib.util
 import json
-import multiprocessing
 import posixpath
 import re
 import subprocess
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,7 +36,8 @@ from zhinan.content.model import (
     SectorContent,
     public_fields,
 )
-from zhinan.pipeline import hashcache
+from zhinan.pipeline import hashcache, transaction
+from zhinan.pipeline import workers as pipeline_workers
 from zhinan.pipeline.files import write_text
 from zhinan.site import selfcheck
 
@@ -321,6 +320,7 @@ _FORKED: tuple[Content, dict[str, Download], dict[str, datetime.date], Path] | N
 
 def _render_sector(sector: str) -> tuple[str, dict[str, str], str]:
     assert _FORKED is not None
+    transaction.checkpoint("site-sector")
     content, downloads, dates, out = _FORKED
     sc = next(s for s in content.sectors if s.id == sector)
     return sector, _sector_pages(content, sc, downloads, dates), _sector_data(content, sc, out)
@@ -342,8 +342,12 @@ def _render_sectors(content: Content, downloads: dict[str, Download], dates: dic
         return keys
     _FORKED = (content, downloads, dates, out)
     try:
-        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
-            for sector, pages, data in pool.map(_render_sector, todo):
+        # Killed at once on Ctrl+C or SIGTERM, as the PDF workers are (not waited for). Not
+        # `pool.map`: when interrupted, its iterator cancels the futures that the killed pool then
+        # fails to fail (Python 3.11 prints "InvalidStateError: CANCELLED" after the build's message).
+        with pipeline_workers.pool(min(workers, len(todo)), start="fork") as pool:
+            for future in [pool.submit(_render_sector, sector) for sector in todo]:
+                sector, pages, data = future.result()
                 memo.put(sector, keys[sector], pages, data)
     finally:
         _FORKED = None
