@@ -6,6 +6,7 @@ fetched over HTTP and, once, watched in headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -192,7 +193,17 @@ def test_an_open_page_reloads_by_itself(preview: Preview, browser: Any) -> None:
         page.wait_for_function("m => document.body !== null && document.body.innerText.includes(m)",
                                arg=mark, timeout=90_000)
         assert errors == []
+        # The second pass (the search index) reloads the page again: let it come first.
+        preview.wait_for("search/search_index.json", lambda h: mark in h.replace("\u200b", ""), timeout=60)
     finally:
+        # Closing a page while a reload commits can wait for ever: Chromium acknowledges the close
+        # and keeps the page (playwright#42068, crbug 536385539), seen here once in five runs of the
+        # suite. A blank page first, which has no live-reload script left to reload it.
+        for _ in range(3):
+            with contextlib.suppress(Exception):
+                page.goto("about:blank", timeout=10_000)
+            if page.url == "about:blank":
+                break
         page.close()
 
 
