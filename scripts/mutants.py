@@ -589,6 +589,13 @@ MUTANTS: tuple[Mutant, ...] = (
       '__import__("concurrent.futures").futures.ProcessPoolExecutor(min(workers, len(todo)), '
       'mp_context=__import__("multiprocessing").get_context("fork")) as pool',
       'tests/test_integrity.py::test_sigterm_stops_the_sites_forked_renderers_too'),
+    # relay-kills-after-the-build: the signal relay goes on killing pools for a second after the build that was signalled has ended
+    m('build: the signal relay kills the workers of what runs after the interrupted build',
+      'src/zhinan/pipeline/workers.py',
+      '        left.set()\n        signal.set_wakeup_fd(previous)\n        os.close(write)  # the watching thread reads the end of the pipe and stops\n'
+      '        watcher.join(5)  # not killing the pools of whatever runs next in this process\n',
+      '        signal.set_wakeup_fd(previous)\n        os.close(write)  # the watching thread reads the end of the pipe and stops\n',
+      'tests/test_interrupted_stage.py::test_sigterm_turned_into_another_error_by_the_stage_is_still_an_interruption'),
     # tx-abort-removes-published: Ctrl+C just after the switch deletes the generation just published: build/site and build/pdf point at nothing
     m('build: Ctrl+C just after the switch deletes what it published',
       'src/zhinan/pipeline/transaction.py',

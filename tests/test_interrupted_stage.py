@@ -112,6 +112,10 @@ def test_sigterm_turned_into_another_error_by_the_stage_is_still_an_interruption
                                            "--only", "pdf,sheets"])
     finally:
         workers.signalled.clear()  # one build per process outside the tests: set for good once signalled
+    # What runs next in this process keeps its workers (here one that works past the second in
+    # which the relay kills again whatever starts): the relay stopped killing when the build ended.
+    with workers.pool(1) as pool:
+        assert pool.submit(time.sleep, 1.5).result(timeout=60) is None
     assert result.exit_code == 143, result.output
     assert result.output.strip().splitlines()[-1] == f"已中断：本次构建没有发布任何输出，{out.resolve()} 中上一次的输出原样保留。"
     assert "TypeError" not in result.output and "出错" not in result.output, result.output

@@ -25,7 +25,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -99,6 +98,7 @@ def signals_relayed() -> Iterator[None]:
     os.set_blocking(write, False)
     previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
     stopping = {int(signal.SIGINT), int(signal.SIGTERM)}
+    left = threading.Event()
 
     def watch() -> None:
         while data := os.read(read, 64):
@@ -106,12 +106,16 @@ def signals_relayed() -> Iterator[None]:
                 signalled.set()
                 for _ in range(10):  # and again, for a worker that was being started just then
                     kill_all()
-                    time.sleep(0.1)
+                    if left.wait(0.1):  # the block is left: no build of its own remains to stop
+                        break
         os.close(read)
 
-    threading.Thread(target=watch, name="zhinan-signals", daemon=True).start()
+    watcher = threading.Thread(target=watch, name="zhinan-signals", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
+        left.set()
         signal.set_wakeup_fd(previous)
         os.close(write)  # the watching thread reads the end of the pipe and stops
+        watcher.join(5)  # not killing the pools of whatever runs next in this process
