@@ -197,7 +197,7 @@ def test_an_open_page_reloads_by_itself(preview: Preview, browser: Any) -> None:
         preview.wait_for("search/search_index.json", lambda h: mark in h.replace("\u200b", ""), timeout=60)
     finally:
         # Closing a page while a reload commits can wait for ever: Chromium acknowledges the close
-        # and keeps the page (playwright#42068, crbug 536385539), seen here once in five runs of the
+        # and keeps the page (playwright#42068, crbug 536385539), seen here once in six runs of the
         # suite. A blank page first, which has no live-reload script left to reload it.
         for _ in range(3):
             with contextlib.suppress(Exception):
