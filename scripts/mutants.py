@@ -596,11 +596,17 @@ MUTANTS: tuple[Mutant, ...] = (
       '        watcher.join(5)  # not killing the pools of whatever runs next in this process\n',
       '        signal.set_wakeup_fd(previous)\n        os.close(write)  # the watching thread reads the end of the pipe and stops\n',
       'tests/test_interrupted_stage.py::test_sigterm_turned_into_another_error_by_the_stage_is_still_an_interruption'),
+    # tx-first-build-unlinked: a first build stopped after the publishing rename says it was published, and build/<stage> is missing
+    m('build: a first build stopped just after publishing leaves no build/<stage> links',
+      'src/zhinan/pipeline/transaction.py',
+      '            return\n        for name in STAGES:\n',
+      '            return\n        for name in ():\n',
+      'tests/test_transaction_faults.py::test_a_first_build_stopped_once_published_leaves_every_folder_in_place'),
     # tx-abort-removes-published: Ctrl+C just after the switch deletes the generation just published: build/site and build/pdf point at nothing
     m('build: Ctrl+C just after the switch deletes what it published',
       'src/zhinan/pipeline/transaction.py',
-      'if self.staging is not None and not self.is_published():',
-      'if self.staging is not None:',
+      '        if not self.is_published():\n            shutil.rmtree(self.staging, ignore_errors=True)\n',
+      '        if True:\n            shutil.rmtree(self.staging, ignore_errors=True)\n',
       'tests/test_transaction_faults.py::test_every_published_folder_is_one_whole_edition_after_any_fault'),
     # tx-verify-accepts-truncated-pdf: a PDF cut off before its %%EOF passes verification and is published
     m('build: a PDF cut off before %%EOF is published',

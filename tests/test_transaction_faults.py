@@ -199,3 +199,14 @@ def test_every_published_folder_is_one_whole_edition_after_any_fault(
     ok, _ = one_build(out, STAGES, 999, "none", "ctrl-c", False, monkeypatch)
     assert ok and all(published(out, s) == files_of(s, 999) for s in STAGES)
     assert len(list((out / tx.GENERATIONS).iterdir())) == 1
+
+
+@pytest.mark.parametrize("where", ["renamed", "switched", "link"])
+def test_a_first_build_stopped_once_published_leaves_every_folder_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """Into an empty build folder there are no fixed links yet: a Ctrl+C after the publishing rename
+    must not leave build/<stage> missing while the build says it was published."""
+    out = tmp_path / "build"
+    was_published, exc = one_build(out, STAGES, 1, where, "ctrl-c", False, monkeypatch)
+    assert was_published and isinstance(exc, tx.Interrupted)
+    assert {stage: published(out, stage) for stage in STAGES} == {stage: files_of(stage, 1) for stage in STAGES}

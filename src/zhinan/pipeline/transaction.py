@@ -254,8 +254,16 @@ class Transaction:
         return self.published or (self.staging is not None and self.published_generation() == self.staging.resolve())
 
     def abort(self) -> None:
-        if self.staging is not None and not self.is_published():
+        """Remove this build's generation; or, if it was published before the build stopped, make
+        the fixed links that `commit` had not made yet (a first build has none to follow)."""
+        if self.staging is None:
+            return
+        if not self.is_published():
             shutil.rmtree(self.staging, ignore_errors=True)
+            return
+        for name in STAGES:
+            if (self.staging / name).is_dir():
+                self._link(name)
 
     def commit(self) -> None:
         assert self.staging is not None
