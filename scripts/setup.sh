@@ -10,10 +10,11 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 # Debian packages: a CJK font family (宋体/黑体 styles), HarfBuzz subsetting (5x faster PDFs),
-# Pango for WeasyPrint; for tests also Chromium, poppler (pdffonts/pdftotext), LibreOffice Calc.
+# Pango for WeasyPrint; for tests also Chromium (the browser for the bench's network figures, its
+# headless shell for the tests), poppler (pdffonts/pdftotext), LibreOffice Calc.
 debs=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
 if [ "$want_test" = 1 ]; then
-  debs+=(chromium poppler-utils libreoffice-calc-nogui)
+  debs+=(chromium chromium-headless-shell poppler-utils libreoffice-calc-nogui)
   command -v node >/dev/null || debs+=(nodejs)
   command -v npm >/dev/null || debs+=(npm)
 fi

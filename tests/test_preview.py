@@ -107,6 +107,13 @@ def _without_reload(html: str) -> str:
     return re.sub(r"<script>(?:(?!</script>).)*livereload(?:(?!</script>).)*</script>", "", html, flags=re.DOTALL)
 
 
+def _epoch(html: str) -> int:
+    """The build a served page comes from, as its live-reload script knows it."""
+    m = re.search(r"livereload\((\d+),", html)
+    assert m, html[-500:]
+    return int(m.group(1))
+
+
 def _builds(log: Path) -> list[int]:
     """The number of files each build of the preview wrote, in order."""
     return [int(n) for n in re.findall(r"已更新 (\d+) 个文件", log.read_text())]
@@ -193,8 +200,13 @@ def test_an_open_page_reloads_by_itself(preview: Preview, browser: Any) -> None:
         page.wait_for_function("m => document.body !== null && document.body.innerText.includes(m)",
                                arg=mark, timeout=90_000)
         assert errors == []
-        # The second pass (the search index) reloads the page again: let it come first.
+        # The second pass (the search index) reloads the page again: let it come first. The server
+        # serves a page only between builds, with the epoch the page's reload script then waits past;
+        # once the second pass has written the index, that is the last epoch of this edit.
         preview.wait_for("search/search_index.json", lambda h: mark in h.replace("\u200b", ""), timeout=60)
+        epoch = _epoch(preview.get(ENTERPRISE_PAGE))
+        page.wait_for_function("e => [...document.scripts].some(s => s.text.includes(`livereload(${e},`))",
+                               arg=epoch, timeout=60_000)
     finally:
         # Closing a page while a reload commits can wait for ever: Chromium acknowledges the close
         # and keeps the page (playwright#42068, crbug 536385539), seen here once in six runs of the

@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import CHROMIUM, CHROMIUM_ARGS
+
 FIXTURES = Path(__file__).parent / "fixtures"
 EDITION = FIXTURES / "edition"
 QUERIES: list[dict[str, Any]] = json.loads((FIXTURES / "reader-queries.json").read_text(encoding="utf-8"))
@@ -132,9 +134,7 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 
 def launch(pw: Any) -> Any:
-    return pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--allow-file-access-from-files"])
+    return pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--allow-file-access-from-files"])
 
 
 @pytest.fixture(scope="module")
