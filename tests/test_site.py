@@ -6,6 +6,7 @@ checks share one Chromium (conftest.py). Expected values always come from the co
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -291,21 +292,23 @@ def first_item_with(content: Content, word: str) -> CheckItem | None:
 
 
 def search(page: Any, word: str, anchor: str) -> list[str]:
-    """The result links for `word`, once one of them points at `anchor` (or after 20 s)."""
+    """The result links for `word`, once one of them points at `anchor` (or after 20 s). fill() of
+    Chinese sends no key event, so a Space and a Backspace make the theme search, as a reader's
+    next key would; a query typed before the search worker has loaded its index may not be run
+    again once it has, so after 5 s without the result the reader types them again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     box = "input[data-md-component='search-query']"
-    hrefs: list[str] = []
     page.fill(box, word)
-    for attempt in range(1, 81):
-        if attempt % 20 == 0:
-            # A query typed before the search worker has loaded its index may not be run again
-            # once it has; typing one more key is what a reader would do.
-            page.press(box, "End")
-            page.press(box, "Space")
-            page.press(box, "Backspace")
-        hrefs = page.eval_on_selector_all(".md-search-result a[href]", "els => els.map(e => e.href)")
-        if any(h.endswith(anchor) for h in hrefs):
+    for _ in range(4):
+        page.press(box, "End")
+        page.press(box, "Space")
+        page.press(box, "Backspace")
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function("a => [...document.querySelectorAll('.md-search-result a[href]')]"
+                                   ".some(e => e.href.endsWith(a))", arg=anchor, timeout=5000)
             break
-        page.wait_for_timeout(250)
+    hrefs: list[str] = page.eval_on_selector_all(".md-search-result a[href]", "els => els.map(e => e.href)")
     return hrefs
 
 
