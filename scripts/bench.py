@@ -1,7 +1,7 @@
 """Benchmark the build on a synthetic corpus: wall time and peak memory per stage, ratios R1–R6,
 and the live preview's time from saving a file to the changed page being served.
 
-    python scripts/bench.py --scale small|city [--json] [--jobs 2] [--keep DIR] [--skip PART] [--sample N]
+    python scripts/bench.py --scale small|city [--json] [--jobs 2] [--keep DIR] [--skip PART] [--sample N] [--rounds N]
 
 Every measured step runs in a fresh Python process (this script re-invoked with `_child`), so
 imports, caches in memory and the allocator start cold, as in CI. Peak memory is reported two
@@ -637,9 +637,10 @@ a sample, the preview from `zhinan serve`."""
 
 
 class Bench:
-    def __init__(self, work: Path, scale: str, seed: int, jobs: int, skip: Iterable[str] = (), sample: int = 3) -> None:
+    def __init__(self, work: Path, scale: str, seed: int, jobs: int, skip: Iterable[str] = (), sample: int = 3,
+                 rounds: int = 2) -> None:
         self.work, self.scale, self.seed, self.jobs = work, scale, seed, jobs
-        self.skip, self.sample = set(skip), sample
+        self.skip, self.sample, self.rounds = set(skip), sample, rounds
         # R6's weasyprint passes over its sample, made before and after the full build.
         self.floor: Json = {"written": {}, "jobs": {}, "passes": []}
         self.root = work / "content"
@@ -672,7 +673,7 @@ class Bench:
         if "R6" not in self.skip:
             self.engine_floor_pass("构建之后 after the build")
         steps: list[tuple[str | None, Callable[[], None]]] = [
-            (None, lambda: self.measure_site_overhead(full)), ("R6", lambda: self.measure_engine_floor(full)),
+            (None, lambda: self.measure_site_overhead(full, self.rounds)), ("R6", lambda: self.measure_engine_floor(full)),
             ("print", self.measure_print_pages), ("R3-R4", self.measure_pdf_ratios), (None, self.measure_print_overhead),
             # Both edit the content: last.
             ("R5", lambda: self.measure_incremental(full)), ("preview", self.measure_preview),
@@ -1260,6 +1261,8 @@ def bench_tally(argv: list[str]) -> int:
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--new", type=int, default=100)
     parser.add_argument("--jobs", "-j", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, metavar="N",
+                        help="R1：网站阶段与 mkdocs build 交替各运行 N 次，取各自最快一次（冒烟测试用 1）")
     parser.add_argument("--keep", type=Path, help="在这个目录中工作并保留结果（会先清空）")
     opts = parser.parse_args(argv)
     with workdir(opts.keep) as work:
@@ -1308,6 +1311,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-incremental", action="store_true", help="即 --skip R5")
     parser.add_argument("--sample", type=int, default=3, metavar="N",
                         help="R6：weasyprint 命令排版的行业分册数，检查表数与之相同（按页数加权抽取）")
+    parser.add_argument("--rounds", type=int, default=2, metavar="N",
+                        help="R1：网站阶段与 mkdocs build 交替各运行 N 次，取各自最快一次（冒烟测试用 1）")
     parser.add_argument("--keep", type=Path, help="在这个目录中工作并保留结果（会先清空）")
     parser.add_argument("--network", type=Path, metavar="SITE",
                         help="只测一个已生成的网站在 Fast 3G / Slow 3G 下（gzip）首页、检查清单页、在线自查页的加载用时")
@@ -1319,7 +1324,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if all(row["ok"] is not False for row in links["pages"].values()) else 1
     skip = opts.skip + (["R5"] if opts.no_incremental else [])
     with workdir(opts.keep) as work:
-        result = Bench(work, opts.scale, opts.seed, opts.jobs, skip, opts.sample).run()
+        result = Bench(work, opts.scale, opts.seed, opts.jobs, skip, opts.sample, opts.rounds).run()
     print(json.dumps(result, ensure_ascii=False, indent=1) if opts.json else render_table(result))
     return 0
 

@@ -35,8 +35,9 @@ class Scale:
 
 SCALES = {
     "city": Scale(sectors=46, items=9000, enterprises=351, city_level=140, practices_per_enterprise=3),
-    # Each PDF has a fixed cost of about a second (fonts): three sectors keep the bench quick.
-    "small": Scale(sectors=3, items=120, enterprises=8, city_level=3, practices_per_enterprise=3),
+    # The smoke test's scale. Each PDF has a fixed cost of about a second (fonts): two sectors keep
+    # it quick, six enterprises give the print measures over a hundred full lines to judge.
+    "small": Scale(sectors=2, items=60, enterprises=6, city_level=2, practices_per_enterprise=3),
 }
 
 # Quanzhou's counties, cities and districts (金门县 left out: no enterprises are listed there).

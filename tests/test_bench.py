@@ -82,16 +82,18 @@ def test_city_corpus_has_the_city_counts(tmp_path: Path) -> None:
 def test_bench_small_reports_every_stage_and_ratio(tmp_path: Path) -> None:
     """The smoke run of the bench, without R3 and R4 (three more PDF builds) and the slow-network
     pages (a minute of Chromium waiting on a throttled link, whose figures no test can judge on a
-    shared machine), and with R6's sample at one volume and one form, to keep it short on CI's two
-    cores; the figures must be there and be numbers, none is held to its target."""
+    shared machine), with R6's sample at one volume and one form and R1's site stage and mkdocs
+    build run once each, to keep it short on CI's two cores; the figures must be there and be
+    numbers, none is held to its target."""
     work = tmp_path / "bench"
     run = subprocess.run([sys.executable, str(SCRIPTS / "bench.py"), "--scale", "small", "--json", "--keep", str(work),
-                          "--skip", "R3-R4", "--skip", "network", "--sample", "1"],
+                          "--skip", "R3-R4", "--skip", "network", "--sample", "1", "--rounds", "1"],
                          check=True, capture_output=True, text=True)
     report = json.loads(run.stdout)
     for key in ("R1", "R2", "R5", "R6", "preview"):
         figure = report[key]
         assert isinstance(figure["value"], float) and not figure.get("reason"), (key, figure)
+    assert len(report["R1"]["ours_s"]) == len(report["R1"]["mkdocs_s"]) == 1, report["R1"]
     for key, part in (("R3", "R3-R4"), ("R4", "R3-R4"), ("network", "network")):
         assert report[key]["value"] is None and f"--skip {part}" in report[key]["reason"], (key, report[key])
     for stage in ("validate", "site", "guide_pdf", "sheets", "data"):
