@@ -436,6 +436,11 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 HOSTILE_PAGES = ["index.md", "guide/01-intro.md", "sectors/demo/index.md", "sectors/demo/checklist.md",
                  "sectors/demo/enterprises/sample-a.md"]
 
+RENDERED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done))))"
+"""Resolves once the page has rendered twice more, and then run what was queued meanwhile: the
+autofocus of a loaded page happens at the first rendering, and a task an event handler queued with
+no delay runs before this one. (Waiting for a condition, not a fixed time.)"""
+
 PROVOKE = """() => {
   const all = [...document.querySelectorAll('body *')];
   for (const el of all) {
@@ -462,7 +467,7 @@ def test_no_dialog_opens_in_chromium(browser: Any, served: str, bypassed: Path, 
         url = base + site.url_of(src) + ("index.html" if scheme == "file" else "")
         page.goto(url)
         page.wait_for_load_state("load")
-        page.wait_for_timeout(200)  # an autofocus handler would have run by now
+        page.evaluate(RENDERED)  # an autofocus handler has run by now
         # A real mouse over every visible element of the content, scrolled into view one by one:
         # over each one that holds none of the others, as the pointer over it is over every element
         # around it too (their mouseover, mouseenter and :hover all happen). Each move waits for a
@@ -488,7 +493,7 @@ def test_no_dialog_opens_in_chromium(browser: Any, served: str, bypassed: Path, 
                 page.goto(url)
         odd = page.evaluate(PROVOKE)
         assert odd == [], (src, odd)
-        page.wait_for_timeout(200)
+        page.evaluate(RENDERED)  # and what the events queued has run
     page.close()
     assert dialogs == []
 
