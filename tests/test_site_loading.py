@@ -64,14 +64,14 @@ def test_the_search_index_is_fetched_only_when_search_is_opened(served: str, bro
     page.on("request", lambda r: asked.append(r.url))
     page.goto(served)
     page.wait_for_load_state("load")
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1500)  # a request that must not come: only time can tell
     assert not [u for u in asked if "search_index" in u]
     page.goto(served + "sectors/construction/")
     page.wait_for_load_state("load")
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(500)  # (the same)
     assert not [u for u in asked if "search_index" in u]
-    page.focus(BOX)
-    page.wait_for_timeout(500)
+    with page.expect_request(lambda r: r.url.endswith("search/search_index.json"), timeout=10_000):
+        page.focus(BOX)
     assert [u for u in asked if u.endswith("search/search_index.json")]
     assert ranked(page, "脚手架", served)[:1] == ["sectors/construction/#jz-014"]
     page.close()
@@ -81,9 +81,8 @@ def test_search_opened_by_a_query_in_the_address_fetches_the_index(served: str, 
     page: Any = browser.new_page()
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url))
-    page.goto(served + "?q=脚手架")
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(1000)
+    with page.expect_request(lambda r: r.url.endswith("search/search_index.json"), timeout=10_000):
+        page.goto(served + "?q=脚手架")
     assert [u for u in asked if u.endswith("search/search_index.json")]
     page.close()
 

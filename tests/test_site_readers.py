@@ -7,6 +7,7 @@ under test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import urllib.parse
 from pathlib import Path
@@ -101,12 +102,23 @@ def shown_ids(page: Any) -> list[str]:
     return ids
 
 
+def until(page: Any, condition: str, arg: Any) -> None:
+    """Wait (up to 5 s) for what the next assertions check, instead of a fixed time; they then
+    say what is wrong if it never came."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(condition, arg=arg, timeout=5000)
+
+
 def test_links_to_a_checklist_row_land_on_it(visit: Visit, edition_content: Content) -> None:
     sc = edition_content.sectors[0]
     item = sc.items[len(sc.items) // 2]  # far enough down the page to need scrolling
     page = visit.open(site.sector_src(sc, "checklist"))
     page.goto(page.url + f"#{item.id.lower()}")
-    page.wait_for_timeout(300)
+    until(page, """id => { const r = document.querySelector(`#zn-checklist tr#${id}`);
+      const y = r && r.getBoundingClientRect().top; return r.matches(':target') && y >= 0 && y < innerHeight / 2; }""",
+          item.id.lower())
     row = page.locator(f"#zn-checklist tr#{item.id.lower()}")
     assert row.evaluate("r => r.matches(':target')")
     box = row.bounding_box()
@@ -133,7 +145,7 @@ def test_checklist_filter_lives_in_the_url(visit: Visit, edition_content: Conten
     assert page.locator("h1").inner_text().strip() == sc.sector.name
     page.go_back()
     page.wait_for_load_state("load")
-    page.wait_for_timeout(300)
+    until(page, "url => location.href === url && document.querySelector('#zn-level').value === '重大'", filtered_url)
     assert page.url == filtered_url
     assert page.locator("#zn-level").input_value() == "重大"
     assert shown_ids(page) == majors
@@ -187,7 +199,8 @@ def test_long_pages_have_their_contents_on_a_phone(browser: Any, server: str, ed
     assert [f"#{it.id.lower()}" for it in sc.items if f"#{it.id.lower()}" not in links] == []
     last = sc.items[-1].id.lower()
     toc.locator(f"a[href='#{last}']").click()
-    phone.wait_for_timeout(300)
+    until(phone, """id => { const y = document.querySelector(`h3#${id}`).getBoundingClientRect().top;
+      return y >= 0 && y < 844 && !document.querySelector('details.zn-phone-toc').open; }""", last)
     box = phone.locator(f"h3#{last}").bounding_box()
     assert box is not None and 0 <= box["y"] < 844, box
     assert not toc.evaluate("d => d.open")
