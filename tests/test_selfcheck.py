@@ -8,6 +8,7 @@ from record.py directly, never from the page's own data file.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import dataclasses
 import datetime
@@ -698,6 +699,11 @@ def test_a_500_item_sector_opens_quickly(browser: Any, minimal_tree: Path, tmp_p
         scripted.append(page.evaluate("() => performance.getEntriesByName('zn-sc-start')[0].duration"))
     for aspect in ASPECTS[1:]:
         open_aspect(page, aspect)
+    # An aspect's items are made on its details' toggle event, a task that follows the click.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function("() => document.querySelectorAll('.zn-sc-item').length >= 500", timeout=10_000)
     assert page.locator(".zn-sc-item").count() == 500
     started = time.perf_counter()
     answer(page, sc.items[-1].id, "符合")
