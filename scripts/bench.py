@@ -1261,8 +1261,6 @@ def bench_tally(argv: list[str]) -> int:
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--new", type=int, default=100)
     parser.add_argument("--jobs", "-j", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2, metavar="N",
-                        help="R1：网站阶段与 mkdocs build 交替各运行 N 次，取各自最快一次（冒烟测试用 1）")
     parser.add_argument("--keep", type=Path, help="在这个目录中工作并保留结果（会先清空）")
     opts = parser.parse_args(argv)
     with workdir(opts.keep) as work:

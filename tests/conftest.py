@@ -158,6 +158,18 @@ def browser(playwright_session: Any) -> Iterator[Any]:
     chromium.close()
 
 
+def until(page: Any, condition: str, arg: Any = None, timeout: float = 5000) -> bool:
+    """Wait (up to `timeout` ms) for a condition in the page instead of for a fixed time; whether it
+    came. The assertions that follow then say what is wrong if it never did."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(condition, arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 class Visit:
     """A browser tab that records console errors and every request it makes."""
 

@@ -8,7 +8,6 @@ from record.py directly, never from the page's own data file.
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import dataclasses
 import datetime
@@ -31,7 +30,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from conftest import Visit, build_site, lo_profile
+from conftest import Visit, build_site, lo_profile, until
 from sheetkit import build_stages
 from test_site import AXE
 from zhinan import sheets, site
@@ -700,10 +699,7 @@ def test_a_500_item_sector_opens_quickly(browser: Any, minimal_tree: Path, tmp_p
     for aspect in ASPECTS[1:]:
         open_aspect(page, aspect)
     # An aspect's items are made on its details' toggle event, a task that follows the click.
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function("() => document.querySelectorAll('.zn-sc-item').length >= 500", timeout=10_000)
+    until(page, "() => document.querySelectorAll('.zn-sc-item').length >= 500", timeout=10_000)
     assert page.locator(".zn-sc-item").count() == 500
     started = time.perf_counter()
     answer(page, sc.items[-1].id, "符合")

@@ -6,7 +6,6 @@ checks share one Chromium (conftest.py). Expected values always come from the co
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -25,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conftest import EDITION, Visit, build_site
+from conftest import EDITION, Visit, build_site, until
 from zhinan import site
 from zhinan.content.model import ASPECTS, CheckItem, Content
 from zhinan.content.problems import ContentError
@@ -296,17 +295,14 @@ def search(page: Any, word: str, anchor: str) -> list[str]:
     Chinese sends no key event, so a Space and a Backspace make the theme search, as a reader's
     next key would; a query typed before the search worker has loaded its index may not be run
     again once it has, so after 5 s without the result the reader types them again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     box = "input[data-md-component='search-query']"
     page.fill(box, word)
     for _ in range(4):
         page.press(box, "End")
         page.press(box, "Space")
         page.press(box, "Backspace")
-        with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function("a => [...document.querySelectorAll('.md-search-result a[href]')]"
-                                   ".some(e => e.href.endsWith(a))", arg=anchor, timeout=5000)
+        if until(page, "a => [...document.querySelectorAll('.md-search-result a[href]')].some(e => e.href.endsWith(a))",
+                 anchor):
             break
     hrefs: list[str] = page.eval_on_selector_all(".md-search-result a[href]", "els => els.map(e => e.href)")
     return hrefs

@@ -7,7 +7,6 @@ under test.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import urllib.parse
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Visit
+from conftest import Visit, until
 from test_site import page_file, text_of
 from zhinan import site
 from zhinan.content.model import Content, SectorContent
@@ -102,22 +101,13 @@ def shown_ids(page: Any) -> list[str]:
     return ids
 
 
-def until(page: Any, condition: str, arg: Any) -> None:
-    """Wait (up to 5 s) for what the next assertions check, instead of a fixed time; they then
-    say what is wrong if it never came."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(condition, arg=arg, timeout=5000)
-
-
 def test_links_to_a_checklist_row_land_on_it(visit: Visit, edition_content: Content) -> None:
     sc = edition_content.sectors[0]
     item = sc.items[len(sc.items) // 2]  # far enough down the page to need scrolling
     page = visit.open(site.sector_src(sc, "checklist"))
     page.goto(page.url + f"#{item.id.lower()}")
     until(page, """id => { const r = document.querySelector(`#zn-checklist tr#${id}`);
-      const y = r && r.getBoundingClientRect().top; return r.matches(':target') && y >= 0 && y < innerHeight / 2; }""",
+      const y = r && r.getBoundingClientRect().top; return !!r && r.matches(':target') && y >= 0 && y < innerHeight / 2; }""",
           item.id.lower())
     row = page.locator(f"#zn-checklist tr#{item.id.lower()}")
     assert row.evaluate("r => r.matches(':target')")
