@@ -6,6 +6,7 @@ bash scripts/setup.sh --test
 export NO_MKDOCS_2_WARNING=1
 .venv/bin/ruff check src tests scripts
 .venv/bin/mypy
-# Two test processes, a module to each at a time (module fixtures are built once); more with
-# ZHINAN_TEST_WORKERS=N, one (plain pytest) with ZHINAN_TEST_WORKERS=0.
-exec .venv/bin/python -m pytest -n "${ZHINAN_TEST_WORKERS:-2}" --dist loadscope "$@"
+# Two test processes, a module to each at a time (module fixtures are built once), the modules in
+# the order tests/conftest.py gives them (slow ones first); more with ZHINAN_TEST_WORKERS=N, one
+# (plain pytest) with ZHINAN_TEST_WORKERS=0.
+exec .venv/bin/python -m pytest -n "${ZHINAN_TEST_WORKERS:-2}" --dist loadscope --no-loadscope-reorder "$@"
