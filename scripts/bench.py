@@ -328,6 +328,7 @@ def do_build(spec: Json) -> Json:
     """The real `zhinan.build.build`, with each stage's `build` timed and allowed to fail alone
     (a benchmark must report every stage, not stop at the first broken one)."""
     from zhinan import build
+    from zhinan.pipeline import workers
 
     opts = _options(spec)
     stages: Json = {}
@@ -335,7 +336,10 @@ def do_build(spec: Json) -> Json:
         build.STAGE_BUILDS[stage] = _timed(stage, build.STAGE_BUILDS[stage], stages)
     opts.only = tuple(s for s in opts.only if "error" not in stages.get(s, {}))
     started = time.time()
-    build.build(opts)
+    try:
+        build.build(opts)
+    finally:
+        workers.stop_server()  # as `zhinan build` does: the PDF workers' CPU among this process's children's
     first = min((e["start"] for e in stages.values() if "start" in e), default=time.time())
     return {"load": {"start": started, "end": first}, "stages": stages}
 

@@ -37,9 +37,9 @@ OLD_DATE, NEW_DATE = "date: 2021-12-31", "date: 2022-06-30"
 IS_ROOT = os.geteuid() == 0
 PF_EXITING = 0x4
 """In the flags of /proc/PID/stat while the kernel tears down a killed process."""
-WORKER = "multiprocessing.spawn"
-"""In the command line of a PDF worker process (and not of multiprocessing's resource tracker,
-which exits when the build does)."""
+SERVER = "multiprocessing.forkserver"
+"""In the command line of the fork server and of the PDF workers it forks (and not of
+multiprocessing's resource tracker, which exits when the build does)."""
 
 
 def published(out: Path) -> dict[str, bytes]:
@@ -82,6 +82,25 @@ def tagged(tag: str, only: str = "", running: bool = False) -> list[int]:
                     and not (running and killed):
                 pids.append(int(entry.name))
     return pids
+
+
+def workers(tag: str, running: bool = False) -> list[int]:
+    """Pids of the PDF workers of the build under test (`tagged`): the fork server's children."""
+    return [pid for pid in tagged(tag, SERVER, running) if SERVER in _command(_parent(pid))]
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 @dataclass
@@ -186,7 +205,7 @@ class Build:
 
     def wait_for_workers(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
-        while not tagged(self.tag, WORKER):
+        while not workers(self.tag):
             assert self.proc.poll() is None and time.monotonic() < deadline, "no PDF worker started"
             time.sleep(0.05)
 
@@ -194,7 +213,7 @@ class Build:
         """Until a PDF worker has spent `cpu_seconds` of CPU: past start-up, laying pages out."""
         self.wait_for_workers(timeout)
         deadline = time.monotonic() + timeout
-        while max((_cpu(pid) for pid in tagged(self.tag, WORKER)), default=0.0) < cpu_seconds:
+        while max((_cpu(pid) for pid in workers(self.tag)), default=0.0) < cpu_seconds:
             assert self.proc.poll() is None and time.monotonic() < deadline, "no PDF worker rendered"
             time.sleep(0.05)
 
@@ -309,7 +328,7 @@ def test_ctrl_c_stops_every_worker_within_a_second_and_keeps_the_old_outputs(con
     b.wait_for_rendering()
     b.kill(sig)
     sent = time.monotonic()
-    while still := tagged(b.tag, WORKER, running=True):
+    while still := workers(b.tag, running=True):
         assert time.monotonic() - sent < 1.0, f"a PDF worker still ran a second after {sig}: {_states(still)}"
         time.sleep(0.02)
     code, err = b.finish(timeout=10)

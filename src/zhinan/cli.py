@@ -154,7 +154,10 @@ def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs:
         from zhinan.build import build  # the stages import WeasyPrint's, openpyxl's and MkDocs' helpers
 
         with workers.signals_relayed():
-            build(opts, wait=wait)
+            try:
+                build(opts, wait=wait)
+            finally:
+                workers.stop_server()  # its workers' CPU counted as the build's (`time zhinan build`)
     except ContentError as exc:
         fail(exc)
     except BuildError as exc:

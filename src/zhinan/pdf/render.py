@@ -353,13 +353,19 @@ def _check(stop: threading.Event) -> None:
 def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     """Worker processes for -j > 1; with -j 1 everything renders in this process.
 
-    Workers are started fresh ("spawn"), not forked: the build runs other stages in threads beside
-    this one, and a forked child could inherit a lock another thread held. Fresh workers also
-    share no memory pages with the build process, so their memory is their own."""
+    Workers are not forked from the build: it runs other stages in threads beside this one, and a
+    forked child could inherit a lock another thread held. They are forked by the fork server
+    (`zhinan.pipeline.workers`), a single-threaded process that imported `SERVER_PRELOAD` once,
+    and share no memory pages with the build process."""
     if jobs <= 1:
         yield None
         return
-    with workers.pool(jobs) as pool:  # workers die with the build, see zhinan.pipeline.workers
+    with workers.pool(jobs, "forkserver", SERVER_PRELOAD) as pool:  # they die with the build
         yield pool
+
+
+SERVER_PRELOAD = ("zhinan.pdf.render", "weasyprint")
+"""What the fork server imports before it forks a PDF worker (WeasyPrint is imported where it
+renders, so it is named too): each worker starts with them, instead of importing them again."""
 
 

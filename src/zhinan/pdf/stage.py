@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 from zhinan.pdf.bind import bind
 from zhinan.pdf.fonts import GUIDE_FILE, PdfError, require_cjk_font, use_print_fonts
 from zhinan.pdf.jobs import form_job, front_job, opening_page, volume_job, volume_number
-from zhinan.pdf.render import Job, Rendered, Renderer, _check, render, worker_pool
+from zhinan.pdf.render import SERVER_PRELOAD, Job, Rendered, Renderer, _check, render, worker_pool
 from zhinan.pdf.typeset import VOLUME_TEMPLATE, volume_title
 
 # ---- the stage -------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class _BoundGuide:
         if jobs <= 1:
             pages, size, notes, cpu = call()
         else:
-            with workers.pool(1) as alone:
+            with workers.pool(1, "forkserver", SERVER_PRELOAD) as alone:
                 pages, size, notes, cpu = _waited(alone.submit(call), stop)
         for note in notes:
             self.progress.info(f"[pdf] 注意：{note}")
