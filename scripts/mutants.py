@@ -596,6 +596,18 @@ MUTANTS: tuple[Mutant, ...] = (
       '        watcher.join(5)  # not killing the pools of whatever runs next in this process\n',
       '        signal.set_wakeup_fd(previous)\n        os.close(write)  # the watching thread reads the end of the pipe and stops\n',
       'tests/test_interrupted_stage.py::test_sigterm_turned_into_another_error_by_the_stage_is_still_an_interruption'),
+    # forkserver-cpu-uncounted: zhinan build ends without waiting for the fork server: its workers' CPU is lost to `time`
+    m("workers: the fork server is not stopped and waited for at the end",
+      'src/zhinan/pipeline/workers.py',
+      '    if stop is not None:\n        stop()\n',
+      '    pass\n',
+      'tests/test_workers.py::test_a_fork_server_worker_is_not_the_builds_child_and_its_cpu_is_counted_once_stopped'),
+    # forkserver-without-pidfd: without pidfds a fork server's worker could not watch the build, yet one is used
+    m("workers: a system without pidfds still gets fork-server workers",
+      'src/zhinan/pipeline/workers.py',
+      '        else:\n            start = "spawn"\n',
+      '        else:\n            pass\n',
+      'tests/test_workers.py::test_without_pidfds_the_workers_are_spawned_by_the_build'),
     # tx-first-build-unlinked: a first build stopped after the publishing rename says it was published, and build/<stage> is missing
     m('build: a first build stopped just after publishing leaves no build/<stage> links',
       'src/zhinan/pipeline/transaction.py',

@@ -20,8 +20,8 @@ The PDF workers come from a fork server ("forkserver"): one process, started onc
 they need (WeasyPrint, the fonts, pikepdf: about 0.7 CPU-seconds) and forks each worker from itself,
 instead of each spawned worker importing it all again. The server is single-threaded, so a fork of
 it holds no lock another thread took (the reason the workers are not forked from the build, which
-runs stages in threads). It serves every later build in the same process (the test suite, the
-preview); `stop_server` ends it, so that its workers' CPU time counts as the build's.
+runs stages in threads). It serves every later build in the same process (the test suite's
+in-process builds); `stop_server` ends it, so that its workers' CPU time counts as the build's.
 """
 
 from __future__ import annotations
