@@ -340,6 +340,43 @@ def test_ctrl_c_stops_every_worker_within_a_second_and_keeps_the_old_outputs(con
     # that second) by the next build, as after kill -9.
 
 
+SLOW_SERVER = """\
+import os, sys, time
+if "multiprocessing.forkserver" in " ".join(sys.orig_argv):
+    time.sleep(3)
+"""
+"""A `sitecustomize` that makes the fork server take 3 s to start: the build waits that long for
+its first worker's pid."""
+
+
+@pytest.mark.parametrize(("sig", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_signal_while_the_first_worker_starts_ends_the_build_and_its_fork_server(
+        content_b: Env, sig: int, exit_code: int, tmp_path: Path) -> None:
+    """With `--only pdf` the PDF stage runs in the main thread, where the signal interrupts the
+    start of a worker after its request went to the fork server: no pool knows that worker. The
+    build once waited for the server at the end, and the server for that worker, for ever."""
+    env = content_b
+    out = env.fresh_out(f"signalled-in-start-{sig}")
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SLOW_SERVER, encoding="utf-8")
+    b = Build(env, out, "--only", "pdf", path=site)
+    deadline = time.monotonic() + 60
+    while not tagged(b.tag, SERVER):
+        assert b.proc.poll() is None and time.monotonic() < deadline, "no fork server started"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the build has sent its request and waits for the worker's pid
+    assert workers(b.tag) == []
+    b.kill(sig)
+    code, err = b.finish(timeout=30)
+    assert code == exit_code, err
+    # Not the last line: the server, waking after the build has gone, forks the requested worker,
+    # which fails in multiprocessing's own start-up (its semaphore is gone) and says so on stderr.
+    assert f"已中断：本次构建没有发布任何输出，{out} 中上一次的输出原样保留。" in err.splitlines(), err
+    assert published(out) == env.old
+    assert_gone(b.tag, 10.0)  # the server wakes, finds the build gone, and ends
+
+
 PAUSED_IN_EXEC = """\
 import os, runpy, sys, time
 from zhinan.pipeline import transaction

@@ -156,8 +156,14 @@ def build_cmd(root: Path, only: tuple[str, ...], sectors: tuple[str, ...], jobs:
         with workers.signals_relayed():
             try:
                 build(opts, wait=wait)
-            finally:
-                workers.stop_server()  # its workers' CPU counted as the build's (`time zhinan build`)
+            except KeyboardInterrupt:
+                # Not stopped: the signal may have come while a worker was being started, which no
+                # pool then knows, and the server would wait for it. Both end with this process.
+                raise
+            except BaseException:
+                workers.stop_server()
+                raise
+            workers.stop_server()  # its workers' CPU counted as the build's (`time zhinan build`)
     except ContentError as exc:
         fail(exc)
     except BuildError as exc:
