@@ -608,6 +608,13 @@ MUTANTS: tuple[Mutant, ...] = (
       '        else:\n            start = "spawn"\n',
       '        else:\n            pass\n',
       'tests/test_workers.py::test_without_pidfds_the_workers_are_spawned_by_the_build'),
+    # interrupted-waits-for-server: an interrupted build stops the fork server, which waits for a worker no pool knows
+    m("cli: an interrupted build waits for the fork server",
+      'src/zhinan/cli.py',
+      '                # pool then knows, and the server would wait for it. Both end with this process.\n                raise\n',
+      '                # pool then knows, and the server would wait for it. Both end with this process.\n'
+      '                workers.stop_server()\n                raise\n',
+      'tests/test_integrity.py::test_a_signal_while_the_first_worker_starts_ends_the_build_and_its_fork_server'),
     # tx-first-build-unlinked: a first build stopped after the publishing rename says it was published, and build/<stage> is missing
     m('build: a first build stopped just after publishing leaves no build/<stage> links',
       'src/zhinan/pipeline/transaction.py',
